@@ -1,0 +1,26 @@
+// What the HTTP routes are given: passed in, never imported as globals.
+import type { Logger } from 'pino';
+import type { AppSource } from '../apps/app.ts';
+import type { Config } from '../config/config.ts';
+import type { Hub } from '../hub/hub.ts';
+import type { ChannelQueries } from '../hub/queries.ts';
+
+export interface ApiMetrics {
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+}
+
+export interface HealthCheck {
+  name: string;
+  /** Resolves when healthy; rejects with the reason otherwise. */
+  check(): Promise<void>;
+}
+
+export interface ApiDeps {
+  config: Config;
+  hub: Hub;
+  queries: ChannelQueries;
+  apps: AppSource;
+  logger: Logger;
+  metrics?: ApiMetrics;
+  health: HealthCheck[];
+}

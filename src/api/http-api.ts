@@ -1,0 +1,137 @@
+// The HTTP API's request handler: bounded body, routing, auth, one place that renders errors.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from '../protocol/errors.ts';
+import type { ApiDeps } from './deps.ts';
+import { type Reply, type RequestContext, Router } from './router.ts';
+import { verifySignedRequest } from './verify.ts';
+import { safeEqual } from '../protocol/signatures.ts';
+
+export type RouteRegistrar = (router: Router, deps: ApiDeps) => void;
+
+export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
+  const router = new Router();
+  for (const register of registrars) register(router, deps);
+  const prefix = deps.config.pathPrefix;
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    let label = 'unmatched';
+    let status = 500;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      let path = url.pathname;
+      if (prefix && (path === prefix || path.startsWith(prefix + '/'))) path = path.slice(prefix.length) || '/';
+      const method = req.method ?? 'GET';
+      if (method === 'OPTIONS') {
+        status = 204;
+        return send(res, { status: 204, text: '' }, req);
+      }
+      const match = router.match(method, path);
+      if (!match) throw new HttpError(404, `No route for ${method} ${path}`);
+      if ('methods' in match) throw new HttpError(405, `Method ${method} not allowed`, { Allow: match.methods.join(', ') });
+      label = match.route.label;
+      const body = await readBody(req, deps.config.maxBodyBytes);
+      const ctx: RequestContext = { req, res, method, path, query: url.searchParams, params: match.params, body };
+      if (match.route.options.admin) checkAdmin(deps, req);
+      if (match.route.options.signed) await checkSigned(deps, ctx);
+      const reply = await match.route.handler(ctx);
+      status = reply.status ?? 200;
+      send(res, reply, req);
+    } catch (err) {
+      const reply = errorReply(err, deps);
+      status = reply.status!;
+      if (!res.headersSent) send(res, reply, req);
+      else res.destroy();
+    } finally {
+      deps.metrics?.httpRequest(label, req.method ?? 'GET', status, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+}
+
+async function checkSigned(deps: ApiDeps, ctx: RequestContext): Promise<void> {
+  const appId = ctx.params.appId;
+  const app = await deps.apps.findById(appId);
+  if (!app) throw new HttpError(404, `Unknown app ${appId}`);
+  verifySignedRequest(app, ctx, deps.config.authTimestampWindow);
+  if (!app.enabled) throw new HttpError(403, 'App is disabled');
+  ctx.app = app;
+}
+
+function checkAdmin(deps: ApiDeps, req: IncomingMessage): void {
+  const token = deps.config.adminToken;
+  if (!token) throw new HttpError(403, 'App management over HTTP is off: set PUSHI_ADMIN_TOKEN to turn it on');
+  const header = req.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  if (!given || !safeEqual(given, token)) throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
+}
+
+/** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(new HttpError(413, `Request body over ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, `Request body over ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function errorReply(err: unknown, deps: ApiDeps): Reply {
+  if (err instanceof HttpError) {
+    return { status: err.status, body: { error: err.message, code: err.status }, headers: err.headers };
+  }
+  if (err && (err as Error).name === 'StoreUnavailableError') {
+    deps.logger.error({ err: (err as Error).message }, 'store unavailable');
+    return { status: 503, body: { error: `Storage unavailable: ${(err as Error).message}`, code: 503 } };
+  }
+  deps.logger.error({ err }, 'unexpected error in HTTP API');
+  return { status: 500, body: { error: 'Internal server error', code: 500 } };
+}
+
+function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
+  const status = reply.status ?? 200;
+  const headers: Record<string, string> = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Requested-With',
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+    ...reply.headers,
+  };
+  let payload: string | Buffer;
+  if (reply.text !== undefined) {
+    payload = reply.text;
+    headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+  } else {
+    payload = JSON.stringify(reply.body ?? {});
+    headers['Content-Type'] = 'application/json';
+  }
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+/** Parses a JSON body or answers 400 naming the problem. */
+export function jsonBody(ctx: RequestContext): Record<string, unknown> {
+  if (ctx.body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(ctx.body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'Malformed JSON body');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'Body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// The pushi command: `pushi serve` runs the server; `pushi apps …` manages apps in the store.
+import { ConfigError, loadConfig } from './config/config.ts';
+import { createLogger } from './logger.ts';
+import { createServer } from './server.ts';
+import { runAppsCommand } from './cli/apps.ts';
+
+const USAGE = `Usage:
+  pushi serve                 start the server (configuration from the environment; see README)
+  pushi apps create NAME      create an app and print its credentials
+  pushi apps list             list apps
+  pushi apps show ID          show one app with its secret
+  pushi apps delete ID        delete an app and everything stored for it`;
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, config.logPretty || process.stdout.isTTY === true);
+  const server = await createServer(config, { logger });
+  const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
+  logger.info(
+    {
+      ws: `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`,
+      http: `${scheme(config.http.tls, 'http')}://${config.http.host}:${server.httpPort}`,
+      store: server.store.kind,
+      redis: config.redisUrl ? 'on' : 'off',
+      activityTimeout: config.activityTimeout,
+      adminApi: config.adminToken ? 'on' : 'off',
+    },
+    'pushi started',
+  );
+  if (server.defaultApp) {
+    const a = server.defaultApp;
+    process.stdout.write(
+      `\nDefault app (kept across restarts in ${server.store.kind}):\n` +
+        `  app id:     ${a.id}\n  app key:    ${a.key}\n  app secret: ${a.secret}\n` +
+        `Configure real apps with PUSHI_APP_ID/PUSHI_APP_KEY/PUSHI_APP_SECRET, PUSHI_APPS_FILE, or \`pushi apps create NAME\`.\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: clients told to reconnect (4200)');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+    case undefined:
+      return serve();
+    case 'apps':
+      return runAppsCommand(rest, loadConfig());
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  // Configuration and start-up problems: one clear line, no stack trace.
+  const message = err instanceof ConfigError ? err.message : describeStartupError(err);
+  process.stderr.write(`pushi: ${message}\n`);
+  process.exit(1);
+});
+
+function describeStartupError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE') return `cannot listen on ${e.address}:${e.port}: the port is in use`;
+  if (e?.code === 'EACCES') return `cannot listen on ${e.address}:${e.port}: permission denied`;
+  if (e?.code === 'EADDRNOTAVAIL') return `cannot listen on ${e.address}: address not available`;
+  return e?.message ?? String(err);
+}

@@ -1,0 +1,160 @@
+// Environment → one typed, validated Config. Every variable is documented in README.md.
+import { readFileSync } from 'node:fs';
+
+export class ConfigError extends Error {}
+
+export interface TlsFiles {
+  key: Buffer;
+  cert: Buffer;
+}
+
+export interface ListenerConfig {
+  host: string;
+  port: number;
+  tls?: TlsFiles;
+}
+
+export interface Config {
+  /** WebSocket listener (SERVER_*). */
+  ws: ListenerConfig;
+  /** HTTP API listener (APP_*). When host and port equal the WebSocket ones, one listener serves both. */
+  http: ListenerConfig;
+  /** Prefix stripped from HTTP and WebSocket paths (a reverse proxy mounting Pushi under /pushi). */
+  pathPrefix: string;
+  /** Seconds of silence before the server pings a client (sent in the handshake). */
+  activityTimeout: number;
+  /** Seconds to wait for a pong before closing with 4201. */
+  pongTimeout: number;
+  /** Largest WebSocket frame accepted, bytes. */
+  maxMessageBytes: number;
+  /** Largest HTTP request body accepted, bytes. */
+  maxBodyBytes: number;
+  /** Send buffer bound per socket before the consumer is dropped with 4100. */
+  maxBufferedBytes: number;
+  /** Accepted drift of auth_timestamp on signed HTTP requests, seconds. */
+  authTimestampWindow: number;
+  /** Seconds a graceful shutdown waits for clients to go before closing them hard. */
+  shutdownGraceMs: number;
+  apps: AppsConfig;
+  storage: StorageConfig;
+  redisUrl?: string;
+  redisPrefix: string;
+  adminToken?: string;
+  logLevel: string;
+  logPretty: boolean;
+  /** Demo mode: the demo page may trigger with the default app's secret. */
+  demo: boolean;
+}
+
+export interface AppsConfig {
+  envApp?: { id: string; key: string; secret: string; options: Record<string, unknown> };
+  file?: string;
+}
+
+export interface StorageConfig {
+  /** postgres://… when set; otherwise SQLite at sqlitePath. */
+  databaseUrl?: string;
+  /** PostgreSQL schema (tests use one per run). */
+  databaseSchema?: string;
+  sqlitePath: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+export function flag(env: Env, name: string, fallback = false): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true/false), got "${raw}"`);
+}
+
+function tls(env: Env, prefix: 'APP' | 'SERVER'): TlsFiles | undefined {
+  if (!flag(env, `${prefix}_SSL`)) return undefined;
+  const keyPath = env[`${prefix}_SSL_KEY`];
+  const certPath = env[`${prefix}_SSL_CER`];
+  if (!keyPath) throw new ConfigError(`${prefix}_SSL=1 needs ${prefix}_SSL_KEY (path to a PEM private key)`);
+  if (!certPath) throw new ConfigError(`${prefix}_SSL=1 needs ${prefix}_SSL_CER (path to a PEM certificate)`);
+  return { key: readPem(`${prefix}_SSL_KEY`, keyPath), cert: readPem(`${prefix}_SSL_CER`, certPath) };
+}
+
+function readPem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** App options the environment-defined app takes (PUSHI_APP_*). */
+function envAppOptions(env: Env): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (env.PUSHI_APP_CLIENT_EVENTS !== undefined) options.clientEvents = flag(env, 'PUSHI_APP_CLIENT_EVENTS');
+  if (env.PUSHI_APP_SUBSCRIPTION_COUNT !== undefined) options.subscriptionCount = flag(env, 'PUSHI_APP_SUBSCRIPTION_COUNT');
+  if (env.PUSHI_APP_USER_AUTHENTICATION !== undefined) options.userAuthentication = flag(env, 'PUSHI_APP_USER_AUTHENTICATION');
+  if (env.PUSHI_APP_MAX_CONNECTIONS !== undefined) options.maxConnections = int(env, 'PUSHI_APP_MAX_CONNECTIONS', 0);
+  if (env.PUSHI_APP_PERSIST !== undefined) options.persist = flag(env, 'PUSHI_APP_PERSIST');
+  return options;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const ws: ListenerConfig = {
+    host: env.SERVER_HOST || '127.0.0.1',
+    port: int(env, 'SERVER_PORT', 9090, 0, 65535),
+    tls: tls(env, 'SERVER'),
+  };
+  const http: ListenerConfig = {
+    host: env.APP_HOST || '127.0.0.1',
+    port: int(env, 'APP_PORT', 8080, 0, 65535),
+    tls: tls(env, 'APP'),
+  };
+  const id = env.PUSHI_APP_ID;
+  const key = env.PUSHI_APP_KEY;
+  const secret = env.PUSHI_APP_SECRET;
+  if ((id || key || secret) && !(id && key && secret)) {
+    throw new ConfigError('PUSHI_APP_ID, PUSHI_APP_KEY and PUSHI_APP_SECRET must be set together');
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
+  }
+  const redisUrl = env.PUSHI_REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`PUSHI_REDIS_URL must be a redis:// URL, got "${redisUrl}"`);
+  return {
+    ws,
+    http,
+    pathPrefix: (env.PUSHI_PATH_PREFIX || '').replace(/\/+$/, ''),
+    activityTimeout: int(env, 'PUSHI_ACTIVITY_TIMEOUT', 120, 1, 3600),
+    pongTimeout: int(env, 'PUSHI_PONG_TIMEOUT', 30, 1, 3600),
+    maxMessageBytes: int(env, 'PUSHI_MAX_MESSAGE_BYTES', 64 * 1024, 1024),
+    maxBodyBytes: int(env, 'PUSHI_MAX_BODY_BYTES', 1024 * 1024, 1024),
+    maxBufferedBytes: int(env, 'PUSHI_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    authTimestampWindow: int(env, 'PUSHI_AUTH_TIMESTAMP_WINDOW', 600, 1),
+    shutdownGraceMs: int(env, 'PUSHI_SHUTDOWN_GRACE_MS', 3000, 0),
+    apps: {
+      envApp: id && key && secret ? { id, key, secret, options: envAppOptions(env) } : undefined,
+      file: env.PUSHI_APPS_FILE || undefined,
+    },
+    storage: {
+      databaseUrl,
+      databaseSchema: env.DATABASE_SCHEMA || undefined,
+      sqlitePath: env.PUSHI_DB || './data/pushi.db',
+    },
+    redisUrl,
+    redisPrefix: env.PUSHI_REDIS_PREFIX || 'pushi:',
+    adminToken: env.PUSHI_ADMIN_TOKEN || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    logPretty: flag(env, 'LOG_PRETTY', false),
+    demo: flag(env, 'PUSHI_DEMO', true),
+  };
+}

@@ -1,0 +1,66 @@
+// The state of one app on this node: connections, channels, signed-in users, cached events.
+import type { App } from '../apps/app.ts';
+import { Channel } from './channel.ts';
+import type { Connection } from './connection.ts';
+
+export interface CachedEvent {
+  frame: Buffer;
+  event: string;
+  data: unknown;
+  expiresAt: number;
+}
+
+export class AppState {
+  readonly connections = new Map<string, Connection>();
+  readonly channels = new Map<string, Channel>();
+  /** Signed-in users → their connections on this node. */
+  readonly users = new Map<string, Set<Connection>>();
+  /** Watched user id → connections watching it. */
+  readonly watchers = new Map<string, Set<Connection>>();
+  readonly cache = new Map<string, CachedEvent>();
+
+  constructor(public app: App) {}
+
+  channel(name: string): Channel | undefined {
+    return this.channels.get(name);
+  }
+
+  /** The channel, created on first use. */
+  ensureChannel(name: string): Channel {
+    let ch = this.channels.get(name);
+    if (!ch) {
+      ch = new Channel(name);
+      this.channels.set(name, ch);
+    }
+    return ch;
+  }
+
+  /** Drops a channel with no subscribers left; returns true when it was vacated. */
+  dropIfEmpty(ch: Channel): boolean {
+    if (ch.subscribers.size > 0) return false;
+    this.channels.delete(ch.name);
+    return true;
+  }
+
+  /** Writes one pre-encoded frame to every subscriber but `except`. Returns how many got it. */
+  fanOut(channelName: string, frame: Buffer, except?: string): number {
+    const ch = this.channels.get(channelName);
+    if (!ch) return 0;
+    let n = 0;
+    for (const conn of ch.subscribers) {
+      if (conn.id === except) continue;
+      conn.write(frame);
+      n++;
+    }
+    return n;
+  }
+
+  cached(channel: string, now: number): CachedEvent | undefined {
+    const c = this.cache.get(channel);
+    if (c && c.expiresAt <= now) {
+      this.cache.delete(channel);
+      return undefined;
+    }
+    return c;
+  }
+}

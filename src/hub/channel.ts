@@ -1,0 +1,32 @@
+// A channel on this node: its subscribers and, for presence channels, its members by user id.
+import { type ChannelRules, channelRules } from '../protocol/channels.ts';
+import type { Connection } from './connection.ts';
+
+export interface Member {
+  info: unknown;
+  /** This node's connections of the user on the channel: added on the first, removed on the last. */
+  connections: Set<Connection>;
+}
+
+export class Channel {
+  readonly subscribers = new Set<Connection>();
+  readonly members = new Map<string, Member>();
+  readonly rules: ChannelRules;
+  /** Last subscription_count sent, for throttling. */
+  countSentAt = 0;
+  countSent = -1;
+
+  constructor(readonly name: string) {
+    this.rules = channelRules(name);
+  }
+
+  get presence(): boolean {
+    return this.rules.kind === 'presence';
+  }
+
+  presenceData(): { presence: { ids: string[]; hash: Record<string, unknown>; count: number } } {
+    const hash: Record<string, unknown> = {};
+    for (const [id, m] of this.members) hash[id] = m.info ?? {};
+    return { presence: { ids: [...this.members.keys()], hash, count: this.members.size } };
+  }
+}

@@ -1,0 +1,34 @@
+// Client events: `client-` events a socket sends to the other subscribers of a channel it is in.
+import { channelRules } from '../protocol/channels.ts';
+import { ErrorCode, warn } from '../protocol/errors.ts';
+import { encodeAppEvent, type InboundMessage } from '../protocol/messages.ts';
+import type { Connection } from './connection.ts';
+import type { Hub } from './hub.ts';
+
+const rejected = (message: string) => warn(ErrorCode.CLIENT_EVENT_REJECTED, message);
+
+export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): void {
+  const options = conn.app.options;
+  if (!options.clientEvents) throw rejected('Client events are not enabled for this app');
+  const channel = msg.channel;
+  if (channel === undefined) throw rejected('Client event needs a channel');
+  const sub = conn.channels.get(channel);
+  if (!sub) throw rejected(`Client event rejected: not subscribed to ${channel}`);
+  if (!channelRules(channel).clientEvents) {
+    throw rejected('Client events are only allowed on private and presence channels (not encrypted ones)');
+  }
+  const now = Date.now();
+  if (now - conn.windowStart >= 1000) {
+    conn.windowStart = now;
+    conn.windowCount = 0;
+  }
+  if (++conn.windowCount > options.maxClientEventsPerSecond) {
+    throw rejected(`Client event rate limit exceeded (${options.maxClientEventsPerSecond} per second)`);
+  }
+  if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
+  const size = typeof msg.data === 'string' ? Buffer.byteLength(msg.data) : Buffer.byteLength(JSON.stringify(msg.data ?? null));
+  if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
+  const userId = channelRules(channel).kind === 'presence' ? sub.userId : undefined;
+  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, userId })), conn.id);
+  hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+}

@@ -1,0 +1,83 @@
+// One client connection as the hub sees it: who it is, what it joined, and how to write to it.
+import type { App } from '../apps/app.ts';
+import { encodeSpecEvent, pusherError } from '../protocol/messages.ts';
+import { ErrorCode, type PusherError } from '../protocol/errors.ts';
+
+/** What a transport gives the hub: write bytes, close with a code. */
+export interface SocketLike {
+  /** Writes one text frame. `frame` may be shared by many sockets: never mutate it. */
+  send(frame: Buffer | string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the kernel. */
+  readonly bufferedAmount: number;
+  readonly remoteAddress?: string;
+}
+
+export interface SignedInUser {
+  id: string;
+  /** The user_data JSON string as signed. */
+  userData: string;
+  info: unknown;
+  watchlist: string[];
+}
+
+export class Connection {
+  /** Channels joined, with the presence user id used on presence channels. */
+  readonly channels = new Map<string, { userId?: string }>();
+  lastSeen: number;
+  /** When we pinged and are waiting for any answer (0 = not waiting). */
+  pingSentAt = 0;
+  user?: SignedInUser;
+  closed = false;
+  /** Client-event rate window. */
+  windowStart = 0;
+  windowCount = 0;
+  readonly connectedAt: number;
+
+  constructor(
+    readonly id: string,
+    readonly app: App,
+    readonly socket: SocketLike,
+    private readonly maxBufferedBytes: number,
+    now: number,
+  ) {
+    this.lastSeen = now;
+    this.connectedAt = now;
+  }
+
+  /** Writes a frame unless the client stopped reading; a slow consumer is cut off (4100). */
+  write(frame: Buffer | string): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  sendError(err: PusherError): void {
+    if (err.channel !== undefined) {
+      this.write(
+        encodeSpecEvent(
+          'pusher:subscription_error',
+          { type: err.code === null ? 'AuthError' : 'SubscriptionError', error: err.message, status: err.code ?? 401 },
+          err.channel,
+        ),
+      );
+    }
+    this.write(pusherError(err.message, err.code));
+    if (err.close && err.code !== null) this.close(err.code, err.message);
+  }
+
+  /** Sends `pusher:error` with the code, then closes with the same code (Pusher's convention). */
+  closeWithError(code: number, message: string): void {
+    this.write(pusherError(message, code));
+    this.close(code, message);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(code, reason.slice(0, 120)); // close reasons are limited to 123 bytes
+  }
+}

@@ -1,0 +1,20 @@
+// The seam through which Pushi's own capabilities (persistence, personal and peer channels,
+// history) extend the Pusher protocol without the core knowing them.
+import type { InboundMessage } from '../protocol/messages.ts';
+import type { AppState } from './app-state.ts';
+import type { Channel } from './channel.ts';
+import type { Connection } from './connection.ts';
+
+export interface HubExtension {
+  /** Handles a non-Pusher event (e.g. pusher:latest): true when handled synchronously, a promise when async, undefined when unknown. */
+  handle?(conn: Connection, msg: InboundMessage): Promise<void> | true | undefined;
+  /** Joins a personal-<user_id> channel (auth already checked) and replies. */
+  subscribePersonal?(state: AppState, conn: Connection, channel: string): Promise<void>;
+  unsubscribePersonal?(state: AppState, conn: Connection, channel: string): void;
+  /** Extra fields for subscription_succeeded data (e.g. stored events). */
+  subscriptionData?(state: AppState, conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined>;
+  /** A presence member joined (first connection of the user on this channel, or a further one). */
+  memberJoined?(state: AppState, conn: Connection, channel: Channel, userId: string, channelData: Record<string, unknown>, first: boolean): void;
+  /** A presence connection left; `last` when it was the user's last connection on the channel. */
+  memberLeft?(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void;
+}

@@ -1,0 +1,258 @@
+// The hub: the state of one node (apps → channels → connections) and the protocol's behaviour.
+// Transports call open/message/closed; the HTTP API calls publish and the queries.
+import type { App, AppSource } from '../apps/app.ts';
+import { ErrorCode, PusherError, warn } from '../protocol/errors.ts';
+import { decodeInbound, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
+import { newSocketId } from '../protocol/ids.ts';
+import { AppState } from './app-state.ts';
+import { Connection, type SocketLike } from './connection.ts';
+import type { HubObserver } from './observer.ts';
+import { Subscriptions } from './subscriptions.ts';
+import { clientEvent } from './client-events.ts';
+import { Users } from './users.ts';
+import type { HubExtension } from './extension.ts';
+
+export interface HubOptions {
+  apps: AppSource;
+  /** Seconds of silence before we ping (sent to clients in the handshake). */
+  activityTimeout: number;
+  /** Seconds to wait for any answer to our ping before 4201. */
+  pongTimeout: number;
+  maxBufferedBytes: number;
+  observer?: HubObserver;
+  /** How often the activity sweep runs, ms. */
+  sweepIntervalMs?: number;
+}
+
+const SUPPORTED_PROTOCOLS = new Set(['5', '6', '7']);
+const MAX_BACKLOG = 100;
+
+export class Hub {
+  readonly states = new Map<string, AppState>();
+  readonly observer: HubObserver;
+  readonly subscriptions: Subscriptions;
+  readonly users: Users;
+  extension?: HubExtension;
+  /** Other nodes (cluster/): set when scaled out. */
+  broker?: {
+    publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): void;
+    terminateUser?(appId: string, userId: string): void;
+  };
+  private sweepTimer?: NodeJS.Timeout;
+  private backlogs = new WeakMap<Connection, string[]>();
+  private connectionCount = 0;
+
+  constructor(readonly options: HubOptions) {
+    this.observer = options.observer ?? {};
+    this.subscriptions = new Subscriptions(this);
+    this.users = new Users(this);
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), options.sweepIntervalMs ?? 1000);
+    this.sweepTimer.unref();
+  }
+
+  get connections(): number {
+    return this.connectionCount;
+  }
+
+  /** The node-local state of an app, created on first use; keeps the freshest app record. */
+  state(app: App): AppState {
+    let s = this.states.get(app.id);
+    if (!s) {
+      s = new AppState(app);
+      this.states.set(app.id, s);
+    } else if (s.app !== app) {
+      s.app = app;
+    }
+    return s;
+  }
+
+  /**
+   * A socket asked for /app/{key}. Returns the connection, or undefined after rejecting it
+   * with the Pusher code (`pusher:error`, then close with the same code).
+   */
+  async open(socket: SocketLike, appKey: string, query: URLSearchParams): Promise<Connection | undefined> {
+    const reject = (code: number, message: string) => {
+      socket.send(encodeSpecEvent('pusher:error', { message, code }));
+      socket.close(code, message);
+      this.observer.connectionRejected?.(appKey, code, message);
+      return undefined;
+    };
+    const protocol = query.get('protocol');
+    if (protocol !== null && !SUPPORTED_PROTOCOLS.has(protocol)) {
+      return reject(ErrorCode.UNSUPPORTED_PROTOCOL, `Unsupported protocol version ${protocol}; this server speaks 7`);
+    }
+    let app: App | undefined;
+    try {
+      app = await this.options.apps.findByKey(appKey);
+    } catch {
+      return reject(ErrorCode.SERVER_ERROR, 'Could not look up the app; try again');
+    }
+    if (!app) return reject(ErrorCode.APP_NOT_FOUND, `App key ${appKey} does not exist`);
+    if (!app.enabled) return reject(ErrorCode.APP_DISABLED, 'App is disabled');
+    const state = this.state(app);
+    if (app.options.maxConnections > 0 && state.connections.size >= app.options.maxConnections) {
+      return reject(ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
+    }
+    const conn = new Connection(newSocketId(), app, socket, this.options.maxBufferedBytes, Date.now());
+    state.connections.set(conn.id, conn);
+    this.connectionCount++;
+    conn.write(
+      encodeSpecEvent('pusher:connection_established', {
+        socket_id: conn.id,
+        activity_timeout: this.options.activityTimeout,
+      }),
+    );
+    this.observer.connectionOpened?.(app.id, conn.id);
+    return conn;
+  }
+
+  /** One text frame from a client. Messages of one connection are handled strictly in order. */
+  message(conn: Connection, text: string): void {
+    conn.lastSeen = Date.now();
+    conn.pingSentAt = 0;
+    if (conn.closed) return;
+    this.observer.messageIn?.(conn.app.id, text.length);
+    const backlog = this.backlogs.get(conn);
+    if (backlog) {
+      if (backlog.length >= MAX_BACKLOG) conn.close(ErrorCode.OVER_CAPACITY, 'Too many messages in flight');
+      else backlog.push(text);
+      return;
+    }
+    this.process(conn, text);
+  }
+
+  /** Any frame (including WebSocket ping/pong control frames) proves the client is alive. */
+  touch(conn: Connection): void {
+    conn.lastSeen = Date.now();
+    conn.pingSentAt = 0;
+  }
+
+  private process(conn: Connection, text: string): void {
+    let pending: Promise<void> | void;
+    try {
+      pending = this.dispatch(conn, decodeInbound(text));
+    } catch (err) {
+      this.fail(conn, err);
+      return;
+    }
+    if (!pending) return;
+    const backlog: string[] = [];
+    this.backlogs.set(conn, backlog);
+    pending
+      .catch((err) => this.fail(conn, err))
+      .finally(() => {
+        this.backlogs.delete(conn);
+        const next = backlog.splice(0);
+        for (let i = 0; i < next.length; i++) {
+          if (this.backlogs.has(conn)) {
+            // an earlier message went async again: keep the rest queued behind it, in order
+            this.backlogs.get(conn)!.push(...next.slice(i));
+            return;
+          }
+          this.process(conn, next[i]);
+        }
+      });
+  }
+
+  private dispatch(conn: Connection, msg: InboundMessage): Promise<void> | void {
+    switch (msg.event) {
+      case 'pusher:ping':
+        conn.write(encodeSpecEvent('pusher:pong', {}));
+        return;
+      case 'pusher:pong':
+        return;
+      case 'pusher:subscribe':
+        return this.subscriptions.subscribe(conn, objectData(msg));
+      case 'pusher:unsubscribe':
+        return this.subscriptions.unsubscribe(conn, objectData(msg));
+      case 'pusher:signin':
+        return this.users.signin(conn, objectData(msg));
+    }
+    if (msg.event.startsWith('client-')) return clientEvent(this, conn, msg);
+    const handled = this.extension?.handle?.(conn, msg);
+    if (handled !== undefined) return handled === true ? undefined : handled;
+    throw warn(null, `Unknown event "${msg.event}"`);
+  }
+
+  private fail(conn: Connection, err: unknown): void {
+    if (err instanceof PusherError) {
+      conn.sendError(err);
+      return;
+    }
+    // A bug or a failing dependency must not take the process down: report it to this client only.
+    conn.sendError(new PusherError('Internal server error', ErrorCode.SERVER_ERROR));
+    process.emitWarning(`pushi: unexpected error handling a message: ${(err as Error)?.stack ?? err}`);
+  }
+
+  /** The transport saw the socket close: leave every channel, forget the user. */
+  closed(conn: Connection): void {
+    conn.closed = true;
+    const state = this.states.get(conn.app.id);
+    if (!state || !state.connections.delete(conn.id)) return;
+    this.connectionCount--;
+    for (const name of [...conn.channels.keys()]) this.subscriptions.leave(state, conn, name);
+    this.users.forget(state, conn);
+    this.observer.connectionClosed?.(conn.app.id, conn.id);
+  }
+
+  /** One pass over every connection: ping the silent, drop the unanswering, enforce sign-in. */
+  sweep(now: number): void {
+    const idleMs = this.options.activityTimeout * 1000;
+    const pongMs = this.options.pongTimeout * 1000;
+    const ping = encodeSpecEvent('pusher:ping', {});
+    for (const state of this.states.values()) {
+      const { userAuthentication, userAuthenticationTimeout } = state.app.options;
+      for (const conn of state.connections.values()) {
+        if (conn.pingSentAt) {
+          if (now - conn.pingSentAt >= pongMs) conn.closeWithError(ErrorCode.PONG_NOT_RECEIVED, 'Pong reply not received');
+        } else if (now - conn.lastSeen >= idleMs) {
+          conn.pingSentAt = now;
+          conn.write(ping);
+        }
+        if (userAuthentication && !conn.user && now - conn.connectedAt >= userAuthenticationTimeout * 1000) {
+          conn.closeWithError(ErrorCode.UNAUTHORIZED, 'Connection not signed in within the time allowed');
+        }
+      }
+    }
+    this.subscriptions.flushCounts(now);
+  }
+
+  /**
+   * Delivers an app event to this node's subscribers of a channel. The frame is encoded once by
+   * the caller and the same bytes go to every subscriber.
+   */
+  deliver(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): number {
+    const state = this.states.get(appId);
+    if (!state) return 0;
+    const n = state.fanOut(channel, frame, exceptSocketId);
+    if (n > 0) this.observer.messagesOut?.(appId, n, n * frame.length);
+    return n;
+  }
+
+  /** Delivers here and hands the same frame to the other nodes, if scaled out. */
+  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): number {
+    this.broker?.publish(appId, channel, frame, exceptSocketId);
+    return this.deliver(appId, channel, frame, exceptSocketId);
+  }
+
+  /** Closes a user's connections here and, when scaled out, on every node. */
+  terminateUser(appId: string, userId: string): void {
+    this.broker?.terminateUser?.(appId, userId);
+    this.users.terminate(appId, userId);
+  }
+
+  /** Closes every connection with 4200 so clients reconnect elsewhere. */
+  shutdown(): void {
+    clearInterval(this.sweepTimer);
+    for (const state of this.states.values()) {
+      for (const conn of state.connections.values()) {
+        conn.closeWithError(ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    this.subscriptions.stop();
+  }
+}

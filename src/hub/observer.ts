@@ -1,0 +1,32 @@
+// What the hub reports as it happens: webhooks, metrics, logs and the console listen here.
+// Every method is optional; the hub never waits for an observer.
+
+export interface HubObserver {
+  connectionOpened?(appId: string, socketId: string): void;
+  connectionClosed?(appId: string, socketId: string): void;
+  connectionRejected?(appKey: string, code: number, reason: string): void;
+  channelOccupied?(appId: string, channel: string): void;
+  channelVacated?(appId: string, channel: string): void;
+  memberAdded?(appId: string, channel: string, userId: string): void;
+  memberRemoved?(appId: string, channel: string, userId: string): void;
+  clientEvent?(appId: string, e: { channel: string; event: string; data: unknown; socketId: string; userId?: string }): void;
+  cacheMiss?(appId: string, channel: string): void;
+  subscriptionCount?(appId: string, channel: string, count: number): void;
+  messageIn?(appId: string, bytes: number): void;
+  messagesOut?(appId: string, count: number, bytes: number): void;
+  subscribed?(appId: string, channel: string, kind: string): void;
+  unsubscribed?(appId: string, channel: string, kind: string): void;
+}
+
+/** Fans one report out to several observers. */
+export function combineObservers(list: HubObserver[]): HubObserver {
+  const out: HubObserver = {};
+  const keys = new Set(list.flatMap((o) => Object.keys(o))) as Set<keyof HubObserver>;
+  for (const key of keys) {
+    const fns = list.map((o) => o[key]).filter(Boolean) as ((...a: unknown[]) => void)[];
+    (out as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      for (const fn of fns) fn(...args);
+    };
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+// Joining and leaving channels: who may join each kind, presence bookkeeping, cache replay,
+// subscription counts.
+import { channelNameError, channelRules, USER_CHANNEL_PREFIX } from '../protocol/channels.ts';
+import { subscriptionError, warn } from '../protocol/errors.ts';
+import { encodeSpecEvent } from '../protocol/messages.ts';
+import { verifyChannelAuth } from '../protocol/signatures.ts';
+import type { AppState } from './app-state.ts';
+import type { Channel } from './channel.ts';
+import type { Connection } from './connection.ts';
+import type { Hub } from './hub.ts';
+
+const COUNT_INTERVAL_MS = 1000;
+const MAX_USER_ID = 128;
+
+interface PresenceJoin {
+  userId: string;
+  info: unknown;
+  channelData: Record<string, unknown>;
+}
+
+export class Subscriptions {
+  /** Channels whose subscription_count changed since it was last sent. */
+  private readonly dirtyCounts = new Map<Channel, AppState>();
+
+  constructor(private readonly hub: Hub) {}
+
+  subscribe(conn: Connection, data: Record<string, unknown>): Promise<void> | void {
+    const name = data.channel;
+    const nameError = channelNameError(name);
+    if (nameError) throw typeof name === 'string' ? subscriptionError(name, 4009, nameError) : warn(null, nameError);
+    const channel = name as string;
+    const state = this.hub.state(conn.app);
+    const app = conn.app;
+    const rules = channelRules(channel);
+    if (conn.channels.has(channel)) {
+      // Already joined (a client retrying): confirm again without repeating member events.
+      const ch = state.ensureChannel(channel);
+      conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', ch.presence ? ch.presenceData() : {}, channel));
+      return;
+    }
+    let presence: PresenceJoin | undefined;
+    switch (rules.kind) {
+      case 'user':
+        if (!conn.user || channel !== USER_CHANNEL_PREFIX + conn.user.id) {
+          throw subscriptionError(channel, 4009, 'Only the signed-in user may subscribe to its #server-to-user- channel');
+        }
+        break;
+      case 'private':
+      case 'private-encrypted':
+      case 'peer':
+        if (!verifyChannelAuth(data.auth, app.key, app.secret, conn.id, channel)) throw badAuth(channel);
+        break;
+      case 'presence':
+        presence = this.checkPresence(conn, state, channel, data);
+        break;
+      case 'personal':
+        if (!verifyChannelAuth(data.auth, app.key, app.secret, conn.id, channel)) throw badAuth(channel);
+        if (!this.hub.extension?.subscribePersonal) {
+          throw subscriptionError(channel, 4009, 'Personal channels need the persistence store');
+        }
+        return this.hub.extension.subscribePersonal(state, conn, channel);
+    }
+    const ch = this.join(state, conn, channel, presence?.userId);
+    if (presence) this.addMember(state, conn, ch, presence);
+    const extra = this.hub.extension?.subscriptionData;
+    if (!extra) return this.confirm(state, conn, ch);
+    return extra(state, conn, ch).then((fields) => this.confirm(state, conn, ch, fields));
+  }
+
+  /** Adds the socket to the channel (no reply); used by subscribe and by forced joins (personal, peer). */
+  join(state: AppState, conn: Connection, channel: string, userId?: string): Channel {
+    const ch = state.ensureChannel(channel);
+    const occupied = ch.subscribers.size === 0;
+    ch.subscribers.add(conn);
+    conn.channels.set(channel, { userId });
+    if (occupied) this.hub.observer.channelOccupied?.(state.app.id, channel);
+    this.hub.observer.subscribed?.(state.app.id, channel, ch.rules.kind);
+    this.countChanged(state, ch);
+    return ch;
+  }
+
+  private confirm(state: AppState, conn: Connection, ch: Channel, extra?: Record<string, unknown>): void {
+    if (conn.closed || !conn.channels.has(ch.name)) return; // left while we were reading the store
+    const data = ch.presence ? ch.presenceData() : {};
+    conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', extra ? { ...data, ...extra } : data, ch.name));
+    if (ch.rules.cache) {
+      const cached = state.cached(ch.name, Date.now());
+      if (cached) conn.write(cached.frame);
+      else {
+        conn.write(`{"event":"pusher:cache_miss","channel":${JSON.stringify(ch.name)}}`);
+        this.hub.observer.cacheMiss?.(state.app.id, ch.name);
+      }
+    }
+  }
+
+  private checkPresence(conn: Connection, state: AppState, channel: string, data: Record<string, unknown>): PresenceJoin {
+    const app = conn.app;
+    let raw = data.channel_data;
+    if (raw !== undefined && typeof raw !== 'string') raw = JSON.stringify(raw);
+    let parsed: Record<string, unknown>;
+    if (raw === undefined) {
+      // Legal when signed in: the member is the signed-in user (pusher-js does this).
+      if (!conn.user) throw subscriptionError(channel, 4009, 'Presence channels need channel_data (or a signed-in user)');
+      if (!verifyChannelAuth(data.auth, app.key, app.secret, conn.id, channel)) throw badAuth(channel);
+      parsed = { user_id: conn.user.id, user_info: conn.user.info };
+    } else {
+      if (!verifyChannelAuth(data.auth, app.key, app.secret, conn.id, channel, raw as string)) throw badAuth(channel);
+      try {
+        parsed = JSON.parse(raw as string);
+      } catch {
+        throw subscriptionError(channel, 4009, 'channel_data is not valid JSON');
+      }
+      if (!parsed || typeof parsed !== 'object') throw subscriptionError(channel, 4009, 'channel_data must be a JSON object');
+    }
+    const id = parsed.user_id;
+    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0) {
+      throw subscriptionError(channel, 4009, 'channel_data needs a user_id (string or number)');
+    }
+    const userId = String(id);
+    if (userId.length > MAX_USER_ID) throw subscriptionError(channel, 4009, `user_id longer than ${MAX_USER_ID} characters`);
+    const infoBytes = parsed.user_info === undefined ? 0 : Buffer.byteLength(JSON.stringify(parsed.user_info));
+    if (infoBytes > app.options.maxPresenceUserInfoBytes) {
+      throw subscriptionError(channel, 4301, `user_info is ${infoBytes} bytes; the limit is ${app.options.maxPresenceUserInfoBytes}`);
+    }
+    const ch = state.channel(channel);
+    if (ch && !ch.members.has(userId) && ch.members.size >= app.options.maxPresenceMembers) {
+      throw subscriptionError(channel, 4100, `Presence channel is full (${app.options.maxPresenceMembers} members)`);
+    }
+    return { userId, info: parsed.user_info, channelData: parsed };
+  }
+
+  private addMember(state: AppState, conn: Connection, ch: Channel, p: PresenceJoin): void {
+    let member = ch.members.get(p.userId);
+    const first = !member;
+    if (!member) {
+      member = { info: p.info ?? {}, connections: new Set() };
+      ch.members.set(p.userId, member);
+      const frame = encodeSpecEvent('pusher_internal:member_added', { user_id: p.userId, user_info: member.info }, ch.name);
+      for (const other of ch.subscribers) if (other !== conn) other.write(frame);
+      this.hub.observer.memberAdded?.(state.app.id, ch.name, p.userId);
+    }
+    member.connections.add(conn);
+    this.hub.extension?.memberJoined?.(state, conn, ch, p.userId, p.channelData, first);
+  }
+
+  unsubscribe(conn: Connection, data: Record<string, unknown>): Promise<void> | void {
+    const name = data.channel;
+    if (typeof name !== 'string') throw warn(null, 'pusher:unsubscribe needs a channel');
+    const state = this.hub.state(conn.app);
+    if (channelRules(name).kind === 'personal' && this.hub.extension?.unsubscribePersonal) {
+      return this.hub.extension.unsubscribePersonal(state, conn, name);
+    }
+    this.leave(state, conn, name); // unsubscribing a channel not joined is a no-op, as on Pusher
+  }
+
+  /** Removes the socket from a channel: member_removed on its user's last connection, vacated when empty. */
+  leave(state: AppState, conn: Connection, name: string): void {
+    const sub = conn.channels.get(name);
+    if (!sub) return;
+    conn.channels.delete(name);
+    const ch = state.channel(name);
+    if (!ch) return;
+    ch.subscribers.delete(conn);
+    this.hub.observer.unsubscribed?.(state.app.id, name, ch.rules.kind);
+    if (ch.presence && sub.userId !== undefined) {
+      const member = ch.members.get(sub.userId);
+      if (member) {
+        member.connections.delete(conn);
+        const last = member.connections.size === 0;
+        if (last) {
+          ch.members.delete(sub.userId);
+          const frame = encodeSpecEvent('pusher_internal:member_removed', { user_id: sub.userId }, name);
+          for (const other of ch.subscribers) other.write(frame);
+          this.hub.observer.memberRemoved?.(state.app.id, name, sub.userId);
+        }
+        this.hub.extension?.memberLeft?.(state, conn, ch, sub.userId, last);
+      }
+    }
+    if (state.dropIfEmpty(ch)) {
+      this.dirtyCounts.delete(ch);
+      this.hub.observer.channelVacated?.(state.app.id, name);
+    } else {
+      this.countChanged(state, ch);
+    }
+  }
+
+  private countChanged(state: AppState, ch: Channel): void {
+    if (!state.app.options.subscriptionCount || ch.presence) return;
+    this.dirtyCounts.set(ch, state);
+    if (this.dirtyCounts.size === 1) setImmediate(() => this.flushCounts(Date.now()));
+  }
+
+  /** Sends subscription_count to channels whose count changed, at most once a second each. */
+  flushCounts(now: number): void {
+    for (const [ch, state] of this.dirtyCounts) {
+      if (now - ch.countSentAt < COUNT_INTERVAL_MS) continue; // the sweep sends it later
+      this.dirtyCounts.delete(ch);
+      const count = ch.subscribers.size;
+      if (count === ch.countSent) continue;
+      ch.countSentAt = now;
+      ch.countSent = count;
+      const frame = Buffer.from(encodeSpecEvent('pusher_internal:subscription_count', { subscription_count: count }, ch.name));
+      for (const conn of ch.subscribers) conn.write(frame);
+      this.hub.observer.subscriptionCount?.(state.app.id, ch.name, count);
+    }
+  }
+
+  stop(): void {
+    this.dirtyCounts.clear();
+  }
+}
+
+function badAuth(channel: string) {
+  return subscriptionError(channel, null, `Invalid signature: auth does not match this socket and channel (${channel})`);
+}

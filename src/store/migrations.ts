@@ -1,0 +1,128 @@
+// Versioned schema migrations shared by both stores: one entry per version, SQL text per dialect.
+// Append new versions at the end; never edit one that has shipped (databases record what they ran).
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+/** Created before anything else; one row per applied version. */
+export const MIGRATIONS_TABLE = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+)`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  applied_at bigint NOT NULL
+)`,
+} as const;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'apps, subscriptions, events, deliveries',
+    sqlite: `
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  secret TEXT NOT NULL,
+  name TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  options TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE subscriptions (
+  app_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, user_id, channel)
+);
+CREATE INDEX subscriptions_app_channel ON subscriptions (app_id, channel);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  mid TEXT NOT NULL UNIQUE,
+  app_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  event TEXT NOT NULL,
+  data TEXT NOT NULL,
+  socket_id TEXT,
+  user_id TEXT,
+  timestamp INTEGER NOT NULL
+);
+CREATE INDEX events_app_channel_seq ON events (app_id, channel, seq);
+CREATE INDEX events_app_timestamp ON events (app_id, timestamp);
+CREATE TABLE deliveries (
+  app_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+  PRIMARY KEY (app_id, user_id, seq)
+);
+CREATE INDEX deliveries_seq ON deliveries (seq);
+`,
+    postgres: `
+CREATE TABLE apps (
+  id text PRIMARY KEY,
+  key text NOT NULL UNIQUE,
+  secret text NOT NULL,
+  name text NOT NULL,
+  enabled boolean NOT NULL DEFAULT true,
+  options text NOT NULL DEFAULT '{}',
+  created_at bigint NOT NULL
+);
+CREATE TABLE subscriptions (
+  app_id text NOT NULL,
+  user_id text NOT NULL,
+  channel text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, user_id, channel)
+);
+CREATE INDEX subscriptions_app_channel ON subscriptions (app_id, channel);
+CREATE TABLE events (
+  seq bigserial PRIMARY KEY,
+  mid text NOT NULL UNIQUE,
+  app_id text NOT NULL,
+  channel text NOT NULL,
+  event text NOT NULL,
+  data text NOT NULL,
+  socket_id text,
+  user_id text,
+  timestamp bigint NOT NULL
+);
+CREATE INDEX events_app_channel_seq ON events (app_id, channel, seq);
+CREATE INDEX events_app_timestamp ON events (app_id, timestamp);
+CREATE TABLE deliveries (
+  app_id text NOT NULL,
+  user_id text NOT NULL,
+  seq bigint NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+  PRIMARY KEY (app_id, user_id, seq)
+);
+CREATE INDEX deliveries_seq ON deliveries (seq);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Migrations not yet applied, in order. Refuses a database written by a newer Pushi. */
+export function pendingMigrations(applied: Iterable<number>): Migration[] {
+  const done = new Set(applied);
+  for (const version of done) {
+    if (version > LATEST_VERSION) {
+      throw new Error(
+        `database schema is at version ${version}, newer than this Pushi knows (${LATEST_VERSION}); upgrade Pushi`,
+      );
+    }
+  }
+  return MIGRATIONS.filter((m) => !done.has(m.version));
+}
+
+// Guard against a mis-edited list: versions must be unique and ascending.
+for (let i = 1; i < MIGRATIONS.length; i++) {
+  if (MIGRATIONS[i]!.version <= MIGRATIONS[i - 1]!.version) {
+    throw new Error(`migrations out of order at version ${MIGRATIONS[i]!.version}`);
+  }
+}

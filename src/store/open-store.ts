@@ -1,0 +1,25 @@
+// Picks the store from the configuration and brings its schema up to date.
+import { PostgresStore } from './postgres/postgres-store.ts';
+import { SqliteStore } from './sqlite/sqlite-store.ts';
+import type { Store } from './store.ts';
+
+export interface OpenStoreConfig {
+  /** postgres://… selects PostgreSQL; otherwise SQLite at sqlitePath. */
+  databaseUrl?: string;
+  databaseSchema?: string;
+  sqlitePath: string;
+}
+
+export async function openStore(cfg: OpenStoreConfig): Promise<Store> {
+  const store: Store = cfg.databaseUrl
+    ? new PostgresStore(cfg.databaseUrl, { schema: cfg.databaseSchema })
+    : new SqliteStore(cfg.sqlitePath);
+  try {
+    await store.migrate();
+  } catch (err) {
+    // Don't leak the pool or file handle of a store nobody will use.
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}

@@ -1,0 +1,82 @@
+// HTTP(S) listeners: the API and the WebSocket server, on one port or two.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { ListenerConfig } from '../config/config.ts';
+import type { WsTransport } from './ws-transport.ts';
+
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface Listeners {
+  wsPort: number;
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+function makeServer(cfg: ListenerConfig, onRequest: RequestHandler): Server {
+  const server = cfg.tls ? createHttpsServer({ key: cfg.tls.key, cert: cfg.tls.cert }, onRequest) : createHttpServer(onRequest);
+  server.headersTimeout = 15_000; // slow-loris: headers must arrive promptly
+  server.requestTimeout = 30_000;
+  server.maxHeadersCount = 100;
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+function listen(server: Server, cfg: ListenerConfig): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts the listeners. When both configs name the same host and port, one server does both jobs. */
+export async function startListeners(
+  wsCfg: ListenerConfig,
+  httpCfg: ListenerConfig,
+  api: RequestHandler,
+  ws: WsTransport,
+): Promise<Listeners> {
+  const shared = wsCfg.host === httpCfg.host && wsCfg.port === httpCfg.port && wsCfg.port !== 0;
+  const servers: Server[] = [];
+  const wsServer = makeServer(wsCfg, shared ? api : wsOnlyResponse);
+  wsServer.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head));
+  servers.push(wsServer);
+  const wsPort = await listen(wsServer, wsCfg);
+  let httpPort = wsPort;
+  if (!shared) {
+    const httpServer = makeServer(httpCfg, api);
+    servers.push(httpServer);
+    try {
+      httpPort = await listen(httpServer, httpCfg);
+    } catch (err) {
+      wsServer.close();
+      throw err;
+    }
+  }
+  return {
+    wsPort,
+    httpPort,
+    close: () =>
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined),
+  };
+}
+
+function wsOnlyResponse(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(426, { 'Content-Type': 'application/json', Upgrade: 'websocket' });
+  res.end(JSON.stringify({ error: 'This port serves WebSocket connections at /app/{key}', code: 426 }));
+}

@@ -1,0 +1,198 @@
+// Runs the Store contract against SQLite (temp file) and PostgreSQL (fresh schema per run), plus
+// each implementation's own failure modes.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openStore } from '../../src/store/open-store.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { StoreUnavailableError } from '../../src/store/store.ts';
+import { postgresForTests } from '../helpers/postgres.ts';
+import { contractSuite, newApp, newEvent } from './contract.ts';
+
+// First, so that in CI an unreachable server fails the file before any test starts.
+const target = await postgresForTests();
+if (!target.available) console.log(`# ${target.reason}`);
+else after(target.dropSchema); // file-level: the PostgreSQL describes below share the schema
+
+const tmp = mkdtempSync(join(tmpdir(), 'pushi-store-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+let files = 0;
+const tmpDb = () => join(tmp, `db-${++files}`, 'pushi.db'); // the folder does not exist yet
+
+const sqlitePath = tmpDb();
+contractSuite('SqliteStore contract', {
+  open: () => new SqliteStore(sqlitePath),
+  cleanup: async () => {},
+});
+
+contractSuite(
+  'PostgresStore contract',
+  target.available
+    ? { open: () => new PostgresStore(target.url, { schema: target.schema, poolSize: 4 }), cleanup: async () => {} }
+    : { skip: target.reason },
+);
+
+describe('SqliteStore specifics', () => {
+  test('creates the parent folder, uses WAL and synchronous=FULL', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path);
+    await store.migrate();
+    await store.close();
+    assert.ok(existsSync(path));
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+
+  test(':memory: works', async () => {
+    const store = await openStore({ sqlitePath: ':memory:' });
+    assert.equal(store.kind, 'sqlite');
+    await store.createApp(newApp());
+    assert.equal((await store.listApps()).length, 1);
+    await store.close();
+  });
+
+  test('writes on a read-only database reject with StoreUnavailableError (SQLITE_READONLY)', async () => {
+    const path = tmpDb();
+    const writer = new SqliteStore(path);
+    await writer.migrate();
+    const app = newApp();
+    await writer.createApp(app);
+    await writer.close();
+
+    const store = new SqliteStore(path, { readonly: true });
+    try {
+      assert.deepEqual(await store.getApp(app.id), app); // reads still work
+      await assert.rejects(store.createApp(newApp()), (err: Error) => {
+        assert.ok(err instanceof StoreUnavailableError);
+        assert.match(err.message, /SQLITE_READONLY/);
+        return true;
+      });
+      await assert.rejects(store.appendEvents([newEvent(app.id, 'c')]), StoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a write lock held past busy_timeout rejects with StoreUnavailableError (SQLITE_BUSY)', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path, { busyTimeoutMs: 50 });
+    await store.migrate();
+    const other = new Database(path); // another process, e.g. the CLI, mid-write
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.appendEvents([newEvent('a', 'c')]), (err: Error) => {
+        assert.ok(err instanceof StoreUnavailableError);
+        assert.match(err.message, /SQLITE_BUSY/);
+        return true;
+      });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await store.appendEvents([newEvent('a', 'c')]); // fine once released
+    await store.close();
+  });
+
+  test('a missing file opened read-only, and a closed store, are unavailable', async () => {
+    assert.throws(() => new SqliteStore(join(tmp, 'missing.db'), { readonly: true }), StoreUnavailableError);
+    const store = new SqliteStore(tmpDb());
+    await store.migrate();
+    await store.close();
+    await assert.rejects(store.ping(), StoreUnavailableError);
+    await assert.rejects(store.listApps(), StoreUnavailableError);
+  });
+
+  test('acknowledged appends survive SIGKILL', async () => {
+    const path = tmpDb();
+    const fixture = fileURLToPath(new URL('./fixtures/append-and-hang.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path, '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        acked = [...out.matchAll(/acked (\d+)/g)].map((m) => Number(m[1]));
+        if (acked.length === 20) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const store = new SqliteStore(path);
+    await store.migrate();
+    const events = await store.channelEvents('app', 'c', { skip: 0, count: 100 });
+    assert.deepEqual(events.map((e) => e.seq).reverse(), acked);
+    await store.close();
+  });
+});
+
+describe('PostgresStore specifics', { skip: target.available ? false : target.reason }, () => {
+  test('tables live in the configured schema', async () => {
+    if (!target.available) return;
+    const store = await openStore({ databaseUrl: target.url, databaseSchema: target.schema, sqlitePath: 'unused' });
+    assert.equal(store.kind, 'postgres');
+    await store.close();
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ table_name: string }>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1',
+        [target.schema],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.table_name),
+        ['apps', 'deliveries', 'events', 'schema_migrations', 'subscriptions'],
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('an idle pooled connection killed by the server (57P01) does not crash; the pool recovers', async () => {
+    if (!target.available) return;
+    const errors: Error[] = [];
+    const appName = `pushi_kill_${Date.now()}`;
+    const url = `${target.url}${target.url.includes('?') ? '&' : '?'}application_name=${appName}`;
+    const store = new PostgresStore(url, { schema: target.schema, poolSize: 1, onError: (e) => errors.push(e) });
+    await store.ping();
+    const admin = new pg.Client({ connectionString: target.url });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    await admin.end();
+    for (let i = 0; i < 40 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((errors[0] as { code?: string } | undefined)?.code, '57P01');
+    await store.ping(); // on a fresh connection
+    await store.close();
+  });
+});
+
+describe('PostgresStore unreachable', () => {
+  test('a closed port gives StoreUnavailableError', async () => {
+    const store = new PostgresStore('postgres://postgres@127.0.0.1:1/test');
+    for (const attempt of [store.ping(), store.migrate(), store.appendEvents([newEvent('a', 'c')])]) {
+      await assert.rejects(attempt, (err: Error) => {
+        assert.ok(err instanceof StoreUnavailableError, String(err));
+        assert.match(err.message, /PostgreSQL at 127\.0\.0\.1:1\/test unavailable/);
+        return true;
+      });
+    }
+    await store.close();
+    await assert.rejects(store.ping(), StoreUnavailableError); // used after close
+  });
+
+  test('openStore rejects and releases the pool when the database is down', async () => {
+    await assert.rejects(
+      openStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test', sqlitePath: 'unused' }),
+      StoreUnavailableError,
+    );
+  });
+});
