@@ -13,6 +13,11 @@ import type { ApiDeps, HealthCheck } from './api/deps.ts';
 import { eventRoutes } from './api/routes/events.ts';
 import { channelRoutes } from './api/routes/channels.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { appRoutes } from './api/routes/apps.ts';
+import { persistenceRoutes } from './api/routes/persistence.ts';
+import { Persistence } from './persistence/persistence.ts';
+import { startRetention } from './persistence/retention.ts';
+import { GroupCommitter } from './store/group-commit.ts';
 import { silentLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
@@ -54,7 +59,8 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
   const apps = await store.listApps();
   const found = apps.find((a) => a.name === 'default') ?? apps[0];
   if (found) return toApp(found);
-  const rec = newAppRecord('default', { clientEvents: true });
+  // The newcomer's app shows everything off: client events and stored history on.
+  const rec = newAppRecord('default', { clientEvents: true, persist: true });
   await store.createApp(rec);
   return toApp(rec);
 }
@@ -78,9 +84,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     observer: combineObservers(options.observers ?? []),
     sweepIntervalMs: options.sweepIntervalMs,
   });
+  const persistence = new Persistence(hub, store, new GroupCommitter(store), logger);
+  hub.extension = persistence;
+  const stopRetention = startRetention(store, logger);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const deps: ApiDeps = { config, hub, queries: new LocalQueries(hub), apps, logger, health };
-  const routes: RouteRegistrar[] = [healthRoutes, eventRoutes(), channelRoutes];
+  const routes: RouteRegistrar[] = [
+    healthRoutes,
+    eventRoutes(persistence.publish),
+    channelRoutes,
+    persistenceRoutes(store, persistence),
+    appRoutes(store, apps),
+  ];
   const api = createApiHandler(deps, routes);
   const ws = new WsTransport(hub, { pathPrefix: config.pathPrefix, maxMessageBytes: config.maxMessageBytes });
   let listeners: Listeners;
@@ -88,6 +103,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     listeners = await startListeners(config.ws, config.http, (req, res) => void api(req, res), ws);
   } catch (err) {
     hub.stop();
+    stopRetention();
     await store.close();
     throw err;
   }
@@ -107,6 +123,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         ws.terminateAll();
         await listeners.close();
         hub.stop();
+        stopRetention();
+        await persistence.close();
         await store.close();
       })();
       return closing;

@@ -7,7 +7,7 @@ import type { Hub } from './hub.ts';
 
 const rejected = (message: string) => warn(ErrorCode.CLIENT_EVENT_REJECTED, message);
 
-export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): void {
+export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Promise<void> | void {
   const options = conn.app.options;
   if (!options.clientEvents) throw rejected('Client events are not enabled for this app');
   const channel = msg.channel;
@@ -29,6 +29,15 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): vo
   const size = typeof msg.data === 'string' ? Buffer.byteLength(msg.data) : Buffer.byteLength(JSON.stringify(msg.data ?? null));
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = channelRules(channel).kind === 'presence' ? sub.userId : undefined;
+  const report = () => hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+  const stored = hub.extension?.persistClientEvent?.(conn, channel, msg.event, msg.data, userId, msg.persist);
+  if (stored) {
+    // Returned to the hub so later messages of this socket wait for it: order is kept.
+    return stored.then((frame) => {
+      hub.publish(conn.app.id, channel, frame, conn.id);
+      report();
+    });
+  }
   hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, userId })), conn.id);
-  hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+  report();
 }

@@ -22,8 +22,9 @@ export interface SignedInUser {
 }
 
 export class Connection {
-  /** Channels joined, with the presence user id used on presence channels. */
-  readonly channels = new Map<string, { userId?: string }>();
+  /** Channels joined: the presence user id on presence channels; `via` names the personal or
+   *  presence channel that joined this socket to it automatically (personal aliases, peer pairs). */
+  readonly channels = new Map<string, { userId?: string; via?: string }>();
   lastSeen: number;
   /** When we pinged and are waiting for any answer (0 = not waiting). */
   pingSentAt = 0;

@@ -11,6 +11,15 @@ export interface HubExtension {
   /** Joins a personal-<user_id> channel (auth already checked) and replies. */
   subscribePersonal?(state: AppState, conn: Connection, channel: string): Promise<void>;
   unsubscribePersonal?(state: AppState, conn: Connection, channel: string): void;
+  /** Stores a client event when the app or the message asks; resolves with the frame to publish (with mid/timestamp). */
+  persistClientEvent?(
+    conn: Connection,
+    channel: string,
+    event: string,
+    data: unknown,
+    userId: string | undefined,
+    persist: boolean | undefined,
+  ): Promise<Buffer> | undefined;
   /** Extra fields for subscription_succeeded data (e.g. stored events). */
   subscriptionData?(state: AppState, conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined>;
   /** A presence member joined (first connection of the user on this channel, or a further one). */

@@ -62,9 +62,9 @@ export class Subscriptions {
     }
     const ch = this.join(state, conn, channel, presence?.userId);
     if (presence) this.addMember(state, conn, ch, presence);
-    const extra = this.hub.extension?.subscriptionData;
-    if (!extra) return this.confirm(state, conn, ch);
-    return extra(state, conn, ch).then((fields) => this.confirm(state, conn, ch, fields));
+    const ext = this.hub.extension;
+    if (!ext?.subscriptionData) return this.confirm(state, conn, ch);
+    return ext.subscriptionData(state, conn, ch).then((fields) => this.confirm(state, conn, ch, fields));
   }
 
   /** Adds the socket to the channel (no reply); used by subscribe and by forced joins (personal, peer). */

@@ -7,6 +7,8 @@ export interface InboundMessage {
   channel?: string;
   /** Decoded object for pusher:* events; for client events, whatever the client sent. */
   data: unknown;
+  /** Pushi: a client event asking to be stored (or not), overriding the app default. */
+  persist?: boolean;
 }
 
 /** Parses one text frame. Throws a non-fatal PusherError on anything that is not a Pusher message. */
@@ -36,7 +38,9 @@ export function decodeInbound(text: string): InboundMessage {
       throw warn(null, `Invalid message: "data" of ${msg.event} is not JSON`);
     }
   }
-  return { event: msg.event, channel: msg.channel as string | undefined, data };
+  const out: InboundMessage = { event: msg.event, channel: msg.channel as string | undefined, data };
+  if (typeof msg.persist === 'boolean') out.persist = msg.persist;
+  return out;
 }
 
 /** Returns `data` as a plain object, or throws naming the event. */

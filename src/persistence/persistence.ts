@@ -1,0 +1,165 @@
+// Pushi's own capabilities on top of the Pusher protocol: stored events (with mid and timestamp on
+// the live message), history on subscribe and on request, personal channels. Plugged into the hub
+// through its extension seam and into the HTTP trigger route as its publisher.
+import type { Logger } from 'pino';
+import type { App } from '../apps/app.ts';
+import type { AppState } from '../hub/app-state.ts';
+import type { Channel } from '../hub/channel.ts';
+import type { Connection } from '../hub/connection.ts';
+import type { HubExtension } from '../hub/extension.ts';
+import type { Hub } from '../hub/hub.ts';
+import { publishTrigger } from '../hub/publisher.ts';
+import type { ParsedTrigger } from '../api/routes/events.ts';
+import { channelNameError, channelRules, parsePeerChannel } from '../protocol/channels.ts';
+import { warn } from '../protocol/errors.ts';
+import { newMessageId } from '../protocol/ids.ts';
+import { encodeAppEvent, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
+import type { GroupCommitter } from '../store/group-commit.ts';
+import type { Store, StoredEvent } from '../store/store.ts';
+import { parsePage, toWire } from './history.ts';
+import { Peers } from './peers.ts';
+
+const PERSONAL = 'personal-';
+
+export class Persistence implements HubExtension {
+  private readonly peers: Peers;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly store: Store,
+    private readonly committer: GroupCommitter,
+    private readonly logger: Logger,
+  ) {
+    this.peers = new Peers(hub);
+  }
+
+  /** The trigger route's publisher: store first when persisting, then fan out with mid/timestamp. */
+  publish = async (app: App, t: ParsedTrigger): Promise<void> => {
+    if (!(t.persist ?? app.options.persist)) return publishTrigger(this.hub, app, t);
+    const timestamp = Date.now();
+    const stored = await Promise.all(
+      t.channels.map((channel) =>
+        this.committer.append({ mid: newMessageId(timestamp), appId: app.id, channel, event: t.event, data: t.data, socketId: t.socketId ?? null, timestamp }),
+      ),
+    );
+    publishTrigger(this.hub, app, { ...t, stored: new Map(stored.map((e) => [e.channel, { mid: e.mid, timestamp: e.timestamp }])) });
+  };
+
+  /** Client events are stored like triggers when the app persists by default or the message asks. */
+  persistClientEvent(conn: Connection, channel: string, event: string, data: unknown, userId: string | undefined, persist: boolean | undefined) {
+    if (!(persist ?? conn.app.options.persist)) return undefined;
+    const timestamp = Date.now();
+    const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+    return this.committer
+      .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: text, socketId: conn.id, userId: userId ?? null, timestamp })
+      .then((e) => Buffer.from(encodeAppEvent({ event, channel, data, userId, mid: e.mid, timestamp: e.timestamp })));
+  }
+
+  handle(conn: Connection, msg: InboundMessage): Promise<void> | undefined {
+    if (msg.event !== 'pusher:latest') return undefined;
+    return this.latest(conn, objectData(msg));
+  }
+
+  /** pusher:latest {channel, skip, count} → pusher_internal:latest {channel, events} (newest first). */
+  private async latest(conn: Connection, data: Record<string, unknown>): Promise<void> {
+    const channel = data.channel;
+    const nameError = channelNameError(channel);
+    if (nameError) throw warn(null, `pusher:latest: ${nameError}`);
+    const name = channel as string;
+    if (!this.mayRead(conn, name)) throw warn(null, `pusher:latest: not subscribed to ${name}`);
+    const page = parsePage(data.skip, data.count);
+    if (typeof page === 'string') throw warn(null, `pusher:latest: ${page}`);
+    const events = await this.history(conn.app.id, name, page);
+    conn.write(encodeSpecEvent('pusher_internal:latest', { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) }, name));
+  }
+
+  /** A channel's history; a personal channel's history is its user's events. */
+  history(appId: string, channel: string, page: { skip: number; count: number }): Promise<StoredEvent[]> {
+    return channel.startsWith(PERSONAL)
+      ? this.store.userEvents(appId, channel.slice(PERSONAL.length), page)
+      : this.store.channelEvents(appId, channel, page);
+  }
+
+  /** Subscribed to it, or one of the two users of a peer channel on its presence channel. */
+  private mayRead(conn: Connection, channel: string): boolean {
+    if (conn.channels.has(channel)) return true;
+    const peer = parsePeerChannel(channel);
+    const userId = peer && conn.channels.get(peer.presence)?.userId;
+    return !!userId && peer!.users.includes(userId);
+  }
+
+  async subscriptionData(state: AppState, _conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined> {
+    // Only apps that persist by default pay a store read per subscribe.
+    const { persist, historyCount } = state.app.options;
+    if (!persist || historyCount <= 0) return undefined;
+    const events = await this.store.channelEvents(state.app.id, channel.name, { skip: 0, count: historyCount });
+    return { events: events.map(toWire) };
+  }
+
+  /** personal-<user>: join every channel the user is subscribed to, reply with them and its last events. */
+  async subscribePersonal(state: AppState, conn: Connection, channel: string): Promise<void> {
+    const userId = channel.slice(PERSONAL.length);
+    const app = state.app;
+    const [subs, events] = await Promise.all([
+      this.store.listSubscriptions(app.id, { userId }),
+      this.store.userEvents(app.id, userId, { skip: 0, count: app.options.historyCount }),
+    ]);
+    if (conn.closed) return;
+    this.hub.subscriptions.join(state, conn, channel);
+    const alias: string[] = [];
+    for (const s of subs) {
+      alias.push(s.channel);
+      this.joinAlias(state, conn, channel, s.channel);
+    }
+    conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', { alias, events: events.map(toWire) }, channel));
+  }
+
+  unsubscribePersonal(state: AppState, conn: Connection, channel: string): void {
+    for (const [name, sub] of [...conn.channels]) if (sub.via === channel) this.hub.subscriptions.leave(state, conn, name);
+    this.hub.subscriptions.leave(state, conn, channel);
+  }
+
+  private joinAlias(state: AppState, conn: Connection, personal: string, alias: string): void {
+    if (conn.channels.has(alias) || channelNameError(alias) || channelRules(alias).kind === 'personal') return;
+    this.hub.subscriptions.join(state, conn, alias);
+    conn.channels.get(alias)!.via = personal;
+  }
+
+  /** A subscription was added over the API: sockets on the user's personal channel join it now. */
+  subscriptionAdded(app: App, userId: string, channel: string): void {
+    const state = this.hub.states.get(app.id);
+    const personal = PERSONAL + userId;
+    const ch = state?.channel(personal);
+    if (!state || !ch) return;
+    const frame = encodeSpecEvent('pusher_internal:alias_added', { alias: channel }, personal);
+    for (const conn of ch.subscribers) {
+      this.joinAlias(state, conn, personal, channel);
+      conn.write(frame);
+    }
+  }
+
+  subscriptionRemoved(app: App, userId: string, channel: string): void {
+    const state = this.hub.states.get(app.id);
+    const personal = PERSONAL + userId;
+    const ch = state?.channel(personal);
+    if (!state || !ch) return;
+    const frame = encodeSpecEvent('pusher_internal:alias_removed', { alias: channel }, personal);
+    for (const conn of [...ch.subscribers]) {
+      if (conn.channels.get(channel)?.via === personal) this.hub.subscriptions.leave(state, conn, channel);
+      conn.write(frame);
+    }
+  }
+
+  memberJoined(state: AppState, conn: Connection, channel: Channel, userId: string, channelData: Record<string, unknown>, first: boolean): void {
+    this.peers.joined(state, conn, channel, userId, channelData.peer === true, first);
+  }
+
+  memberLeft(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void {
+    this.peers.left(state, conn, channel, userId, last);
+  }
+
+  async close(): Promise<void> {
+    await this.committer.drain();
+    this.logger.debug('persistence drained');
+  }
+}
