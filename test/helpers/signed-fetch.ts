@@ -55,7 +55,7 @@ export function signedFetch(baseUrl: string, path: string, o: SignedFetchOptions
   const { url, body } = signedUrl(baseUrl, path, o);
   return fetch(url, {
     method: (o.method ?? 'GET').toUpperCase(),
-    body,
+    body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...o.headers },
   });
 }
