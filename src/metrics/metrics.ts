@@ -1,0 +1,146 @@
+// Prometheus metrics on a per-server Registry (several servers in one process never collide).
+// Labels carry app ids, routes, codes and kinds: never keys, secrets, channel names or payloads.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ApiMetrics, HealthCheck } from '../api/deps.ts';
+import type { HubObserver } from '../hub/observer.ts';
+import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
+
+export interface MetricsOptions {
+  /** Pending webhook deliveries, read at scrape time. */
+  webhookQueueDepth?: () => Promise<number>;
+  /** Checks reported as pushi_health_check_up (store, Redis, …), run at scrape time. */
+  health?: () => HealthCheck[];
+}
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics implements ApiMetrics, WebhookMetrics {
+  readonly registry = new Registry();
+  readonly observer: HubObserver;
+  private readonly connections: Gauge<'app_id'>;
+  private readonly connectionsOpened: Counter<'app_id'>;
+  private readonly rejected: Counter<'code'>;
+  private readonly messagesIn: Counter<'app_id'>;
+  private readonly bytesIn: Counter<'app_id'>;
+  private readonly messagesOut: Counter<'app_id'>;
+  private readonly bytesOut: Counter<'app_id'>;
+  private readonly subscriptions: Gauge<'app_id' | 'type'>;
+  private readonly channels: Gauge<'app_id'>;
+  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly httpDuration: Histogram<'route' | 'method'>;
+  private readonly rateLimited: Counter<'app_id' | 'limit'>;
+  private readonly webhookDelivered: Counter<'app_id'>;
+  private readonly webhookDuration: Histogram<'app_id'>;
+  private readonly webhookAttemptFailed: Counter<'app_id' | 'reason'>;
+  private readonly webhookFailed: Counter<'app_id'>;
+  private readonly storeDuration: Histogram<'op'>;
+  private readonly storeErrors: Counter<'op'>;
+  private readonly trafficByApp = new Map<string, Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>>();
+
+  constructor(o: MetricsOptions = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry }); // event-loop lag, memory, GC, handles
+    this.connections = new Gauge({ name: 'pushi_connections', help: 'Open WebSocket connections', labelNames: ['app_id'], registers });
+    this.connectionsOpened = new Counter({ name: 'pushi_connections_opened_total', help: 'WebSocket connections established', labelNames: ['app_id'], registers });
+    this.rejected = new Counter({ name: 'pushi_connections_rejected_total', help: 'WebSocket connections refused, by Pusher close code', labelNames: ['code'], registers });
+    this.messagesIn = new Counter({ name: 'pushi_ws_messages_received_total', help: 'Messages received from clients', labelNames: ['app_id'], registers });
+    this.bytesIn = new Counter({ name: 'pushi_ws_received_bytes_total', help: 'Bytes of messages received from clients', labelNames: ['app_id'], registers });
+    this.messagesOut = new Counter({ name: 'pushi_ws_messages_sent_total', help: 'Event messages written to subscribers', labelNames: ['app_id'], registers });
+    this.bytesOut = new Counter({ name: 'pushi_ws_sent_bytes_total', help: 'Bytes of event messages written to subscribers', labelNames: ['app_id'], registers });
+    this.subscriptions = new Gauge({ name: 'pushi_subscriptions', help: 'Channel subscriptions, by channel type', labelNames: ['app_id', 'type'], registers });
+    this.channels = new Gauge({ name: 'pushi_channels', help: 'Occupied channels on this node', labelNames: ['app_id'], registers });
+    this.httpRequests = new Counter({ name: 'pushi_http_requests_total', help: 'HTTP API requests, by route pattern and status', labelNames: ['route', 'method', 'status'], registers });
+    this.httpDuration = new Histogram({ name: 'pushi_http_request_duration_seconds', help: 'HTTP API request latency', labelNames: ['route', 'method'], buckets: SECONDS, registers });
+    this.rateLimited = new Counter({ name: 'pushi_rate_limited_total', help: 'Requests or connections refused by a rate limit', labelNames: ['app_id', 'limit'], registers });
+    this.webhookDelivered = new Counter({ name: 'pushi_webhook_deliveries_total', help: 'Webhook POSTs answered 2xx', labelNames: ['app_id'], registers });
+    this.webhookDuration = new Histogram({ name: 'pushi_webhook_delivery_duration_seconds', help: 'Webhook POST latency (successful)', labelNames: ['app_id'], buckets: SECONDS, registers });
+    this.webhookAttemptFailed = new Counter({ name: 'pushi_webhook_attempt_failures_total', help: 'Webhook attempts that failed (will retry or give up)', labelNames: ['app_id', 'reason'], registers });
+    this.webhookFailed = new Counter({ name: 'pushi_webhook_failed_total', help: 'Webhooks given up after retrying (see GET /apps/{id}/webhooks/failed)', labelNames: ['app_id'], registers });
+    this.storeDuration = new Histogram({ name: 'pushi_store_write_duration_seconds', help: 'Store write latency, by operation', labelNames: ['op'], buckets: SECONDS, registers });
+    this.storeErrors = new Counter({ name: 'pushi_store_errors_total', help: 'Store operations that failed', labelNames: ['op'], registers });
+    const depth = o.webhookQueueDepth;
+    new Gauge({
+      name: 'pushi_webhook_queue_depth',
+      help: 'Webhook deliveries waiting in the queue (all apps)',
+      registers,
+      async collect() {
+        if (depth) this.set(await depth().catch(() => NaN));
+      },
+    });
+    const health = o.health;
+    new Gauge({
+      name: 'pushi_health_check_up',
+      help: 'Dependencies as seen by /ready: 1 up, 0 down',
+      labelNames: ['check'],
+      registers,
+      async collect() {
+        for (const h of health?.() ?? []) this.set({ check: h.name }, await h.check().then(() => 1, () => 0));
+      },
+    });
+    this.observer = {
+      connectionOpened: (appId) => {
+        this.connections.inc({ app_id: appId });
+        this.connectionsOpened.inc({ app_id: appId });
+      },
+      connectionClosed: (appId) => this.connections.dec({ app_id: appId }),
+      connectionRejected: (_key, code) => this.rejected.inc({ code: String(code) }),
+      messageIn: (appId, bytes) => {
+        const c = this.traffic(appId);
+        c.messagesIn.inc();
+        c.bytesIn.inc(bytes);
+      },
+      messagesOut: (appId, count, bytes) => {
+        const c = this.traffic(appId);
+        c.messagesOut.inc(count);
+        c.bytesOut.inc(bytes);
+      },
+      subscribed: (appId, _channel, kind) => this.subscriptions.inc({ app_id: appId, type: kind }),
+      unsubscribed: (appId, _channel, kind) => this.subscriptions.dec({ app_id: appId, type: kind }),
+      channelOccupied: (appId) => this.channels.inc({ app_id: appId }),
+      channelVacated: (appId) => this.channels.dec({ app_id: appId }),
+    };
+  }
+
+  /** Per-message counters, resolved once per app (labels hashed once, not per message). */
+  private traffic(appId: string) {
+    let c = this.trafficByApp.get(appId);
+    if (!c) {
+      const l = { app_id: appId };
+      c = { messagesIn: this.messagesIn.labels(l), bytesIn: this.bytesIn.labels(l), messagesOut: this.messagesOut.labels(l), bytesOut: this.bytesOut.labels(l) };
+      this.trafficByApp.set(appId, c);
+    }
+    return c;
+  }
+
+  httpRequest(route: string, method: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ route, method, status: String(status) });
+    this.httpDuration.observe({ route, method }, seconds);
+  }
+
+  limited(appId: string, limit: 'api' | 'connection_rate'): void {
+    this.rateLimited.inc({ app_id: appId, limit });
+  }
+
+  delivered(appId: string, seconds: number): void {
+    this.webhookDelivered.inc({ app_id: appId });
+    this.webhookDuration.observe({ app_id: appId }, seconds);
+  }
+
+  attemptFailed(appId: string, reason: FailureReason): void {
+    this.webhookAttemptFailed.inc({ app_id: appId, reason });
+  }
+
+  gaveUp(appId: string): void {
+    this.webhookFailed.inc({ app_id: appId });
+  }
+
+  storeWrite(op: string, seconds: number, ok: boolean): void {
+    this.storeDuration.observe({ op }, seconds);
+    if (!ok) this.storeErrors.inc({ op });
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
