@@ -1,0 +1,332 @@
+// Scale-out through Redis: events, client events, #server-to-user- events and terminations go to
+// every node over one pub/sub bus (one connection per node, so per-channel order holds and each
+// node skips its own publications: exactly once everywhere); presence, counts and watchlists
+// are cluster-wide (redis-presence.ts, counts.ts), dead nodes are reaped (liveness.ts), and a
+// node that loses Redis keeps serving its own connections, then re-registers everything.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { HealthCheck } from '../api/deps.ts';
+import type { AppState } from '../hub/app-state.ts';
+import type { CachedEvent } from '../hub/app-state.ts';
+import type { Channel } from '../hub/channel.ts';
+import type { Connection } from '../hub/connection.ts';
+import type { Hub } from '../hub/hub.ts';
+import { channelRules } from '../protocol/channels.ts';
+import { randomHex } from '../protocol/ids.ts';
+import type { Broker, ClusterObserver, ClusterState, PresenceData } from './broker.ts';
+import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
+import { ClusterCounts } from './counts.ts';
+import { entriesToWrite } from './resync.ts';
+import { Liveness } from './liveness.ts';
+import { RedisLink } from './redis-link.ts';
+import { ClusterPresence } from './redis-presence.ts';
+import { defineScripts, type Scripts } from './scripts.ts';
+
+export interface RedisBrokerOptions {
+  url: string;
+  prefix: string;
+  logger: Logger;
+  /** Told once per cluster of occupied/vacated, member added/removed, subscription_count. */
+  observer?: ClusterObserver;
+}
+
+const RESYNC_SLICE = 200;
+/** Own events awaited back from the bus; past it (a stuck subscriber) we deliver directly. */
+const MAX_INFLIGHT = 100_000;
+
+export class RedisBroker implements Broker, ClusterState {
+  readonly names: Names;
+  readonly link: RedisLink;
+  private readonly scripts: Scripts;
+  private readonly presence: ClusterPresence;
+  private readonly counts: ClusterCounts;
+  private readonly liveness: Liveness;
+  private readonly logger: Logger;
+  private readonly observer: ClusterObserver;
+  private registered = false;
+  private synced = false;
+  private resyncing = false;
+  private again = false;
+  private everSynced = false;
+  private closing = false;
+  /** Our events sent to the bus and not yet back (delivered here on their return). */
+  private inflight: { seq: number; appId: string; channel: string; frame: Buffer; except?: string }[] = [];
+  private seq = 0;
+  private deliveredUpTo = 0;
+
+  constructor(private readonly hub: Hub, options: RedisBrokerOptions) {
+    this.logger = options.logger;
+    this.names = new Names(options.prefix, `${hostname()}-${process.pid}-${randomHex(3)}`);
+    this.link = new RedisLink(options.url, this.names, this.logger, {
+      up: () => this.resync(),
+      down: () => this.lost(),
+      message: (channel, message) => this.onMessage(channel, message),
+    });
+    this.scripts = defineScripts(this.link.cmd);
+    this.observer = options.observer ?? {};
+    const base = { hub, observer: this.observer, scripts: this.scripts, prefix: this.names.prefix, node: this.names.node, online: () => this.connected(), resync: () => this.relost() };
+    this.presence = new ClusterPresence(base);
+    this.counts = new ClusterCounts(base);
+    this.liveness = new Liveness({
+      names: this.names,
+      link: this.link,
+      scripts: this.scripts,
+      logger: this.logger,
+      online: () => this.connected(),
+      lostRegistration: () => this.relost(),
+      changes: (out, from) => this.counts.changes(out, from),
+    });
+  }
+
+  get cluster(): ClusterState {
+    return this;
+  }
+
+  get node(): string {
+    return this.names.node;
+  }
+
+  /** Connects and registers; after `waitMs` without Redis the node starts anyway, degraded. */
+  async start(waitMs = 3000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    await this.link.start(waitMs);
+    while (!this.synced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.liveness.start();
+    if (!this.synced) this.logger.warn({ err: this.link.lastError }, 'redis not reachable yet: serving this node\'s connections only; retrying');
+  }
+
+  /** Connected and registered: scripts run, markers arrive. */
+  connected(): boolean {
+    return this.registered && this.link.up && !this.closing;
+  }
+
+  /** Ready for /ready: connected and everything of ours is written back. */
+  get ready(): boolean {
+    return this.synced && this.link.up;
+  }
+
+  healthCheck(): HealthCheck {
+    return {
+      name: 'redis',
+      check: async () => {
+        if (this.ready) return;
+        const why = this.link.up ? 're-syncing cluster state' : `unreachable${this.link.lastError ? ` (${this.link.lastError})` : ''}`;
+        throw new Error(`${why}; serving this node's connections only`);
+      },
+    };
+  }
+
+  // ── Broker ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Online, our own events come back on the bus and are delivered here in the order Redis gave
+   * every node (a local subscriber cannot see two triggers from two nodes in another order than
+   * remote ones do). Offline, the hub delivers at once and the event waits in the outbox.
+   */
+  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): boolean {
+    // publishTrigger stores a cache channel's event (this very frame) before publishing it.
+    const cached = this.hub.states.get(appId)?.cache.get(channel);
+    const ttl = cached && cached.frame === frame ? Math.max(0, cached.expiresAt - Date.now()) : null;
+    const here = this.link.up && this.inflight.length < MAX_INFLIGHT;
+    const seq = here ? ++this.seq : 0; // 0: already delivered here
+    if (here) this.inflight.push({ seq, appId, channel, frame, except: exceptSocketId });
+    this.link.publish(encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame));
+    return here;
+  }
+
+  /** Resolves when Redis has every event published so far (see RedisLink.published). */
+  published(): Promise<unknown> {
+    return this.link.published();
+  }
+
+  terminateUser(appId: string, userId: string): void {
+    this.link.publish(encodeBus(['t', this.names.node, encodeApp(appId), userId]));
+  }
+
+  // ── ClusterState ──────────────────────────────────────────────────────────────────────────────
+
+  memberJoined(state: AppState, conn: Connection, ch: Channel, userId: string, info: unknown): Promise<void> {
+    return this.presence.memberJoined(state, conn, ch, userId, info);
+  }
+
+  memberLeft(state: AppState, conn: Connection, ch: Channel, userId: string): void {
+    this.presence.memberLeft(state, conn, ch, userId);
+  }
+
+  presenceData(state: AppState, ch: Channel, conn: Connection): PresenceData {
+    return this.presence.presenceData(state, ch, conn);
+  }
+
+  subscribersChanged(state: AppState, channel: string): void {
+    this.counts.mark('s', state.app.id, channel);
+    if (!state.channels.has(channel)) {
+      this.presence.dropped(state.app.id, channel);
+      this.counts.dropped(state.app.id, channel);
+    }
+  }
+
+  subscriptionCount(appId: string, channel: string): number | undefined {
+    return this.counts.total(appId, channel);
+  }
+
+  usersChanged(state: AppState, userId: string): void {
+    if (this.connected()) {
+      this.counts.mark('u', state.app.id, userId);
+      return;
+    }
+    // Redis unreachable: tell this node's watchers; the resync announces it cluster-wide later.
+    this.hub.users.notifyWatchers(state, userId, state.users.has(userId) ? 'online' : 'offline');
+  }
+
+  async online(state: AppState, userIds: string[]): Promise<string[]> {
+    const here = userIds.filter((id) => state.users.has(id));
+    if (!this.connected() || userIds.length === 0) return here;
+    try {
+      const totals = await this.link.cmd.hmget(this.names.totals('u', state.app.id), ...userIds);
+      return userIds.filter((id, i) => state.users.has(id) || Number(totals[i] ?? 0) > 0);
+    } catch {
+      return here;
+    }
+  }
+
+  // ── the bus ───────────────────────────────────────────────────────────────────────────────────
+
+  private onMessage(channel: string, message: Buffer): void {
+    const msg = decodeBus(message);
+    if (!msg) return;
+    const h = msg.header;
+    const from = h[1];
+    switch (h[0]) {
+      case 'e': {
+        const appId = decodeApp(String(h[2]));
+        const name = String(h[3]);
+        if (from === this.names.node) {
+          const seq = Number(h[6]);
+          if (!seq || seq <= this.deliveredUpTo) return; // delivered here already
+          this.deliveredUpTo = seq;
+          while (this.inflight.length && this.inflight[0].seq <= seq) this.inflight.shift();
+        } else if (typeof h[5] === 'number' && channelRules(name).cache) {
+          this.remember(appId, name, msg.payload, h[5]);
+        }
+        this.hub.deliver(appId, name, msg.payload, h[4] ? String(h[4]) : undefined);
+        return;
+      }
+      case 't':
+        if (from !== this.names.node) this.hub.users.terminate(decodeApp(String(h[2])), String(h[3]));
+        return;
+      case 'm+':
+      case 'm-':
+        this.presence.memberEvent(decodeApp(String(h[2])), String(h[3]), String(h[4]), h[0] === 'm+', msg.payload);
+        return;
+      case 'k':
+        if (channel === this.names.nodeBus()) this.presence.marker(String(h[2]), Number(h[3]), msg.payload);
+        return;
+      case 'w': {
+        const state = this.hub.states.get(decodeApp(String(h[2])));
+        if (state) this.hub.users.notifyWatchers(state, String(h[3]), h[4] === 'online' ? 'online' : 'offline');
+        return;
+      }
+      case 'c':
+        this.counts.heard(decodeApp(String(h[2])), String(h[3]), Number(h[4]));
+        return;
+    }
+  }
+
+  /** Mirrors another node's cache-channel event so every node answers cache queries alike. */
+  private remember(appId: string, channel: string, frame: Buffer, ttlMs: number): void {
+    let entry: CachedEvent;
+    try {
+      const parsed = JSON.parse(frame.toString());
+      entry = { frame: Buffer.from(frame), event: parsed.event, data: parsed.data, expiresAt: Date.now() + ttlMs };
+    } catch {
+      return;
+    }
+    const put = (state: AppState) => {
+      const old = state.cache.get(channel);
+      if (!old || old.expiresAt <= entry.expiresAt) state.cache.set(channel, entry);
+    };
+    const state = this.hub.states.get(appId);
+    if (state) return put(state);
+    this.hub.options.apps.findById(appId).then((app) => app && put(this.hub.state(app)), () => undefined);
+  }
+
+  // ── losing and regaining Redis ────────────────────────────────────────────────────────────────
+
+  private lost(): void {
+    this.registered = false;
+    this.synced = false;
+    // Our own events may never come back now: deliver them here (later copies are skipped by seq).
+    for (const e of this.inflight.splice(0)) {
+      if (e.seq <= this.deliveredUpTo) continue;
+      this.deliveredUpTo = e.seq;
+      this.hub.deliver(e.appId, e.channel, e.frame, e.except);
+    }
+    this.presence.lost();
+    if (!this.closing) this.logger.warn({ err: this.link.lastError || undefined }, 'redis connection lost: serving this node\'s connections only until it is back');
+  }
+
+  /** Redis says we are not registered (reaped after a long pause): write everything again. */
+  private relost(): void {
+    this.registered = false;
+    this.synced = false;
+    this.resync();
+  }
+
+  private resync(): void {
+    if (this.closing) return;
+    if (this.resyncing) {
+      this.again = true;
+      return;
+    }
+    this.resyncing = true;
+    void (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.resyncOnce();
+        } catch (err) {
+          this.logger.debug({ err: (err as Error).message }, 'redis resync failed; retrying');
+          if (this.link.up && !this.closing) {
+            await new Promise((r) => setTimeout(r, 500));
+            this.again = true;
+          }
+        }
+      } while (this.again && this.link.up && !this.closing);
+      this.resyncing = false;
+      if (this.registered && this.link.up && !this.again) {
+        this.synced = true;
+        if (this.everSynced) this.logger.info({ node: this.names.node }, 'redis connection restored: cluster state re-synced');
+        this.everSynced = true;
+      }
+    })();
+  }
+
+  /** Registers, writes every count and presence entry we hold (absolute), drops stale ones. */
+  private async resyncOnce(): Promise<void> {
+    this.synced = false;
+    const inRedis = await this.liveness.register();
+    this.registered = true;
+    const held = entriesToWrite(this.hub, inRedis);
+    await this.counts.write(held.counts);
+    for (let i = 0; i < held.presence.length; i += RESYNC_SLICE) {
+      await Promise.all(held.presence.slice(i, i + RESYNC_SLICE).map(([appId, channel, user]) => this.presence.rewrite(appId, channel, user)));
+    }
+    await this.presence.catchUp();
+  }
+
+  /** Leaves the cluster: our members are removed (member_removed) and our counts subtracted. */
+  async close(): Promise<void> {
+    this.liveness.stop();
+    this.closing = true;
+    this.presence.lost();
+    if (this.link.commandsReady) {
+      try {
+        await this.link.cmd.del(this.names.heartbeat());
+        await this.liveness.reap(this.names.node);
+      } catch (err) {
+        this.logger.debug({ err: (err as Error).message }, 'redis: could not remove this node on shutdown; the reaper will');
+      }
+    }
+    await this.link.close();
+  }
+}

@@ -1,0 +1,243 @@
+// Cluster-wide presence. Redis holds each channel's members (Lua decides first/last connection
+// anywhere and publishes member_added/member_removed on the bus). Each node keeps a MIRROR of
+// the member list of the presence channels it has subscribers on, updated only from the ordered
+// bus, and answers subscription_succeeded from it. A joiner waits for a marker published right
+// after its own join: everything before the marker is in the list it gets, everything after
+// reaches it as an event, so no member is missed or announced twice.
+import type { AppState } from '../hub/app-state.ts';
+import type { Channel } from '../hub/channel.ts';
+import type { Connection } from '../hub/connection.ts';
+import type { Hub } from '../hub/hub.ts';
+import { subscriptionError } from '../protocol/errors.ts';
+import { encodeSpecEvent } from '../protocol/messages.ts';
+import type { ClusterObserver, PresenceData } from './broker.ts';
+import { encodeApp } from './bus.ts';
+import type { Scripts } from './scripts.ts';
+
+const MARKER_TIMEOUT_MS = 10_000;
+const FULL = -1;
+const UNREGISTERED = -2;
+const FALLBACK = -99;
+
+interface Mirror {
+  members: Map<string, unknown>;
+  /** In step with Redis (from a snapshot); otherwise bus events wait for the next snapshot. */
+  loaded: boolean;
+  /** Joiners not yet sent subscription_succeeded: member events skip them. */
+  pending: Set<Connection>;
+}
+
+export interface PresenceContext {
+  hub: Hub;
+  observer: ClusterObserver;
+  scripts: Scripts;
+  prefix: string;
+  node: string;
+  /** Scripts may run and markers will arrive (Redis up, node registered). */
+  online(): boolean;
+  /** Redis says this node is not registered (it was reaped): re-register everything. */
+  resync(): void;
+}
+
+const key = (appId: string, channel: string) => `${appId}\0${channel}`;
+
+export class ClusterPresence {
+  private readonly mirrors = new Map<string, Mirror>();
+  private readonly markers = new Map<string, (result: number, snapshot?: Buffer) => void>();
+  private tokens = 0;
+
+  constructor(private readonly ctx: PresenceContext) {}
+
+  memberJoined(state: AppState, conn: Connection, ch: Channel, userId: string, info: unknown): Promise<void> {
+    const k = key(state.app.id, ch.name);
+    const m = this.mirror(k);
+    m.pending.add(conn);
+    if (!this.ctx.online()) {
+      this.applyLocally(state, ch, m, userId, info, true);
+      return Promise.resolve();
+    }
+    const token = `${++this.tokens}`;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(FALLBACK), MARKER_TIMEOUT_MS);
+      const finish = (result: number, snapshot?: Buffer) => {
+        clearTimeout(timer);
+        if (!this.markers.delete(token)) return;
+        const current = this.mirrors.get(k);
+        if (current && snapshot?.length) this.applySnapshot(state.app.id, ch.name, current, snapshot);
+        if (result === FULL) {
+          reject(subscriptionError(ch.name, 4100, `Presence channel is full (${state.app.options.maxPresenceMembers} members)`));
+          return;
+        }
+        if (current && (result === FALLBACK || result === UNREGISTERED || !current.loaded)) {
+          this.applyLocally(state, ch, current, userId, info, true);
+          if (result !== FALLBACK) this.ctx.resync();
+        }
+        resolve();
+      };
+      this.markers.set(token, finish);
+      const count = ch.members.get(userId)?.connections.size ?? 0;
+      const args = this.args(state.app.id, ch.name, userId, count, info);
+      this.ctx.scripts
+        .presence(...args, state.app.options.maxPresenceMembers, token, m.loaded ? '0' : '1')
+        .then((r) => {
+          if (r === 1) this.ctx.observer.memberAdded?.(state.app.id, ch.name, userId);
+        }, () => finish(FALLBACK));
+    });
+  }
+
+  memberLeft(state: AppState, conn: Connection, ch: Channel, userId: string): void {
+    const k = key(state.app.id, ch.name);
+    const m = this.mirrors.get(k);
+    m?.pending.delete(conn);
+    const count = ch.members.get(userId)?.connections.size ?? 0;
+    if (!this.ctx.online()) {
+      if (count === 0 && m) this.applyLocally(state, ch, m, userId, undefined, false);
+      return;
+    }
+    this.ctx.scripts.presence(...this.args(state.app.id, ch.name, userId, count, undefined), 0, '', '0').then(
+      (r) => {
+        if (r === 2) this.ctx.observer.memberRemoved?.(state.app.id, ch.name, userId);
+        else if (r === UNREGISTERED) this.ctx.resync();
+      },
+      () => {
+        const now = this.mirrors.get(k);
+        if (now && (ch.members.get(userId)?.connections.size ?? 0) === 0) this.applyLocally(state, ch, now, userId, undefined, false);
+      },
+    );
+  }
+
+  /** Writes one entry with this node's current count (read now, so the latest write wins). */
+  async rewrite(appId: string, channel: string, user: string): Promise<void> {
+    const member = this.ctx.hub.states.get(appId)?.channel(channel)?.members.get(user);
+    const r = await this.ctx.scripts.presence(...this.args(appId, channel, user, member?.connections.size ?? 0, member?.info), 0, '', '0');
+    if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, user);
+    if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, user);
+  }
+
+  /** The member list for a joiner, which from now on receives member events. */
+  presenceData(state: AppState, ch: Channel, conn: Connection): PresenceData {
+    const m = this.mirrors.get(key(state.app.id, ch.name));
+    m?.pending.delete(conn);
+    if (!m) return ch.presenceData();
+    const hash: Record<string, unknown> = {};
+    for (const [id, info] of m.members) hash[id] = info;
+    return { presence: { ids: [...m.members.keys()], hash, count: m.members.size } };
+  }
+
+  /** No local subscriber left on the channel: stop mirroring it. */
+  dropped(appId: string, channel: string): void {
+    this.mirrors.delete(key(appId, channel));
+  }
+
+  /** member_added / member_removed from the bus (our own included). */
+  memberEvent(appId: string, channel: string, userId: string, added: boolean, infoJson: Buffer): void {
+    const m = this.mirrors.get(key(appId, channel));
+    if (!m || !m.loaded) return; // the next snapshot covers it
+    if (added === m.members.has(userId)) return;
+    let info: unknown = {};
+    if (added) {
+      try {
+        info = JSON.parse(infoJson.toString());
+      } catch {
+        // keep {}
+      }
+      m.members.set(userId, info);
+    } else {
+      m.members.delete(userId);
+    }
+    this.deliver(appId, channel, m, userId, added, info);
+  }
+
+  /** A marker for a token of ours arrived on bus:<node>. */
+  marker(token: string, result: number, snapshot: Buffer): void {
+    this.markers.get(token)?.(result, snapshot);
+  }
+
+  /** Redis dropped: markers will not come, answer the joiners from what we have. */
+  lost(): void {
+    for (const finish of [...this.markers.values()]) finish(FALLBACK);
+    for (const m of this.mirrors.values()) m.loaded = false;
+  }
+
+  /** After a resync: fetch every mirrored channel's list, tell local subscribers what changed. */
+  catchUp(): Promise<unknown> {
+    const waits: Promise<void>[] = [];
+    for (const k of this.mirrors.keys()) {
+      const cut = k.lastIndexOf('\0');
+      const appId = k.slice(0, cut);
+      const channel = k.slice(cut + 1);
+      const token = `${++this.tokens}`;
+      waits.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => done(FALLBACK), MARKER_TIMEOUT_MS);
+          const done = (_r: number, snapshot?: Buffer) => {
+            clearTimeout(timer);
+            this.markers.delete(token);
+            const m = this.mirrors.get(k);
+            if (m && snapshot?.length) this.applySnapshot(appId, channel, m, snapshot);
+            resolve();
+          };
+          this.markers.set(token, done);
+          this.ctx.scripts.snapshot(this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, token).catch(() => done(FALLBACK));
+        }),
+      );
+    }
+    return Promise.all(waits);
+  }
+
+  private args(appId: string, channel: string, userId: string, count: number, info: unknown): (string | number)[] {
+    return [this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, userId, count, JSON.stringify(info ?? {})];
+  }
+
+  private mirror(k: string): Mirror {
+    let m = this.mirrors.get(k);
+    if (!m) this.mirrors.set(k, (m = { members: new Map(), loaded: false, pending: new Set() }));
+    return m;
+  }
+
+  /** Redis unreachable: act on this node's own knowledge; the next catch-up corrects it. */
+  private applyLocally(state: AppState, ch: Channel, m: Mirror, userId: string, info: unknown, added: boolean): void {
+    if (added === m.members.has(userId)) return;
+    if (added) m.members.set(userId, info ?? {});
+    else m.members.delete(userId);
+    this.deliver(state.app.id, ch.name, m, userId, added, info ?? {});
+  }
+
+  /** Replaces the mirror with Redis' list, announcing the differences to confirmed subscribers. */
+  private applySnapshot(appId: string, channel: string, m: Mirror, snapshot: Buffer): void {
+    let flat: unknown;
+    try {
+      flat = JSON.parse(snapshot.toString());
+    } catch {
+      return;
+    }
+    const next = new Map<string, unknown>();
+    if (Array.isArray(flat)) {
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        try {
+          next.set(String(flat[i]), JSON.parse(String(flat[i + 1])));
+        } catch {
+          next.set(String(flat[i]), {});
+        }
+      }
+    } // an empty Lua table encodes as {}: no members
+    const before = m.members;
+    m.members = next;
+    m.loaded = true;
+    for (const id of before.keys()) if (!next.has(id)) this.deliver(appId, channel, m, id, false, undefined);
+    for (const [id, info] of next) if (!before.has(id)) this.deliver(appId, channel, m, id, true, info);
+  }
+
+  private deliver(appId: string, channel: string, m: Mirror, userId: string, added: boolean, info: unknown): void {
+    const ch = this.ctx.hub.states.get(appId)?.channel(channel);
+    if (!ch) return;
+    const frame = added
+      ? encodeSpecEvent('pusher_internal:member_added', { user_id: userId, user_info: info ?? {} }, channel)
+      : encodeSpecEvent('pusher_internal:member_removed', { user_id: userId }, channel);
+    for (const conn of ch.subscribers) {
+      // A member never hears about itself (the joiner's own connections are told by subscription_succeeded).
+      if (m.pending.has(conn) || conn.channels.get(channel)?.userId === userId) continue;
+      conn.write(frame);
+    }
+  }
+}

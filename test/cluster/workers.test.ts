@@ -1,0 +1,132 @@
+// `pushi serve --workers N`: N processes behind one port act as one server through Redis; without
+// Redis the command refuses with one clear line.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import Pusher from 'pusher';
+import { freePort, ROOT, runCli } from '../helpers/child-server.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { APP, type Client, got, joinPresence, REDIS_URL, redisSkipReason } from './helpers.ts';
+
+const skip = await redisSkipReason();
+const T = 10_000;
+
+test('serve --workers without Redis says it needs Redis, in one line, and exits 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pushi-workers-'));
+  try {
+    const res = await runCli(['serve', '--workers', '2'], { PUSHI_DB: join(dir, 'p.db') });
+    assert.equal(res.code, 1);
+    const lines = res.output.trim().split('\n');
+    assert.equal(lines.length, 1, res.output);
+    assert.match(lines[0], /^pushi: multi-worker mode \(--workers 2\) needs Redis.*PUSHI_REDIS_URL/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
+  const prefix = `pushi-test-${randomBytes(5).toString('hex')}:`;
+  const dir = mkdtempSync(join(tmpdir(), 'pushi-workers-'));
+  const redis = new Redis(REDIS_URL);
+  let child: ChildProcess;
+  let port = 0;
+  let output = '';
+  const clients: Client[] = [];
+
+  /** Starts the primary; resolves when it says all workers started, false if it exited first. */
+  const start = async (): Promise<boolean> => {
+    port = await freePort();
+    output = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--workers', '2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SERVER_PORT: String(port),
+        APP_PORT: String(port),
+        PUSHI_APP_ID: APP.id,
+        PUSHI_APP_KEY: APP.key,
+        PUSHI_APP_SECRET: APP.secret,
+        PUSHI_DB: join(dir, 'pushi.db'),
+        PUSHI_REDIS_URL: REDIS_URL,
+        PUSHI_REDIS_PREFIX: prefix,
+        PUSHI_SHUTDOWN_GRACE_MS: '0',
+        LOG_LEVEL: 'info',
+      },
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      if (/"workers":2[^\n]*"msg":"pushi started"/.test(output)) return true;
+      if (child.exitCode !== null) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`the workers did not start in time; output:\n${output}`);
+  };
+
+  before(async () => {
+    // Another process may take the free port between our check and the listen: try new ones.
+    for (let attempt = 1; !(await start()); attempt++) {
+      if (attempt >= 3 || !/port is in use/.test(output)) throw new Error(`pushi serve --workers 2 exited:\n${output}`);
+    }
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('connections spread over both workers and every one gets each event once', async () => {
+    for (let i = 0; i < 6; i++) {
+      const c = await RawClient.established(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+      clients.push(c);
+      await c.subscribe('w-news');
+    }
+    // Both workers registered as nodes, and both hold some of the subscribers.
+    const nodes = await redis.smembers(`${prefix}nodes`);
+    assert.equal(nodes.length, 2);
+    for (const node of nodes) {
+      const share = Number(await redis.hget(`${prefix}n:${node}`, `s\0${APP.id}\0w-news`));
+      assert.ok(share > 0, `worker ${node} has no subscriber (round-robin expected)`);
+    }
+    const sdk = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false });
+    for (let i = 0; i < 5; i++) await sdk.trigger('w-news', 'n', { i });
+    await sdk.trigger('w-news', 'sentinel', {});
+    for (const c of clients) {
+      await c.waitFor((f) => f.event === 'sentinel', T);
+      assert.deepEqual(got(c, 'n'), [0, 1, 2, 3, 4].map((i) => ({ i })));
+    }
+  });
+
+  test('presence members on different workers see each other', async () => {
+    const [x, y] = clients;
+    await joinPresence(x, 'presence-w', 'x');
+    const list = await joinPresence(y, 'presence-w', 'y');
+    assert.deepEqual(list.ids.sort(), ['x', 'y']);
+    const added = await x.waitFor((f) => f.event === 'pusher_internal:member_added', T);
+    assert.deepEqual(JSON.parse(added.data as string), { user_id: 'y', user_info: { name: 'y' } });
+  });
+
+  test('SIGTERM stops every worker and they leave the cluster', async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.deepEqual(await redis.smembers(`${prefix}nodes`), []);
+    assert.deepEqual(await redis.keys(`${prefix}pc:*`), []);
+  });
+});
