@@ -4,38 +4,24 @@ import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './logger.ts';
 import { createServer } from './server.ts';
 import { runAppsCommand } from './cli/apps.ts';
+import { announceWorker, isWorker, runWorkers, workersFlag } from './cli/workers.ts';
 
 const USAGE = `Usage:
   pushi serve                 start the server (configuration from the environment; see README)
+  pushi serve --workers [N]   N processes on one port, coordinated through PUSHI_REDIS_URL
+                              (N defaults to the number of cores)
   pushi apps create NAME      create an app and print its credentials
   pushi apps list             list apps
   pushi apps show ID          show one app with its secret
   pushi apps delete ID        delete an app and everything stored for it`;
 
-async function serve(): Promise<void> {
+async function serve(args: string[] = []): Promise<void> {
+  const workers = workersFlag(args);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logPretty || process.stdout.isTTY === true);
+  if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger);
   const server = await createServer(config, { logger });
-  const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
-  logger.info(
-    {
-      ws: `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`,
-      http: `${scheme(config.http.tls, 'http')}://${config.http.host}:${server.httpPort}`,
-      store: server.store.kind,
-      redis: config.redisUrl ? 'on' : 'off',
-      activityTimeout: config.activityTimeout,
-      adminApi: config.adminToken ? 'on' : 'off',
-    },
-    'pushi started',
-  );
-  if (server.defaultApp) {
-    const a = server.defaultApp;
-    process.stdout.write(
-      `\nDefault app (kept across restarts in ${server.store.kind}):\n` +
-        `  app id:     ${a.id}\n  app key:    ${a.key}\n  app secret: ${a.secret}\n` +
-        `Configure real apps with PUSHI_APP_ID/PUSHI_APP_KEY/PUSHI_APP_SECRET, PUSHI_APPS_FILE, or \`pushi apps create NAME\`.\n\n`,
-    );
-  }
+  // Before announcing readiness: a supervisor may send SIGTERM as soon as it sees the banner.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -48,6 +34,31 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
+  const ws = `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`;
+  const http = `${scheme(config.http.tls, 'http')}://${config.http.host}:${server.httpPort}`;
+  logger.info(
+    {
+      ws,
+      http,
+      store: server.store.kind,
+      redis: config.redisUrl ? 'on' : 'off',
+      activityTimeout: config.activityTimeout,
+      adminApi: config.adminToken ? 'on' : 'off',
+    },
+    isWorker() ? 'worker started' : 'pushi started',
+  );
+  let banner: string | undefined;
+  if (server.defaultApp) {
+    const a = server.defaultApp;
+    banner =
+      `\nDefault app (kept across restarts in ${server.store.kind}):\n` +
+      `  app id:     ${a.id}\n  app key:    ${a.key}\n  app secret: ${a.secret}\n` +
+      `Configure real apps with PUSHI_APP_ID/PUSHI_APP_KEY/PUSHI_APP_SECRET, PUSHI_APPS_FILE, or \`pushi apps create NAME\`.\n\n`;
+  }
+  // A worker of `serve --workers N`: the primary prints the banner once for all of them.
+  if (isWorker()) announceWorker({ ws, http, banner }, stop);
+  else if (banner) process.stdout.write(banner);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 }
 
@@ -56,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
     case undefined:
-      return serve();
+      return serve(rest);
     case 'apps':
       return runAppsCommand(rest, loadConfig());
     case '-h':

@@ -10,9 +10,10 @@ import { combineObservers, type HubObserver } from './hub/observer.ts';
 import { LocalQueries } from './hub/queries.ts';
 import { createApiHandler, type RouteRegistrar } from './api/http-api.ts';
 import type { ApiDeps, HealthCheck } from './api/deps.ts';
-import { eventRoutes } from './api/routes/events.ts';
+import { eventRoutes, type TriggerPublisher } from './api/routes/events.ts';
 import { channelRoutes } from './api/routes/channels.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { staticRoutes } from './api/routes/static.ts';
 import { appRoutes } from './api/routes/apps.ts';
 import { persistenceRoutes } from './api/routes/persistence.ts';
 import { Persistence } from './persistence/persistence.ts';
@@ -23,12 +24,34 @@ import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
+import { metricsRoutes } from './api/routes/metrics.ts';
+import { webhookRoutes } from './api/routes/webhooks.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { instrumentStore } from './metrics/instrument-store.ts';
+import { effectiveConfig, loggingObserver } from './metrics/log-events.ts';
+import { Webhooks } from './notify/webhooks/webhooks.ts';
+import { Notifier } from './notify/targets/notifier.ts';
+import { keepGeneratedKeys } from './notify/targets/web-push.ts';
+import { notificationRoutes } from './api/routes/notifications.ts';
+import { apiRateLimit } from './limits/api-limit.ts';
+import { connectionRateAdmit, type ConnectionRateOptions } from './limits/connection-rate.ts';
+import { LocalRateLimiter, type RateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
+import { RedisBroker } from './cluster/redis-broker.ts';
+import { ClusterQueries } from './cluster/cluster-queries.ts';
+import { ConsoleFeed } from './console/feed.ts';
+import { consoleRoutes } from './console/routes.ts';
 
 export interface ServerOptions {
   logger?: Logger;
   observers?: HubObserver[];
   /** Sweep interval (tests shorten it). */
   sweepIntervalMs?: number;
+  /** Per-IP WebSocket connection rate (off unless set). */
+  connectionRatePerIp?: Omit<ConnectionRateOptions, 'onRefused'>;
+  /** How often the webhook queue is polled for work other nodes or earlier runs left. */
+  webhookPollMs?: number;
+  /** Notification targets: extra trusted CA certificates (tests' HTTPS/HTTP2 stand-ins), queue polling. */
+  notify?: { ca?: string | Buffer; pollMs?: number };
 }
 
 export interface PushiServer {
@@ -37,6 +60,12 @@ export interface PushiServer {
   readonly apps: AppSource;
   /** The default app created when nothing else is configured (undefined otherwise). */
   readonly defaultApp?: App;
+  /** This node's Prometheus registry (GET /metrics); other parts may register their own metrics. */
+  readonly metrics: Metrics;
+  /** The webhook batcher and sender; the cluster adapter feeds `webhooks.cluster` (notify/webhooks/batcher.ts). */
+  readonly webhooks: Webhooks;
+  /** Notification targets (Web Push, APNs, e-mail, channel webhooks): fan-out, queue, direct messaging. */
+  readonly notifier: Notifier;
   wsPort: number;
   httpPort: number;
   /** Graceful: 4200 to every client, listeners closed, store closed. */
@@ -52,7 +81,7 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
   for (const seed of seeds) {
     const existing = await store.getApp(seed.id);
     const fields = { key: seed.key, secret: seed.secret, name: seed.name, enabled: seed.enabled, options: seed.options as unknown as Record<string, unknown> };
-    if (existing) await store.updateApp(seed.id, fields);
+    if (existing) await store.updateApp(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
     else await store.createApp({ id: seed.id, ...fields, createdAt: Date.now() });
   }
   if (seeds.length) return undefined;
@@ -67,7 +96,8 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<PushiServer> {
   const logger = options.logger ?? silentLogger;
-  const store = await openStore(config.storage);
+  const metrics = new Metrics({ webhookQueueDepth: () => store.countPendingWebhooks(), health: () => health });
+  const store = instrumentStore(await openStore(config.storage), logger, metrics);
   let defaultApp: App | undefined;
   try {
     defaultApp = await seedApps(config, store);
@@ -76,43 +106,99 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     throw err;
   }
   const apps = new StoreAppSource(store);
+  // The web console (/console) watches the hub and webhook outcomes; inert without the admin token.
+  const consoleFeed = new ConsoleFeed(Boolean(config.adminToken));
+  const webhooks = new Webhooks({ store, apps, logger, metrics: consoleFeed.webhookMetrics(metrics), peekApp: (id): App | undefined => hub.states.get(id)?.app, pollMs: options.webhookPollMs });
+  const notifier = new Notifier({ store, apps, logger, smtpUrl: config.smtpUrl, ca: options.notify?.ca, pollMs: options.notify?.pollMs });
+  const observers: HubObserver[] = [metrics.observer, loggingObserver(logger), webhooks.observer, consoleFeed.observer, ...(options.observers ?? [])];
+  if (config.notifications) observers.push(notifier.observer); // after publishing; looks targets up on a later turn
   const hub = new Hub({
     apps,
     activityTimeout: config.activityTimeout,
     pongTimeout: config.pongTimeout,
     maxBufferedBytes: config.maxBufferedBytes,
-    observer: combineObservers(options.observers ?? []),
+    observer: combineObservers(observers),
     sweepIntervalMs: options.sweepIntervalMs,
   });
   const persistence = new Persistence(hub, store, new GroupCommitter(store), logger);
   hub.extension = persistence;
+  consoleFeed.start(hub);
   const stopRetention = startRetention(store, logger);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
-  const deps: ApiDeps = { config, hub, queries: new LocalQueries(hub), apps, logger, health };
+  const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
+  const limiter: RateLimiter = config.redisUrl
+    ? new RedisRateLimiter({ url: config.redisUrl, prefix: config.redisPrefix, logger })
+    : new LocalRateLimiter();
+  if (limiter instanceof RedisRateLimiter) await limiter.ready(2000); // cluster-wide from the first request
+  const limitApi = apiRateLimit(limiter, (appId) => metrics.limited(appId, 'api'));
+  // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide,
+  // and the once-per-cluster webhooks (occupied/vacated, members, counts) come from the cluster.
+  const broker = config.redisUrl
+    ? new RedisBroker(hub, { url: config.redisUrl, prefix: config.redisPrefix, logger, observer: webhooks.cluster })
+    : undefined;
+  if (broker) {
+    webhooks.clusterDecides = true;
+    hub.broker = broker;
+    health.push(broker.healthCheck());
+    await broker.start(); // registered before the first client arrives (or degraded after a wait)
+  }
+  const localQueries = new LocalQueries(hub);
+  const queries = broker ? new ClusterQueries(broker, localQueries) : localQueries;
+  // Scaled out, a trigger is answered once Redis has it: the next one, on any node, comes after.
+  const publish: TriggerPublisher = consoleFeed.timed(broker
+    ? async (app, t) => {
+        await persistence.publish(app, t);
+        await broker.published();
+      }
+    : persistence.publish);
+  const deps: ApiDeps = { config, hub, queries, apps, logger, health, demoApp, metrics, limitApi };
   const routes: RouteRegistrar[] = [
     healthRoutes,
-    eventRoutes(persistence.publish),
+    eventRoutes(publish),
     channelRoutes,
     persistenceRoutes(store, persistence),
     appRoutes(store, apps),
+    metricsRoutes(metrics),
+    webhookRoutes(store, () => webhooks.sender.poke()),
+    notificationRoutes(store, apps, notifier),
+    consoleRoutes({ store, persistence, publish, feed: consoleFeed }),
+    staticRoutes,
   ];
   const api = createApiHandler(deps, routes);
-  const ws = new WsTransport(hub, { pathPrefix: config.pathPrefix, maxMessageBytes: config.maxMessageBytes });
+  const perIp =
+    options.connectionRatePerIp ??
+    (config.connectionsPerIpPerSecond > 0 ? { perSecond: config.connectionsPerIpPerSecond, trustForwardedFor: config.trustForwardedFor } : undefined);
+  const admit = perIp
+    ? connectionRateAdmit({ ...perIp, onRefused: (key) => hub.observer.connectionRejected?.(key, 4100, 'per-IP connection rate') })
+    : undefined;
+  const ws = new WsTransport(hub, { pathPrefix: config.pathPrefix, maxMessageBytes: config.maxMessageBytes, admit, coalesce: config.wsCoalesce });
   let listeners: Listeners;
   try {
     listeners = await startListeners(config.ws, config.http, (req, res) => void api(req, res), ws);
+    deps.ports = { ws: listeners.wsPort, http: listeners.httpPort };
   } catch (err) {
     hub.stop();
+    consoleFeed.close();
     stopRetention();
+    await broker?.close();
+    await webhooks.close();
+    await notifier.close();
+    await limiter.close();
     await store.close();
     throw err;
   }
+  logger.info({ config: effectiveConfig(config), wsPort: listeners.wsPort, httpPort: listeners.httpPort }, 'configuration');
+  webhooks.start();
+  notifier.start();
   let closing: Promise<void> | undefined;
   const server: PushiServer = {
     hub,
     store,
     apps,
     defaultApp,
+    metrics,
+    webhooks,
+    notifier,
     wsPort: listeners.wsPort,
     httpPort: listeners.httpPort,
     close() {
@@ -123,7 +209,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         ws.terminateAll();
         await listeners.close();
         hub.stop();
+        consoleFeed.close();
         stopRetention();
+        await broker?.close(); // leaves the cluster: our members removed everywhere
+        await webhooks.close(); // queues the last events (vacated on shutdown) before the store goes
+        await notifier.close();
+        await limiter.close();
         await persistence.close();
         await store.close();
       })();

@@ -18,6 +18,7 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
     let label = 'unmatched';
     let status = 500;
     try {
+      if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, 'Malformed request URL');
       const url = new URL(req.url ?? '/', 'http://localhost');
       let path = url.pathname;
       if (prefix && (path === prefix || path.startsWith(prefix + '/'))) path = path.slice(prefix.length) || '/';
@@ -36,8 +37,12 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       if (match.route.options.signed) await checkSigned(deps, ctx);
       const reply = await match.route.handler(ctx);
       status = reply.status ?? 200;
-      send(res, reply, req);
+      if (!reply.streamed) send(res, reply, req);
     } catch (err) {
+      if (req.destroyed && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+        status = 499; // the client went away mid-body (slow-loris, cancelled upload): nobody to answer, not a server error
+        return;
+      }
       const reply = errorReply(err, deps);
       status = reply.status!;
       if (!res.headersSent) send(res, reply, req);
@@ -55,6 +60,7 @@ async function checkSigned(deps: ApiDeps, ctx: RequestContext): Promise<void> {
   verifySignedRequest(app, ctx, deps.config.authTimestampWindow);
   if (!app.enabled) throw new HttpError(403, 'App is disabled');
   ctx.app = app;
+  await deps.limitApi?.(app); // after the signature: unsigned requests must not spend the allowance
 }
 
 function checkAdmin(deps: ApiDeps, req: IncomingMessage): void {

@@ -24,6 +24,8 @@ export interface Reply {
   /** Raw text instead of JSON (HTML, JS, metrics). */
   text?: string | Buffer;
   contentType?: string;
+  /** The handler wrote the response itself (Server-Sent Events): nothing more is sent. */
+  streamed?: boolean;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;

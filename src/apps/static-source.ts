@@ -44,7 +44,8 @@ export function readAppsFile(path: string): App[] {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`PUSHI_APPS_FILE: cannot read "${path}": ${(err as Error).message}`);
+    // One line: JSON.parse messages quote the file's text, newlines included.
+    throw new ConfigError(`PUSHI_APPS_FILE: cannot read "${path}": ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
   const list = Array.isArray(parsed) ? parsed : (parsed as { apps?: unknown })?.apps;
   if (!Array.isArray(list)) throw new ConfigError(`PUSHI_APPS_FILE: "${path}" must hold an array of apps or {"apps":[...]}`);

@@ -4,6 +4,7 @@ import { authorize, needsAuth } from './auth.ts';
 import { Channel } from './channel.ts';
 import { Connection, decodeSpecData, type Frame } from './connection.ts';
 import { Emitter, type EventMeta } from './emitter.ts';
+import { webPush } from './push.ts';
 import type { ConnectionState, LatestResult, PushiEventMap, PushiOptions, WebSocketConstructor } from './types.ts';
 import { VERSION } from './version.ts';
 
@@ -20,6 +21,8 @@ export class Pushi extends Emitter<PushiEventMap> {
   static readonly Channel = Channel;
   /** The peer channel two members of a presence channel share (`peer-<base>:<a>&<b>`). */
   static peerChannel = peerChannelName;
+  /** Browser push helpers: `Pushi.webPush.subscribe({ serviceWorker, vapidKeyUrl, register, channel })`. */
+  static readonly webPush = webPush;
 
   readonly key: string;
   readonly options: Readonly<PushiOptions>;

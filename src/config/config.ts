@@ -1,4 +1,5 @@
 // Environment → one typed, validated Config. Every variable is documented in README.md.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export class ConfigError extends Error {}
@@ -31,6 +32,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Send buffer bound per socket before the consumer is dropped with 4100. */
   maxBufferedBytes: number;
+  /** Coalesce the frames one socket gets within an event-loop turn into one write (default on). */
+  wsCoalesce?: boolean;
   /** Accepted drift of auth_timestamp on signed HTTP requests, seconds. */
   authTimestampWindow: number;
   /** Seconds a graceful shutdown waits for clients to go before closing them hard. */
@@ -42,8 +45,16 @@ export interface Config {
   adminToken?: string;
   logLevel: string;
   logPretty: boolean;
+  /** New WebSocket connections per second from one IP address (0 = no limit), per node. */
+  connectionsPerIpPerSecond: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+  trustForwardedFor: boolean;
   /** Demo mode: the demo page may trigger with the default app's secret. */
   demo: boolean;
+  /** Notification targets (Web Push, APNs, e-mail, channel webhooks) are notified of triggers (PUSHI_NOTIFICATIONS). */
+  notifications: boolean;
+  /** SMTP server for e-mail targets of apps without their own smtpUrl (SMTP_URL). */
+  smtpUrl?: string;
 }
 
 export interface AppsConfig {
@@ -85,7 +96,19 @@ function tls(env: Env, prefix: 'APP' | 'SERVER'): TlsFiles | undefined {
   const certPath = env[`${prefix}_SSL_CER`];
   if (!keyPath) throw new ConfigError(`${prefix}_SSL=1 needs ${prefix}_SSL_KEY (path to a PEM private key)`);
   if (!certPath) throw new ConfigError(`${prefix}_SSL=1 needs ${prefix}_SSL_CER (path to a PEM certificate)`);
-  return { key: readPem(`${prefix}_SSL_KEY`, keyPath), cert: readPem(`${prefix}_SSL_CER`, certPath) };
+  const files = { key: readPem(`${prefix}_SSL_KEY`, keyPath), cert: readPem(`${prefix}_SSL_CER`, certPath) };
+  // Checked here so a swapped or broken file is named, instead of OpenSSL's "no start line" later.
+  try {
+    createPrivateKey(files.key);
+  } catch {
+    throw new ConfigError(`${prefix}_SSL_KEY: "${keyPath}" is not a PEM private key (or it has a passphrase)`);
+  }
+  try {
+    new X509Certificate(files.cert);
+  } catch {
+    throw new ConfigError(`${prefix}_SSL_CER: "${certPath}" is not a PEM certificate`);
+  }
+  return files;
 }
 
 function readPem(name: string, path: string): Buffer {
@@ -105,6 +128,14 @@ function envAppOptions(env: Env): Record<string, unknown> {
   if (env.PUSHI_APP_MAX_CONNECTIONS !== undefined) options.maxConnections = int(env, 'PUSHI_APP_MAX_CONNECTIONS', 0);
   if (env.PUSHI_APP_PERSIST !== undefined) options.persist = flag(env, 'PUSHI_APP_PERSIST');
   return options;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const level = (env.LOG_LEVEL || 'info').trim().toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return level;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -128,6 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
   }
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`);
   const redisUrl = env.PUSHI_REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`PUSHI_REDIS_URL must be a redis:// URL, got "${redisUrl}"`);
   return {
@@ -139,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxMessageBytes: int(env, 'PUSHI_MAX_MESSAGE_BYTES', 64 * 1024, 1024),
     maxBodyBytes: int(env, 'PUSHI_MAX_BODY_BYTES', 1024 * 1024, 1024),
     maxBufferedBytes: int(env, 'PUSHI_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    wsCoalesce: flag(env, 'PUSHI_WS_COALESCE', true),
     authTimestampWindow: int(env, 'PUSHI_AUTH_TIMESTAMP_WINDOW', 600, 1),
     shutdownGraceMs: int(env, 'PUSHI_SHUTDOWN_GRACE_MS', 3000, 0),
     apps: {
@@ -153,8 +187,13 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     redisPrefix: env.PUSHI_REDIS_PREFIX || 'pushi:',
     adminToken: env.PUSHI_ADMIN_TOKEN || undefined,
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: logLevel(env),
     logPretty: flag(env, 'LOG_PRETTY', false),
-    demo: flag(env, 'PUSHI_DEMO', true),
+    connectionsPerIpPerSecond: int(env, 'PUSHI_MAX_CONNECTIONS_PER_IP', 0),
+    trustForwardedFor: flag(env, 'PUSHI_TRUST_FORWARDED_FOR', false),
+    // On for the newcomer's default app; an operator who configured real apps opts in explicitly.
+    demo: flag(env, 'PUSHI_DEMO', !(id || env.PUSHI_APPS_FILE)),
+    notifications: flag(env, 'PUSHI_NOTIFICATIONS', true),
+    smtpUrl,
   };
 }

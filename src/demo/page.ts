@@ -67,6 +67,15 @@ export function demoPage(c: DemoPageConfig): string {
       </div>
     </div>
   </section>
+  <section id="push">
+    <h2>Push notifications</h2>
+    <p class="hint">Web Push to this browser for every event on <b>demo</b>, also when this page is closed:
+      the server keeps the subscription as a target of the channel and sends through your browser's push service.
+      From a back end: <code>pushi.addTarget({ channel: 'demo', kind: 'web_push', target: subscription })</code></p>
+    <button type="button" id="push-btn">Enable push notifications</button>
+    <div class="status" id="push-status"></div>
+    <ul id="pushes"></ul>
+  </section>
 </main>
 <footer>Served by this Pushi server in demo mode (PUSHI_DEMO=1). Turn it off in production.</footer>
 <script id="pushi-config" type="application/json">${config}</script>

@@ -119,5 +119,27 @@ export const DEMO_JS = String.raw`(function () {
     $('text').value = '';
   });
   renderMembers();
+
+  // Push notifications: the service worker /demo/sw.js, registered on the demo channel by the demo server
+  function pushShown(d) {
+    var li = el('li');
+    li.appendChild(el('b', '', d.title + ': '));
+    li.appendChild(document.createTextNode(d.body));
+    $('pushes').insertBefore(li, $('pushes').firstChild);
+  }
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener('message', function (ev) { if (ev.data && ev.data.pushi === 'push') pushShown(ev.data); });
+  }
+  $('push-btn').addEventListener('click', function () {
+    if (!Pushi.webPush) return;
+    show('push-status', 'Subscribing…');
+    Pushi.webPush.subscribe({
+      serviceWorker: cfg.base + '/demo/sw.js', scope: cfg.base + '/demo/',
+      vapidKeyUrl: cfg.base + '/demo/push/vapid_key', register: cfg.base + '/demo/push/register', channel: 'demo'
+    }).then(function () {
+      show('push-status', 'Push notifications on for channel demo: trigger an event to see one.');
+      $('push-btn').disabled = true;
+    }, function (err) { show('push-status', String(err && err.message || err), true); });
+  });
 })();
 `;

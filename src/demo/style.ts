@@ -39,5 +39,7 @@ ul { list-style:none; margin:0; padding:0; }
 #messages b { font-weight:600; }
 .status { font-size:13px; min-height:18px; color:var(--muted); }
 .status.bad { color:var(--bad); }
+#push { grid-column: 1 / -1; }
+#pushes li { padding:4px 2px; border-bottom:1px solid var(--line); font-size:13px; }
 footer { text-align:center; color:var(--muted); font-size:12px; padding:8px 0 24px; }
 `;

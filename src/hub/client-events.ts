@@ -26,7 +26,7 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
     throw rejected(`Client event rate limit exceeded (${options.maxClientEventsPerSecond} per second)`);
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
-  const size = typeof msg.data === 'string' ? Buffer.byteLength(msg.data) : Buffer.byteLength(JSON.stringify(msg.data ?? null));
+  const size = dataBytes(msg.data);
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = channelRules(channel).kind === 'presence' ? sub.userId : undefined;
   const report = () => hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
@@ -40,4 +40,14 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   }
   hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, userId })), conn.id);
   report();
+}
+
+/** Bytes of the data as it will be sent; data nested past what JSON.stringify can walk is refused. */
+function dataBytes(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  try {
+    return Buffer.byteLength(JSON.stringify(data ?? null));
+  } catch {
+    throw rejected('Client event data is nested too deeply');
+  }
 }

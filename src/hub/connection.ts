@@ -11,6 +11,8 @@ export interface SocketLike {
   /** Bytes queued but not yet written to the kernel. */
   readonly bufferedAmount: number;
   readonly remoteAddress?: string;
+  /** The Origin header of the upgrade request (browsers send it), for the app's allow-list. */
+  readonly origin?: string;
 }
 
 export interface SignedInUser {
@@ -37,7 +39,8 @@ export class Connection {
 
   constructor(
     readonly id: string,
-    readonly app: App,
+    /** Replaced when the app changes over the admin API (api/routes/apps.ts): a rotated secret stops signing at once. */
+    public app: App,
     readonly socket: SocketLike,
     private readonly maxBufferedBytes: number,
     now: number,

@@ -11,6 +11,8 @@ import { Subscriptions } from './subscriptions.ts';
 import { clientEvent } from './client-events.ts';
 import { Users } from './users.ts';
 import type { HubExtension } from './extension.ts';
+import type { Broker } from '../cluster/broker.ts';
+import { originAllowed } from '../limits/origins.ts';
 
 export interface HubOptions {
   apps: AppSource;
@@ -34,13 +36,12 @@ export class Hub {
   readonly users: Users;
   extension?: HubExtension;
   /** Other nodes (cluster/): set when scaled out. */
-  broker?: {
-    publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): void;
-    terminateUser?(appId: string, userId: string): void;
-  };
+  broker?: Broker;
   private sweepTimer?: NodeJS.Timeout;
   private backlogs = new WeakMap<Connection, string[]>();
   private connectionCount = 0;
+  /** Set by shutdown(): sockets arriving during the grace period are told 4200 too. */
+  private shuttingDown = false;
 
   constructor(readonly options: HubOptions) {
     this.observer = options.observer ?? {};
@@ -87,8 +88,12 @@ export class Hub {
     } catch {
       return reject(ErrorCode.SERVER_ERROR, 'Could not look up the app; try again');
     }
+    if (this.shuttingDown) return reject(ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
     if (!app) return reject(ErrorCode.APP_NOT_FOUND, `App key ${appKey} does not exist`);
     if (!app.enabled) return reject(ErrorCode.APP_DISABLED, 'App is disabled');
+    if (!originAllowed(app.options.allowedOrigins, socket.origin)) {
+      return reject(ErrorCode.UNAUTHORIZED, `Origin ${socket.origin ?? '(none)'} is not allowed for this app`);
+    }
     const state = this.state(app);
     if (app.options.maxConnections > 0 && state.connections.size >= app.options.maxConnections) {
       return reject(ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
@@ -229,9 +234,12 @@ export class Hub {
     return n;
   }
 
-  /** Delivers here and hands the same frame to the other nodes, if scaled out. */
+  /**
+   * Delivers here and hands the same frame to the other nodes, if scaled out. A broker that
+   * returns true delivers it here too, once the cluster has ordered it (same order on every node).
+   */
   publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): number {
-    this.broker?.publish(appId, channel, frame, exceptSocketId);
+    if (this.broker?.publish(appId, channel, frame, exceptSocketId)) return 0;
     return this.deliver(appId, channel, frame, exceptSocketId);
   }
 
@@ -243,6 +251,7 @@ export class Hub {
 
   /** Closes every connection with 4200 so clients reconnect elsewhere. */
   shutdown(): void {
+    this.shuttingDown = true;
     clearInterval(this.sweepTimer);
     for (const state of this.states.values()) {
       for (const conn of state.connections.values()) {

@@ -14,8 +14,23 @@ export interface HubObserver {
   subscriptionCount?(appId: string, channel: string, count: number): void;
   messageIn?(appId: string, bytes: number): void;
   messagesOut?(appId: string, count: number, bytes: number): void;
-  subscribed?(appId: string, channel: string, kind: string): void;
-  unsubscribed?(appId: string, channel: string, kind: string): void;
+  /** `socketId` is given by the hub (optional so other reporters need not know it). */
+  subscribed?(appId: string, channel: string, kind: string, socketId?: string): void;
+  unsubscribed?(appId: string, channel: string, kind: string, socketId?: string): void;
+  /** An app event published through publishTrigger (HTTP API, console), once per trigger. */
+  eventTriggered?(
+    appId: string,
+    e: {
+      event: string;
+      channels: string[];
+      data: string;
+      socketId?: string;
+      /** Stored events' ids and times by channel (persistence). */
+      stored?: ReadonlyMap<string, { mid: string; timestamp: number }>;
+      /** Notification payload fields of the trigger (web_push, apn, push, subject, body, html). */
+      notify?: Readonly<Record<string, unknown>>;
+    },
+  ): void;
 }
 
 /** Fans one report out to several observers. */

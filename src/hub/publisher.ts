@@ -24,4 +24,5 @@ export function publishTrigger(hub: Hub, app: App, t: Trigger): void {
     }
     hub.publish(app.id, channel, frame, t.socketId);
   }
+  hub.observer.eventTriggered?.(app.id, t);
 }

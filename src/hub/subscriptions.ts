@@ -35,7 +35,7 @@ export class Subscriptions {
     if (conn.channels.has(channel)) {
       // Already joined (a client retrying): confirm again without repeating member events.
       const ch = state.ensureChannel(channel);
-      conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', ch.presence ? ch.presenceData() : {}, channel));
+      conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', ch.presence ? this.presenceData(state, ch, conn) : {}, channel));
       return;
     }
     let presence: PresenceJoin | undefined;
@@ -61,10 +61,15 @@ export class Subscriptions {
         return this.hub.extension.subscribePersonal(state, conn, channel);
     }
     const ch = this.join(state, conn, channel, presence?.userId);
-    if (presence) this.addMember(state, conn, ch, presence);
+    // Scaled out, a member is confirmed once the cluster has it (or refused: channel full).
+    const joined = presence ? this.addMember(state, conn, ch, presence) : undefined;
     const ext = this.hub.extension;
-    if (!ext?.subscriptionData) return this.confirm(state, conn, ch);
-    return ext.subscriptionData(state, conn, ch).then((fields) => this.confirm(state, conn, ch, fields));
+    if (!ext?.subscriptionData && !joined) return this.confirm(state, conn, ch);
+    const admitted = joined?.catch((err) => {
+      this.leave(state, conn, channel);
+      throw err;
+    });
+    return Promise.all([admitted, ext?.subscriptionData?.(state, conn, ch)]).then(([, fields]) => this.confirm(state, conn, ch, fields));
   }
 
   /** Adds the socket to the channel (no reply); used by subscribe and by forced joins (personal, peer). */
@@ -74,14 +79,17 @@ export class Subscriptions {
     ch.subscribers.add(conn);
     conn.channels.set(channel, { userId });
     if (occupied) this.hub.observer.channelOccupied?.(state.app.id, channel);
-    this.hub.observer.subscribed?.(state.app.id, channel, ch.rules.kind);
-    this.countChanged(state, ch);
+    this.hub.observer.subscribed?.(state.app.id, channel, ch.rules.kind, conn.id);
+    // Scaled out, counts (and the once-per-cluster occupied/vacated webhooks) are cluster-wide.
+    const cluster = this.hub.broker?.cluster;
+    if (cluster) cluster.subscribersChanged(state, channel);
+    else this.countChanged(state, ch);
     return ch;
   }
 
   private confirm(state: AppState, conn: Connection, ch: Channel, extra?: Record<string, unknown>): void {
     if (conn.closed || !conn.channels.has(ch.name)) return; // left while we were reading the store
-    const data = ch.presence ? ch.presenceData() : {};
+    const data = ch.presence ? this.presenceData(state, ch, conn) : {};
     conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', extra ? { ...data, ...extra } : data, ch.name));
     if (ch.rules.cache) {
       const cached = state.cached(ch.name, Date.now());
@@ -96,7 +104,13 @@ export class Subscriptions {
   private checkPresence(conn: Connection, state: AppState, channel: string, data: Record<string, unknown>): PresenceJoin {
     const app = conn.app;
     let raw = data.channel_data;
-    if (raw !== undefined && typeof raw !== 'string') raw = JSON.stringify(raw);
+    if (raw !== undefined && typeof raw !== 'string') {
+      try {
+        raw = JSON.stringify(raw);
+      } catch {
+        throw subscriptionError(channel, 4009, 'channel_data is nested too deeply'); // RangeError: not a server fault
+      }
+    }
     let parsed: Record<string, unknown>;
     if (raw === undefined) {
       // Legal when signed in: the member is the signed-in user (pusher-js does this).
@@ -129,18 +143,30 @@ export class Subscriptions {
     return { userId, info: parsed.user_info, channelData: parsed };
   }
 
-  private addMember(state: AppState, conn: Connection, ch: Channel, p: PresenceJoin): void {
+  /** Node-local bookkeeping; scaled out, the cluster decides and sends member_added (returned promise). */
+  private addMember(state: AppState, conn: Connection, ch: Channel, p: PresenceJoin): Promise<void> | undefined {
     let member = ch.members.get(p.userId);
     const first = !member;
+    const cluster = this.hub.broker?.cluster;
     if (!member) {
       member = { info: p.info ?? {}, connections: new Set() };
       ch.members.set(p.userId, member);
-      const frame = encodeSpecEvent('pusher_internal:member_added', { user_id: p.userId, user_info: member.info }, ch.name);
-      for (const other of ch.subscribers) if (other !== conn) other.write(frame);
+    }
+    if (first) {
+      if (!cluster) {
+        const frame = encodeSpecEvent('pusher_internal:member_added', { user_id: p.userId, user_info: member.info }, ch.name);
+        for (const other of ch.subscribers) if (other !== conn) other.write(frame);
+      }
       this.hub.observer.memberAdded?.(state.app.id, ch.name, p.userId);
     }
     member.connections.add(conn);
     this.hub.extension?.memberJoined?.(state, conn, ch, p.userId, p.channelData, first);
+    return cluster?.memberJoined(state, conn, ch, p.userId, member.info);
+  }
+
+  /** subscription_succeeded's member list: cluster-wide when scaled out. */
+  private presenceData(state: AppState, ch: Channel, conn: Connection) {
+    return this.hub.broker?.cluster?.presenceData(state, ch, conn) ?? ch.presenceData();
   }
 
   unsubscribe(conn: Connection, data: Record<string, unknown>): Promise<void> | void {
@@ -161,7 +187,8 @@ export class Subscriptions {
     const ch = state.channel(name);
     if (!ch) return;
     ch.subscribers.delete(conn);
-    this.hub.observer.unsubscribed?.(state.app.id, name, ch.rules.kind);
+    this.hub.observer.unsubscribed?.(state.app.id, name, ch.rules.kind, conn.id);
+    const cluster = this.hub.broker?.cluster;
     if (ch.presence && sub.userId !== undefined) {
       const member = ch.members.get(sub.userId);
       if (member) {
@@ -169,22 +196,28 @@ export class Subscriptions {
         const last = member.connections.size === 0;
         if (last) {
           ch.members.delete(sub.userId);
-          const frame = encodeSpecEvent('pusher_internal:member_removed', { user_id: sub.userId }, name);
-          for (const other of ch.subscribers) other.write(frame);
+          if (!cluster) {
+            const frame = encodeSpecEvent('pusher_internal:member_removed', { user_id: sub.userId }, name);
+            for (const other of ch.subscribers) other.write(frame);
+          }
           this.hub.observer.memberRemoved?.(state.app.id, name, sub.userId);
         }
+        // Scaled out, member_removed waits for the user's last connection anywhere.
+        cluster?.memberLeft(state, conn, ch, sub.userId);
         this.hub.extension?.memberLeft?.(state, conn, ch, sub.userId, last);
       }
     }
     if (state.dropIfEmpty(ch)) {
       this.dirtyCounts.delete(ch);
       this.hub.observer.channelVacated?.(state.app.id, name);
-    } else {
+    } else if (!cluster) {
       this.countChanged(state, ch);
     }
+    cluster?.subscribersChanged(state, name);
   }
 
-  private countChanged(state: AppState, ch: Channel): void {
+  /** Marks a channel's subscription_count for sending (the cluster calls it when the total moves). */
+  countChanged(state: AppState, ch: Channel): void {
     if (!state.app.options.subscriptionCount || ch.presence) return;
     this.dirtyCounts.set(ch, state);
     if (this.dirtyCounts.size === 1) setImmediate(() => this.flushCounts(Date.now()));
@@ -195,7 +228,7 @@ export class Subscriptions {
     for (const [ch, state] of this.dirtyCounts) {
       if (now - ch.countSentAt < COUNT_INTERVAL_MS) continue; // the sweep sends it later
       this.dirtyCounts.delete(ch);
-      const count = ch.subscribers.size;
+      const count = this.hub.broker?.cluster?.subscriptionCount(state.app.id, ch.name) ?? ch.subscribers.size;
       if (count === ch.countSent) continue;
       ch.countSentAt = now;
       ch.countSent = count;

@@ -35,11 +35,23 @@ export class Users {
     if (!sockets) state.users.set(parsed.id, (sockets = new Set()));
     sockets.add(conn);
     conn.write(encodeSpecEvent('pusher:signin_success', { user_data: userData }));
-    if (online) this.notifyWatchers(state, parsed.id, 'online');
+    // Scaled out, online/offline is the user's first/last connection anywhere: the cluster tells watchers.
+    const cluster = this.hub.broker?.cluster;
+    if (online) {
+      if (cluster) cluster.usersChanged(state, parsed.id);
+      else this.notifyWatchers(state, parsed.id, 'online');
+    }
     for (const id of watchlist) {
       let set = state.watchers.get(id);
       if (!set) state.watchers.set(id, (set = new Set()));
       set.add(conn);
+    }
+    if (cluster) {
+      if (!watchlist.length) return;
+      void cluster.online(state, watchlist).then((ids) => {
+        if (ids.length && !conn.closed) conn.write(watchlistEvent('online', ids));
+      });
+      return;
     }
     const alreadyOnline = watchlist.filter((id) => state.users.has(id));
     if (alreadyOnline.length) conn.write(watchlistEvent('online', alreadyOnline));
@@ -59,11 +71,14 @@ export class Users {
     sockets.delete(conn);
     if (sockets.size === 0) {
       state.users.delete(user.id);
-      this.notifyWatchers(state, user.id, 'offline');
+      const cluster = this.hub.broker?.cluster;
+      if (cluster) cluster.usersChanged(state, user.id);
+      else this.notifyWatchers(state, user.id, 'offline');
     }
   }
 
-  private notifyWatchers(state: AppState, userId: string, name: 'online' | 'offline'): void {
+  /** Tells this node's watchers of a user (the cluster calls it for transitions on other nodes). */
+  notifyWatchers(state: AppState, userId: string, name: 'online' | 'offline'): void {
     const set = state.watchers.get(userId);
     if (!set) return;
     const frame = watchlistEvent(name, [userId]);

@@ -11,7 +11,7 @@ import type { Hub } from '../hub/hub.ts';
 import { publishTrigger } from '../hub/publisher.ts';
 import type { ParsedTrigger } from '../api/routes/events.ts';
 import { channelNameError, channelRules, parsePeerChannel } from '../protocol/channels.ts';
-import { warn } from '../protocol/errors.ts';
+import { ErrorCode, type PusherError, subscriptionError, warn } from '../protocol/errors.ts';
 import { newMessageId } from '../protocol/ids.ts';
 import { encodeAppEvent, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
@@ -20,6 +20,16 @@ import { parsePage, toWire } from './history.ts';
 import { Peers } from './peers.ts';
 
 const PERSONAL = 'personal-';
+
+/**
+ * The store is down (it logs the details itself): the socket gets a plain, non-fatal error instead
+ * of "Internal server error", and no server paths or hosts. Other errors pass through unchanged.
+ */
+function storeDown(err: unknown, what: string, channel?: string): PusherError | unknown {
+  if ((err as Error)?.name !== 'StoreUnavailableError') return err;
+  const message = `Storage unavailable: ${what}; try again later`;
+  return channel === undefined ? warn(ErrorCode.SERVER_ERROR, message) : subscriptionError(channel, ErrorCode.SERVER_ERROR, message);
+}
 
 export class Persistence implements HubExtension {
   private readonly peers: Peers;
@@ -52,7 +62,12 @@ export class Persistence implements HubExtension {
     const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
     return this.committer
       .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: text, socketId: conn.id, userId: userId ?? null, timestamp })
-      .then((e) => Buffer.from(encodeAppEvent({ event, channel, data, userId, mid: e.mid, timestamp: e.timestamp })));
+      .then(
+        (e) => Buffer.from(encodeAppEvent({ event, channel, data, userId, mid: e.mid, timestamp: e.timestamp })),
+        (err) => {
+          throw storeDown(err, `${event} was not stored, so not sent`);
+        },
+      );
   }
 
   handle(conn: Connection, msg: InboundMessage): Promise<void> | undefined {
@@ -69,7 +84,9 @@ export class Persistence implements HubExtension {
     if (!this.mayRead(conn, name)) throw warn(null, `pusher:latest: not subscribed to ${name}`);
     const page = parsePage(data.skip, data.count);
     if (typeof page === 'string') throw warn(null, `pusher:latest: ${page}`);
-    const events = await this.history(conn.app.id, name, page);
+    const events = await this.history(conn.app.id, name, page).catch((err) => {
+      throw storeDown(err, `pusher:latest cannot read the history of ${name}`);
+    });
     conn.write(encodeSpecEvent('pusher_internal:latest', { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) }, name));
   }
 
@@ -92,8 +109,14 @@ export class Persistence implements HubExtension {
     // Only apps that persist by default pay a store read per subscribe.
     const { persist, historyCount } = state.app.options;
     if (!persist || historyCount <= 0) return undefined;
-    const events = await this.store.channelEvents(state.app.id, channel.name, { skip: 0, count: historyCount });
-    return { events: events.map(toWire) };
+    try {
+      const events = await this.store.channelEvents(state.app.id, channel.name, { skip: 0, count: historyCount });
+      return { events: events.map(toWire) };
+    } catch (err) {
+      // Store down: the subscription still works live, just without history (no `events` field).
+      if ((err as Error)?.name === 'StoreUnavailableError') return undefined;
+      throw err;
+    }
   }
 
   /** personal-<user>: join every channel the user is subscribed to, reply with them and its last events. */
@@ -103,7 +126,9 @@ export class Persistence implements HubExtension {
     const [subs, events] = await Promise.all([
       this.store.listSubscriptions(app.id, { userId }),
       this.store.userEvents(app.id, userId, { skip: 0, count: app.options.historyCount }),
-    ]);
+    ]).catch((err) => {
+      throw storeDown(err, `${channel} needs the user's stored subscriptions`, channel);
+    });
     if (conn.closed) return;
     this.hub.subscriptions.join(state, conn, channel);
     const alias: string[] = [];

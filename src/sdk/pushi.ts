@@ -1,9 +1,16 @@
 // The Pushi server SDK: signed calls to the HTTP API, channel and user signatures, webhook checks.
 // Requests are signed exactly as the Pusher server SDKs sign them (protocol/signatures.ts).
+import { channelRules } from '../protocol/channels.ts';
 import { channelAuth, md5Hex, safeEqual, signRequest, userAuth, webhookSignature } from '../protocol/signatures.ts';
 import { PushiError, WebhookError } from './errors.ts';
 import type {
+  AddTargetParams,
   ChannelAuthResult,
+  DirectMessage,
+  DirectResult,
+  TargetFilterParams,
+  TargetInfo,
+  TargetSpec,
   ChannelInfo,
   PushiConfig,
   StoredEvent,
@@ -89,6 +96,36 @@ export class Pushi {
     return this.request('GET', `/apps/${this.appId}/channels/${encodeURIComponent(channel)}/events`, query);
   }
 
+  /** Registers a notification target on a channel (idempotent; a Web Push subscription's keys are refreshed). */
+  addTarget(params: AddTargetParams): Promise<{ channel: string; kind: string; address: string; created: boolean }> {
+    const body: Record<string, unknown> = { channel: params.channel, kind: params.kind, target: params.target };
+    // Signed channels want the socket-style token, with the target's address as socket id.
+    if (channelRules(params.channel).signed) body.channel_auth = channelAuth(this.appKey, this.appSecret, targetAddress(params), params.channel);
+    return this.request('POST', `/apps/${this.appId}/targets`, {}, body);
+  }
+
+  /** Targets on a channel, or one target (kind + address) on every channel, or both. */
+  async listTargets(filter: TargetFilterParams): Promise<TargetInfo[]> {
+    return (await this.request<{ targets: TargetInfo[] }>('GET', `/apps/${this.appId}/targets`, targetQuery(filter))).targets;
+  }
+
+  /** Removes the targets matching the filter (a channel, or kind + address, or both). */
+  removeTargets(filter: TargetFilterParams): Promise<{ removed: number; targets: TargetInfo[] }> {
+    return this.request('DELETE', `/apps/${this.appId}/targets`, targetQuery(filter));
+  }
+
+  /** Sends one message straight to the given targets (no channel involved); one result per target. */
+  async sendMessage(message: DirectMessage): Promise<DirectResult[]> {
+    const { data, ...rest } = message;
+    const body = { ...rest, data: typeof data === 'string' ? data : JSON.stringify(data) };
+    return (await this.request<{ results: DirectResult[] }>('POST', `/apps/${this.appId}/messaging`, {}, body)).results;
+  }
+
+  /** The app's VAPID public key for browsers' pushManager.subscribe (made on first request). */
+  async vapidPublicKey(): Promise<string> {
+    return (await this.request<{ vapid_public_key: string }>('GET', `/apps/${this.appId}/vapid_key`)).vapid_public_key;
+  }
+
   /** Closes every connection signed in as the user (pusher:signin). */
   terminateUserConnections(userId: string): Promise<Record<string, unknown>> {
     return this.request('POST', `/apps/${this.appId}/users/${encodeURIComponent(userId)}/terminate_connections`, {}, {});
@@ -127,7 +164,7 @@ export class Pushi {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, query: Record<string, string> = {}, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: unknown): Promise<T> {
     const bodyText = body === undefined ? undefined : JSON.stringify(body);
     const params: Record<string, string> = {
       ...query,
@@ -178,7 +215,23 @@ function triggerBody(p: TriggerParams): Record<string, unknown> {
   if (p.socketId !== undefined) body.socket_id = p.socketId;
   if (p.persist !== undefined) body.persist = p.persist;
   if (p.info !== undefined) body.info = p.info;
+  for (const k of ['web_push', 'apn', 'push', 'subject', 'body', 'html'] as const) if (p[k] !== undefined) body[k] = p[k];
   return body;
+}
+
+/** What the server identifies a target by (and signs channel tokens with). */
+function targetAddress(t: TargetSpec): string {
+  if (t.kind === 'web_push') return t.target.endpoint;
+  if (t.kind === 'apns') return t.target.toLowerCase();
+  return t.target.trim();
+}
+
+function targetQuery(f: TargetFilterParams): Record<string, string> {
+  const q: Record<string, string> = {};
+  if (f.channel !== undefined) q.channel = f.channel;
+  if (f.kind !== undefined) q.kind = f.kind;
+  if (f.address !== undefined) q.address = f.address;
+  return q;
 }
 
 function checkSocketId(socketId: string): void {

@@ -16,7 +16,20 @@ export interface PushiConfig {
   timeout?: number;
 }
 
-export interface TriggerParams {
+/** Per-kind payloads a trigger or direct message may carry for notification targets. */
+export interface NotificationFields {
+  /** Web Push body (else `data`); objects are sent as JSON. */
+  web_push?: unknown;
+  /** APNs payload (else `push`, else `data`): an object with `aps` is sent as is, a string becomes the alert. */
+  apn?: unknown;
+  push?: unknown;
+  /** E-mail subject (else "[Pushi] <event>"), plain body (else a summary of channel, event, data), HTML body. */
+  subject?: string;
+  body?: string;
+  html?: string;
+}
+
+export interface TriggerParams extends NotificationFields {
   /** One channel, or `channels` for several. */
   channel?: string;
   channels?: string[];
@@ -68,4 +81,54 @@ export interface UserData {
 export interface WebhookPayload {
   time_ms: number;
   events: Array<{ name: string; channel?: string; [key: string]: unknown }>;
+}
+
+export type TargetKind = 'web_push' | 'apns' | 'email' | 'webhook';
+
+/** A browser push subscription: `PushSubscription.toJSON()` works as is. */
+export type WebPushSubscription = { endpoint: string; p256dh: string; auth: string } | { endpoint: string; keys: { p256dh: string; auth: string } };
+
+/** Where a notification goes: a Web Push subscription, an APNs device token, an e-mail address, a webhook URL. */
+export type TargetSpec =
+  | { kind: 'web_push'; target: WebPushSubscription }
+  | { kind: 'apns'; target: string }
+  | { kind: 'email'; target: string }
+  | { kind: 'webhook'; target: string };
+
+/** A target on a channel; signed channels get their channel_auth computed by the SDK. */
+export type AddTargetParams = TargetSpec & { channel: string };
+
+/** Targets on a channel, and/or one target (kind + address: endpoint, token, e-mail, URL) everywhere. */
+export interface TargetFilterParams {
+  channel?: string;
+  kind?: TargetKind;
+  address?: string;
+}
+
+export interface TargetInfo {
+  channel: string;
+  kind: TargetKind;
+  address: string;
+  /** As registered (Web Push: endpoint, p256dh, auth). */
+  target: Record<string, unknown>;
+  created_at: number;
+}
+
+export interface DirectMessage extends NotificationFields {
+  targets: TargetSpec[];
+  /** A string is sent as is; anything else is JSON-encoded. */
+  data: unknown;
+  /** Default "message". */
+  event?: string;
+  channel?: string;
+}
+
+export interface DirectResult {
+  kind: TargetKind;
+  target: string;
+  success: boolean;
+  error?: string;
+  status?: number;
+  /** The target no longer exists (Web Push 404/410, APNs Unregistered). */
+  gone?: boolean;
 }

@@ -103,6 +103,96 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_seq ON deliveries (seq);
 `,
   },
+  {
+    version: 2,
+    name: 'webhook queue',
+    sqlite: `
+CREATE TABLE webhook_queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  app_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_queue_due ON webhook_queue (status, next_attempt_at);
+CREATE INDEX webhook_queue_app ON webhook_queue (app_id, status, id);
+`,
+    postgres: `
+CREATE TABLE webhook_queue (
+  id bigserial PRIMARY KEY,
+  app_id text NOT NULL,
+  url text NOT NULL,
+  body text NOT NULL,
+  status text NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  created_at bigint NOT NULL,
+  next_attempt_at bigint NOT NULL
+);
+CREATE INDEX webhook_queue_due ON webhook_queue (status, next_attempt_at);
+CREATE INDEX webhook_queue_app ON webhook_queue (app_id, status, id);
+`,
+  },
+  {
+    version: 3,
+    name: 'notification targets and their delivery queue',
+    sqlite: `
+CREATE TABLE notify_targets (
+  app_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  address TEXT NOT NULL,
+  target TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, channel, kind, address)
+);
+CREATE INDEX notify_targets_address ON notify_targets (app_id, kind, address);
+CREATE TABLE notify_queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  app_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  address TEXT NOT NULL,
+  target TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL
+);
+CREATE INDEX notify_queue_due ON notify_queue (next_attempt_at);
+CREATE INDEX notify_queue_app ON notify_queue (app_id);
+`,
+    postgres: `
+CREATE TABLE notify_targets (
+  app_id text NOT NULL,
+  channel text NOT NULL,
+  kind text NOT NULL,
+  address text NOT NULL,
+  target text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, channel, kind, address)
+);
+CREATE INDEX notify_targets_address ON notify_targets (app_id, kind, address);
+CREATE TABLE notify_queue (
+  id bigserial PRIMARY KEY,
+  app_id text NOT NULL,
+  kind text NOT NULL,
+  address text NOT NULL,
+  target text NOT NULL,
+  body text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  created_at bigint NOT NULL,
+  next_attempt_at bigint NOT NULL
+);
+CREATE INDEX notify_queue_due ON notify_queue (next_attempt_at);
+CREATE INDEX notify_queue_app ON notify_queue (app_id);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,6 +1,6 @@
 // Row <-> record mapping shared by both stores. Number()/Boolean() absorb the dialect differences:
 // pg returns bigint columns as strings, SQLite stores booleans as 0/1.
-import type { AppRecord, NewEvent, Page, StoredEvent, SubscriptionRecord } from './store.ts';
+import type { AppRecord, NewEvent, Page, StoredEvent, SubscriptionRecord, WebhookDelivery } from './store.ts';
 
 export interface AppRow {
   id: string;
@@ -90,4 +90,32 @@ export function limits(page: Page): { limit: number; offset: number } | undefine
   const offset = Math.max(0, Math.floor(page.skip) || 0);
   if (!(limit > 0)) return undefined;
   return { limit, offset };
+}
+
+export interface WebhookRow {
+  id: number | string;
+  app_id: string;
+  url: string;
+  body: string;
+  status: string;
+  attempts: number | string;
+  last_error: string | null;
+  created_at: number | string;
+  next_attempt_at: number | string;
+}
+
+export const WEBHOOK_COLUMNS = 'id, app_id, url, body, status, attempts, last_error, created_at, next_attempt_at';
+
+export function toWebhook(row: WebhookRow): WebhookDelivery {
+  return {
+    id: Number(row.id),
+    appId: row.app_id,
+    url: row.url,
+    body: row.body,
+    status: row.status === 'failed' ? 'failed' : 'pending',
+    attempts: Number(row.attempts),
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+    nextAttemptAt: Number(row.next_attempt_at),
+  };
 }

@@ -13,14 +13,22 @@ export interface Listeners {
   close(): Promise<void>;
 }
 
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
 function makeServer(cfg: ListenerConfig, onRequest: RequestHandler): Server {
   const server = cfg.tls ? createHttpsServer({ key: cfg.tls.key, cert: cfg.tls.cert }, onRequest) : createHttpServer(onRequest);
   server.headersTimeout = 15_000; // slow-loris: headers must arrive promptly
   server.requestTimeout = 30_000;
   server.maxHeadersCount = 100;
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Same statuses as Node's default handler: oversized headers/URL 431, too slow 408, else 400.
+    const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   return server;

@@ -1,5 +1,6 @@
 // WebSocket transport: upgrades on /app/{key}, frames in and out, close codes. Knows no channels.
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Hub } from '../hub/hub.ts';
@@ -7,20 +8,93 @@ import type { Connection, SocketLike } from '../hub/connection.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { pusherError } from '../protocol/messages.ts';
 
+/** Frames held while the app is looked up (the hub bounds in-flight messages the same way). */
+const MAX_EARLY_FRAMES = 100;
+
 /** Frames are always text: ws would send a Buffer as binary otherwise. */
 const TEXT = { binary: false, compress: false } as const;
 
 export interface WsTransportOptions {
   pathPrefix: string;
   maxMessageBytes: number;
+  /** Coalesce the frames a socket gets within one event-loop turn into one write (default true). */
+  coalesce?: boolean;
   /** Called for upgrades; may refuse (e.g. origin allow-list) with a Pusher code. */
   admit?: (req: IncomingMessage, appKey: string) => { code: number; message: string } | undefined;
 }
 
+/** The ws 8 internals the fast path relies on: the raw socket, and the sender idle (not deflating). */
+interface WsInternals {
+  _socket: Socket | null;
+  _sender: { _state: number };
+}
+
+/** An unmasked, final text frame (RFC 6455 §5.2) holding `payload`, in one buffer. */
+export function textFrame(payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + len);
+  out[0] = 0x81;
+  if (head === 2) out[1] = len;
+  else if (head === 4) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    out.writeUInt32BE(len >>> 0, 6);
+  }
+  payload.copy(out, head);
+  return out;
+}
+
+// Fan-out writes one Buffer to every subscriber in a row: frame it once and hand every socket the
+// same finished bytes (one write each), instead of ws framing it again per socket.
+let lastPayload: Buffer | undefined;
+let lastFrame: Buffer = Buffer.alloc(0);
+function framed(payload: Buffer): Buffer {
+  if (payload !== lastPayload) {
+    lastFrame = textFrame(payload);
+    lastPayload = payload;
+  }
+  return lastFrame;
+}
+
+// Coalescing: the frames one socket gets within one event-loop turn leave in one writev when the
+// turn ends (setImmediate), instead of one write syscall each.
+const corked: Duplex[] = [];
+function uncorkAll(): void {
+  for (let i = 0; i < corked.length; i++) corked[i].uncork();
+  corked.length = 0;
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+function ignore(): void {}
+
+// Per-connection memory counts (18,000 sockets on a box): nothing here is kept that is not needed.
 class WsSocket implements SocketLike {
-  constructor(private readonly ws: WebSocket, readonly remoteAddress?: string) {}
+  /** Set by the transport (WsTransportOptions.coalesce). */
+  coalesce = true;
+  constructor(private readonly ws: WebSocket, readonly origin?: string) {}
+  /** Read on demand: asking the socket caches an address object on it. */
+  get remoteAddress(): string | undefined {
+    return (this.ws as unknown as WsInternals)._socket?.remoteAddress;
+  }
   send(frame: Buffer | string): void {
-    this.ws.send(frame, TEXT);
+    const raw = this.ws as unknown as WsInternals;
+    // Strings (replies to one socket) and anything unusual take ws's own path.
+    if (typeof frame === 'string' || this.ws.readyState !== 1 || raw._sender._state !== 0 || !raw._socket) {
+      this.ws.send(frame, TEXT);
+      return;
+    }
+    const sock = raw._socket;
+    if (this.coalesce && sock.writableCorked === 0) {
+      sock.cork();
+      if (corked.push(sock) === 1) setImmediate(uncorkAll);
+    }
+    sock.write(framed(frame));
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
@@ -45,26 +119,34 @@ export class WsTransport {
 
   /** Handles an HTTP upgrade request on any listener. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // A shared listener, not a closure: one here would keep `req` (headers and all) per connection.
+    socket.on('error', destroyOnError);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     this.sockets.add(ws);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let path = url.pathname;
+    // A request line like `GET //[` upgrades fine but is no URL: answered 4005 below, never thrown.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined;
+    let path = url?.pathname ?? '(invalid URL)';
     const prefix = this.options.pathPrefix;
     if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);
     const m = /^\/app\/([^/]+)\/?$/.exec(path);
-    const sock = new WsSocket(ws, req.socket.remoteAddress);
-    ws.on('error', () => undefined); // surfaced as 'close'; nothing to do per socket
+    const sock = new WsSocket(ws, req.headers.origin);
+    sock.coalesce = this.options.coalesce !== false;
+    ws.on('error', ignore); // surfaced as 'close'; nothing to do per socket
     if (!m) {
       sock.send(pusherError(`Path ${path} not found; connect to /app/{key}`, ErrorCode.PATH_NOT_FOUND));
       sock.close(ErrorCode.PATH_NOT_FOUND, 'Path not found');
       ws.on('close', () => this.sockets.delete(ws));
       return;
     }
-    const appKey = decodeURIComponent(m[1]);
+    let appKey = m[1];
+    try {
+      appKey = decodeURIComponent(appKey);
+    } catch {
+      // malformed %-escape: looked up as sent, so it is refused 4001 like any unknown key
+    }
     const refused = this.options.admit?.(req, appKey);
     if (refused) {
       sock.send(pusherError(refused.message, refused.code));
@@ -79,20 +161,27 @@ export class WsTransport {
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString();
       if (conn) this.hub.message(conn, text);
-      else early?.push(text);
+      else if (early && early.length >= MAX_EARLY_FRAMES) {
+        // A slow app lookup (store busy) must not let a client queue frames without end.
+        early = undefined;
+        sock.send(pusherError('Too many messages before the connection was established', ErrorCode.OVER_CAPACITY));
+        sock.close(ErrorCode.OVER_CAPACITY, 'Too many messages before the connection was established');
+      } else early?.push(text);
     });
-    ws.on('pong', () => conn && this.hub.touch(conn));
-    ws.on('ping', () => conn && this.hub.touch(conn));
+    const touch = () => conn && this.hub.touch(conn);
+    ws.on('pong', touch);
+    ws.on('ping', touch);
     ws.on('close', () => {
       gone = true;
       this.sockets.delete(ws);
       if (conn) this.hub.closed(conn);
     });
-    this.hub.open(sock, appKey, url.searchParams).then((c) => {
+    this.hub.open(sock, appKey, url!.searchParams).then((c) => {
       if (!c) return;
       conn = c;
       if (gone) return this.hub.closed(c);
-      const pending = early!;
+      const pending = early;
+      if (!pending) return c.close(ErrorCode.OVER_CAPACITY, 'Too many messages before the connection was established');
       early = undefined;
       for (const text of pending) this.hub.message(c, text);
     });

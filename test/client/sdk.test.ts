@@ -140,7 +140,7 @@ describe('static and demo routes', () => {
   });
 
   test('demo mode: the page, a trigger on public channels only, presence auth for demo channels only', async () => {
-    const ts = await startServer();
+    const ts = await startServer({ env: { PUSHI_DEMO: '1' } });
     const p = client(ts);
     try {
       const page = await (await fetch(`${ts.httpUrl}/`)).text();
@@ -166,18 +166,22 @@ describe('static and demo routes', () => {
     }
   });
 
-  test('PUSHI_DEMO=0: no demo page and the demo routes refuse', async () => {
-    const ts = await startServer({ env: { PUSHI_DEMO: '0' } });
-    try {
-      const page = await (await fetch(`${ts.httpUrl}/`)).text();
-      assert.match(page, /demo page is off/);
-      assert.ok(!page.includes('test-key'));
-      const res = await fetch(`${ts.httpUrl}/demo/trigger`, { method: 'POST', body: JSON.stringify({ channel: 'demo', event: 'm', data: '1' }) });
-      assert.equal(res.status, 404);
-      const auth = await fetch(`${ts.httpUrl}/demo/auth`, { method: 'POST', body: 'socket_id=1.2&channel_name=presence-demo-chat&name=x' });
-      assert.equal(auth.status, 404);
-    } finally {
-      await ts.close();
-    }
+  test('PUSHI_DEMO=0, and configured apps without PUSHI_DEMO=1: no demo page and the demo routes refuse', async () => {
+    for (const env of [{ PUSHI_DEMO: '0' }, {}]) await demoOff(env);
   });
 });
+
+async function demoOff(env: Record<string, string>): Promise<void> {
+  const ts = await startServer({ env });
+  try {
+    const page = await (await fetch(`${ts.httpUrl}/`)).text();
+    assert.match(page, /demo page is off/);
+    assert.ok(!page.includes('test-key'));
+    const res = await fetch(`${ts.httpUrl}/demo/trigger`, { method: 'POST', body: JSON.stringify({ channel: 'demo', event: 'm', data: '1' }) });
+    assert.equal(res.status, 404);
+    const auth = await fetch(`${ts.httpUrl}/demo/auth`, { method: 'POST', body: 'socket_id=1.2&channel_name=presence-demo-chat&name=x' });
+    assert.equal(auth.status, 404);
+  } finally {
+    await ts.close();
+  }
+}

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { GroupCommitter } from '../../src/store/group-commit.ts';
 import { StoreConflictError, type AppRecord, type NewEvent, type Store } from '../../src/store/store.ts';
+import { webhookQueueTests } from './webhook-queue-contract.ts';
+import { notifyTests } from './notify-contract.ts';
 
 export interface StoreHarness {
   /** A new, not yet migrated instance on the same database each call. */
@@ -240,6 +242,9 @@ export function contractSuite(name: string, harness: StoreHarness | { skip: stri
       const results = await Promise.allSettled([1, 2, 3].map(() => committer.append(newEvent('x', 'c'))));
       assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'boom'));
     });
+
+    webhookQueueTests(() => store, () => harness.open());
+    notifyTests(() => store, () => harness.open());
 
     test('data survives closing and reopening', async () => {
       const writer = harness.open();

@@ -150,7 +150,7 @@ describe('PostgresStore specifics', { skip: target.available ? false : target.re
       );
       assert.deepEqual(
         rows.map((r) => r.table_name),
-        ['apps', 'deliveries', 'events', 'schema_migrations', 'subscriptions'],
+        ['apps', 'deliveries', 'events', 'notify_queue', 'notify_targets', 'schema_migrations', 'subscriptions', 'webhook_queue'],
       );
     } finally {
       await client.end();

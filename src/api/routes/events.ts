@@ -3,6 +3,7 @@ import type { App } from '../../apps/app.ts';
 import { channelNameError, channelRules } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
 import { publishTrigger, type Trigger } from '../../hub/publisher.ts';
+import { notifyExtras } from '../../notify/targets/targets.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
 import type { RequestContext } from '../router.ts';
@@ -13,6 +14,8 @@ export interface ParsedTrigger extends Trigger {
   info: string[];
   /** Per-trigger persistence override (Pushi). */
   persist?: boolean;
+  /** Payloads for notification targets (Pushi): web_push, apn, push, subject, body, html. */
+  notify?: Record<string, unknown>;
 }
 
 /** Validates one trigger body ({name, data, channel|channels, socket_id?, info?}) against the app's limits. */
@@ -49,7 +52,9 @@ export function parseTrigger(app: App, body: Record<string, unknown>, where = ''
     if (attr !== 'user_count' && attr !== 'subscription_count') throw bad(`unknown info attribute "${attr}"`);
   }
   if (body.persist !== undefined && typeof body.persist !== 'boolean') throw bad('"persist" must be a boolean');
-  return { event: name, channels: channels as string[], data, socketId, info: infoList, persist: body.persist as boolean | undefined };
+  const notify = notifyExtras(body);
+  if (typeof notify === 'string') throw bad(notify);
+  return { event: name, channels: channels as string[], data, socketId, info: infoList, persist: body.persist as boolean | undefined, ...(notify ? { notify } : {}) };
 }
 
 /** Publishes a parsed trigger; persistence (when configured) stores it first. */

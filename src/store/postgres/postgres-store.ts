@@ -1,6 +1,7 @@
 // PostgreSQL store for clustered deployments: a pg.Pool, optionally confined to one schema.
 import pg from 'pg';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
+import { DELETE_APP_NOTIFY, PostgresNotify } from './postgres-notify.ts';
 import {
   APP_COLUMNS,
   EVENT_COLUMNS,
@@ -12,6 +13,9 @@ import {
   type AppRow,
   type EventRow,
   type SubscriptionRow,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  type WebhookRow,
 } from '../rows.ts';
 import {
   StoreConflictError,
@@ -23,6 +27,12 @@ import {
   type Store,
   type StoredEvent,
   type SubscriptionRecord,
+  type NewWebhookDelivery,
+  type WebhookDelivery,
+  type NewNotification,
+  type NotificationDelivery,
+  type NotifyTarget,
+  type TargetFilter,
 } from '../store.ts';
 
 export interface PostgresStoreOptions {
@@ -40,7 +50,9 @@ const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 // SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk full), 57 operator
 // intervention (57P01 admin shutdown, 57P03 cannot connect now), 58 system error (I/O).
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58)/;
+// 42P01/3F000: the tables or the schema are gone (dropped, wrong database restored): nothing can be
+// served until a restart migrates again, so it is an outage, not a bug in one query.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58|42P01|3F000)/;
 const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error/i;
 
 export class PostgresStore implements Store {
@@ -48,6 +60,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly where: string;
+  private readonly notify = new PostgresNotify({ query: (op, text, values) => this.query(op, text, values) });
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const { schema } = options;
@@ -87,7 +100,8 @@ export class PostgresStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.query('ping', 'SELECT 1', []);
+    // Touches a table so a dropped schema shows as not ready, not only a lost connection.
+    await this.query('ping', 'SELECT 1 FROM schema_migrations LIMIT 1', []);
   }
 
   async listApps(): Promise<AppRecord[]> {
@@ -144,6 +158,8 @@ export class PostgresStore implements Store {
       await this.q(c, 'DELETE FROM deliveries WHERE app_id = $1', [id]);
       await this.q(c, 'DELETE FROM events WHERE app_id = $1', [id]);
       await this.q(c, 'DELETE FROM subscriptions WHERE app_id = $1', [id]);
+      await this.q(c, 'DELETE FROM webhook_queue WHERE app_id = $1', [id]);
+      for (const sql of DELETE_APP_NOTIFY) await this.q(c, sql, [id]);
       return ((await this.q(c, 'DELETE FROM apps WHERE id = $1', [id])).rowCount ?? 0) > 0;
     });
   }
@@ -251,6 +267,122 @@ export class PostgresStore implements Store {
     });
   }
 
+  async enqueueWebhooks(items: NewWebhookDelivery[]): Promise<void> {
+    if (items.length === 0) return;
+    // Array parameters: one statement text whatever the batch size (see appendEvents).
+    await this.query(
+      'enqueueWebhooks',
+      `INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])`,
+      [
+        items.map((w) => w.appId),
+        items.map((w) => w.url),
+        items.map((w) => w.body),
+        items.map((w) => w.createdAt),
+        items.map((w) => w.nextAttemptAt),
+      ],
+    );
+  }
+
+  async claimWebhooks(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
+    // SKIP LOCKED: nodes sharing the database claim disjoint rows without waiting on each other.
+    const rows = await this.query<WebhookRow>(
+      'claimWebhooks',
+      `UPDATE webhook_queue SET next_attempt_at = $2 WHERE id IN (
+         SELECT id FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING ${WEBHOOK_COLUMNS}`,
+      [now, now + leaseMs, Math.max(0, Math.floor(limit))],
+    );
+    return rows.map(toWebhook).sort((a, b) => a.id - b.id); // RETURNING order is not promised
+  }
+
+  async webhookDelivered(id: number): Promise<void> {
+    await this.query('webhookDelivered', 'DELETE FROM webhook_queue WHERE id = $1', [id]);
+  }
+
+  async rescheduleWebhook(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+    await this.query(
+      'rescheduleWebhook',
+      `UPDATE webhook_queue SET next_attempt_at = $2, attempts = attempts + $3, last_error = COALESCE($4, last_error)
+       WHERE id = $1 AND status = 'pending'`,
+      [id, nextAttemptAt, countAttempt ? 1 : 0, error],
+    );
+  }
+
+  async failWebhook(id: number, error: string): Promise<void> {
+    await this.query(
+      'failWebhook',
+      `UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+      [id, error],
+    );
+  }
+
+  async listFailedWebhooks(appId: string, page: Page): Promise<WebhookDelivery[]> {
+    const l = limits(page);
+    if (!l) return [];
+    const rows = await this.query<WebhookRow>(
+      'listFailedWebhooks',
+      `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE app_id = $1 AND status = 'failed'
+       ORDER BY id DESC LIMIT $2 OFFSET $3`,
+      [appId, l.limit, l.offset],
+    );
+    return rows.map(toWebhook);
+  }
+
+  async retryWebhook(appId: string, id: number, now: number): Promise<boolean> {
+    const result = await this.run('retryWebhook', () =>
+      this.q(
+        this.pool,
+        `UPDATE webhook_queue SET status = 'pending', attempts = 0, created_at = $3, next_attempt_at = $3
+         WHERE id = $1 AND app_id = $2 AND status = 'failed'`,
+        [id, appId, now],
+      ),
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async countPendingWebhooks(appId?: string): Promise<number> {
+    const rows = await this.query<{ n: string }>(
+      'countPendingWebhooks',
+      `SELECT COUNT(*) AS n FROM webhook_queue WHERE status = 'pending' AND ($1::text IS NULL OR app_id = $1)`,
+      [appId ?? null],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  // Notification targets and queue: postgres-notify.ts.
+  addTarget(t: NotifyTarget): Promise<boolean> {
+    return this.notify.addTarget(t);
+  }
+  listTargets(appId: string, filter: TargetFilter): Promise<NotifyTarget[]> {
+    return this.notify.listTargets(appId, filter);
+  }
+  removeTargets(appId: string, filter: TargetFilter): Promise<NotifyTarget[]> {
+    return this.notify.removeTargets(appId, filter);
+  }
+  targetsFor(appId: string, channels: string[]): Promise<Array<NotifyTarget & { via: string }>> {
+    return this.notify.targetsFor(appId, channels);
+  }
+  hasTargets(appId: string): Promise<boolean> {
+    return this.notify.hasTargets(appId);
+  }
+  enqueueNotifications(items: NewNotification[]): Promise<void> {
+    return this.notify.enqueueNotifications(items);
+  }
+  claimNotifications(now: number, leaseMs: number, limit: number): Promise<NotificationDelivery[]> {
+    return this.notify.claimNotifications(now, leaseMs, limit);
+  }
+  notificationDone(id: number): Promise<void> {
+    return this.notify.notificationDone(id);
+  }
+  rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+    return this.notify.rescheduleNotification(id, nextAttemptAt, error, countAttempt);
+  }
+  countPendingNotifications(appId?: string): Promise<number> {
+    return this.notify.countPendingNotifications(appId);
+  }
+
   /** A named (prepared-once-per-connection) query; the statement name is derived from its text. */
   private q<R extends pg.QueryResultRow = pg.QueryResultRow>(
     on: Queryable,
@@ -276,6 +408,11 @@ export class PostgresStore implements Store {
     return this.run(op, async () => {
       const client = await this.pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: a backend terminated between two statements
+      // would be an unhandled 'error' event and take the process down. Note it; the next
+      // statement fails, and the client is destroyed on release.
+      const onError = (e: Error) => (broken ??= e);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await body(client);
@@ -286,6 +423,7 @@ export class PostgresStore implements Store {
         await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
+        if (!broken) client.removeListener('error', onError); // a destroyed client keeps it: late errors are swallowed
         client.release(broken);
       }
     });

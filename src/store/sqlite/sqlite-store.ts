@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
+import { SqliteNotify } from './sqlite-notify.ts';
 import {
   APP_COLUMNS,
   EVENT_COLUMNS,
@@ -15,6 +16,9 @@ import {
   type AppRow,
   type EventRow,
   type SubscriptionRow,
+  toWebhook,
+  WEBHOOK_COLUMNS,
+  type WebhookRow,
 } from '../rows.ts';
 import {
   StoreConflictError,
@@ -26,12 +30,18 @@ import {
   type Store,
   type StoredEvent,
   type SubscriptionRecord,
+  type NewWebhookDelivery,
+  type WebhookDelivery,
+  type NewNotification,
+  type NotificationDelivery,
+  type NotifyTarget,
+  type TargetFilter,
 } from '../store.ts';
 
 export interface SqliteStoreOptions {
   /** Open without write access (writes then fail with StoreUnavailableError). */
   readonly?: boolean;
-  /** How long a write waits for another process's lock (the CLI) before giving up. Default 5000. */
+  /** How long a write waits for another process's lock (the CLI) before giving up (it blocks the event loop meanwhile, so keep it short). Default 500. */
   busyTimeoutMs?: number;
 }
 
@@ -44,6 +54,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly path: string;
+  private readonly notify = new SqliteNotify({
+    stmt: (sql) => this.stmt(sql),
+    run: (op, body) => this.run(op, body),
+    tx: (body) => this.db.transaction(body).immediate(),
+  });
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
@@ -51,7 +66,7 @@ export class SqliteStore implements Store {
     try {
       if (!memory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 500))}`);
       // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an
       // acknowledged write survives power loss, not only a crash of this process.
       if (!options.readonly) this.db.pragma('journal_mode = WAL');
@@ -85,8 +100,13 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
+  /** Readiness: takes and releases the write lock, so a read-only or locked file reports down. */
   async ping(): Promise<void> {
-    this.run('ping', () => this.stmt('SELECT 1').get());
+    this.run('ping', () => {
+      if (this.db.readonly) throw Object.assign(new Error('opened read-only'), { code: 'SQLITE_READONLY' });
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    });
   }
 
   async listApps(): Promise<AppRecord[]> {
@@ -152,6 +172,8 @@ export class SqliteStore implements Store {
           this.stmt('DELETE FROM deliveries WHERE app_id = ?').run(id);
           this.stmt('DELETE FROM events WHERE app_id = ?').run(id);
           this.stmt('DELETE FROM subscriptions WHERE app_id = ?').run(id);
+          this.stmt('DELETE FROM webhook_queue WHERE app_id = ?').run(id);
+          this.notify.deleteApp(id);
           return this.stmt('DELETE FROM apps WHERE id = ?').run(id).changes > 0;
         })
         .immediate(),
@@ -266,6 +288,114 @@ export class SqliteStore implements Store {
         })
         .immediate(),
     );
+  }
+
+  async enqueueWebhooks(items: NewWebhookDelivery[]): Promise<void> {
+    if (items.length === 0) return;
+    this.run('enqueueWebhooks', () =>
+      this.db
+        .transaction(() => {
+          const insert = this.stmt(
+            'INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+          );
+          for (const w of items) insert.run(w.appId, w.url, w.body, w.createdAt, w.nextAttemptAt);
+        })
+        .immediate(),
+    );
+  }
+
+  async claimWebhooks(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
+    return this.run('claimWebhooks', () =>
+      this.db
+        .transaction(() => {
+          const rows = this.stmt(
+            `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= ?
+             ORDER BY next_attempt_at, id LIMIT ?`,
+          ).all(now, Math.max(0, Math.floor(limit))) as WebhookRow[];
+          const lease = this.stmt('UPDATE webhook_queue SET next_attempt_at = ? WHERE id = ?');
+          for (const row of rows) lease.run(now + leaseMs, row.id);
+          return rows.map((r) => ({ ...toWebhook(r), nextAttemptAt: now + leaseMs })).sort((a, b) => a.id - b.id);
+        })
+        .immediate(),
+    );
+  }
+
+  async webhookDelivered(id: number): Promise<void> {
+    this.run('webhookDelivered', () => this.stmt('DELETE FROM webhook_queue WHERE id = ?').run(id));
+  }
+
+  async rescheduleWebhook(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+    this.run('rescheduleWebhook', () =>
+      this.stmt(
+        `UPDATE webhook_queue SET next_attempt_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error)
+         WHERE id = ? AND status = 'pending'`,
+      ).run(nextAttemptAt, countAttempt ? 1 : 0, error, id),
+    );
+  }
+
+  async failWebhook(id: number, error: string): Promise<void> {
+    this.run('failWebhook', () =>
+      this.stmt(`UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`).run(error, id),
+    );
+  }
+
+  async listFailedWebhooks(appId: string, page: Page): Promise<WebhookDelivery[]> {
+    const l = limits(page);
+    if (!l) return [];
+    return this.run('listFailedWebhooks', () => {
+      const sql = `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE app_id = ? AND status = 'failed'
+                   ORDER BY id DESC LIMIT ? OFFSET ?`;
+      return (this.stmt(sql).all(appId, l.limit, l.offset) as WebhookRow[]).map(toWebhook);
+    });
+  }
+
+  async retryWebhook(appId: string, id: number, now: number): Promise<boolean> {
+    return this.run('retryWebhook', () => {
+      const sql = `UPDATE webhook_queue SET status = 'pending', attempts = 0, created_at = ?, next_attempt_at = ?
+                   WHERE id = ? AND app_id = ? AND status = 'failed'`;
+      return this.stmt(sql).run(now, now, id, appId).changes > 0;
+    });
+  }
+
+  async countPendingWebhooks(appId?: string): Promise<number> {
+    return this.run('countPendingWebhooks', () => {
+      const row = this.stmt(
+        `SELECT COUNT(*) AS n FROM webhook_queue WHERE status = 'pending' AND (? IS NULL OR app_id = ?)`,
+      ).get(appId ?? null, appId ?? null) as { n: number };
+      return Number(row.n);
+    });
+  }
+
+  // Notification targets and queue: sqlite-notify.ts.
+  async addTarget(t: NotifyTarget): Promise<boolean> {
+    return this.notify.addTarget(t);
+  }
+  async listTargets(appId: string, filter: TargetFilter): Promise<NotifyTarget[]> {
+    return this.notify.listTargets(appId, filter);
+  }
+  async removeTargets(appId: string, filter: TargetFilter): Promise<NotifyTarget[]> {
+    return this.notify.removeTargets(appId, filter);
+  }
+  async targetsFor(appId: string, channels: string[]): Promise<Array<NotifyTarget & { via: string }>> {
+    return this.notify.targetsFor(appId, channels);
+  }
+  async hasTargets(appId: string): Promise<boolean> {
+    return this.notify.hasTargets(appId);
+  }
+  async enqueueNotifications(items: NewNotification[]): Promise<void> {
+    this.notify.enqueueNotifications(items);
+  }
+  async claimNotifications(now: number, leaseMs: number, limit: number): Promise<NotificationDelivery[]> {
+    return this.notify.claimNotifications(now, leaseMs, limit);
+  }
+  async notificationDone(id: number): Promise<void> {
+    this.notify.notificationDone(id);
+  }
+  async rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+    this.notify.rescheduleNotification(id, nextAttemptAt, error, countAttempt);
+  }
+  async countPendingNotifications(appId?: string): Promise<number> {
+    return this.notify.countPendingNotifications(appId);
   }
 
   private stmt(sql: string): Database.Statement {
