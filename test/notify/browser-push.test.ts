@@ -30,7 +30,7 @@ describe('demo page push notifications in Chromium', { skip, timeout: 180_000 },
     if (missing) throw new Error(`CI=true and ${CHROMIUM} is missing`);
     const cert = localhostCert();
     push = await startPushService({ browser: keys }, cert); // https: the demo accepts real-looking endpoints only
-    ts = await startServer({ notify: { ca: cert.cert, pollMs: 200 } });
+    ts = await startServer({ env: { PUSHI_DEMO: '1' }, notify: { ca: cert.cert, pollMs: 200 } });
     profile = mkdtempSync(join(tmpdir(), 'pushi-chromium-push-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
     await context.grantPermissions(['notifications'], { origin: ts.httpUrl });
