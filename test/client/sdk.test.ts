@@ -167,7 +167,7 @@ describe('static and demo routes', () => {
   });
 
   test('PUSHI_DEMO=0, and configured apps without PUSHI_DEMO=1: no demo page and the demo routes refuse', async () => {
-    for (const env of [{ PUSHI_DEMO: '0' }, {}]) await demoOff(env);
+    for (const env of [{ PUSHI_DEMO: '0' }, {}] as Record<string, string>[]) await demoOff(env);
   });
 });
 

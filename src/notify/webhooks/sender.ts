@@ -6,6 +6,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { Store, WebhookDelivery } from '../../store/store.ts';
+import { backoffMs, QueueWorker } from '../queue-worker.ts';
 import { safeUrl, signBody } from './format.ts';
 
 export type FailureReason = 'http' | 'timeout' | 'refused' | 'network';
@@ -29,7 +30,6 @@ export interface SenderOptions {
   leaseMs?: number;
 }
 
-const MAX_DELAY_MS = 60_000;
 const MAX_TIMEOUT_MS = 60_000;
 const CLOSE_GRACE_MS = 500;
 
@@ -40,85 +40,36 @@ class Failure extends Error {
 }
 
 export class WebhookSender {
-  private readonly concurrency: number;
-  private readonly pollMs: number;
-  private readonly leaseMs: number;
-  private readonly inFlight = new Map<number, { req?: ClientRequest; done: Promise<void> }>();
+  private readonly worker: QueueWorker<WebhookDelivery>;
+  /** Requests under way, so a shutdown can abort them and give their leases back. */
+  private readonly requests = new Map<number, ClientRequest>();
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 8 });
   private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
-  private timer?: NodeJS.Timeout;
-  private timerAt = Infinity;
-  private ticking = false;
-  private again = false;
-  private closing = false;
   private aborting = false;
-  private ticked: Promise<void> = Promise.resolve();
-  private storeErrorLoggedAt = 0;
 
   constructor(private readonly o: SenderOptions) {
-    this.concurrency = o.concurrency ?? 16;
-    this.pollMs = o.pollMs ?? 1000;
-    this.leaseMs = o.leaseMs ?? 120_000;
+    this.worker = new QueueWorker<WebhookDelivery>({
+      name: 'webhook',
+      logger: o.logger,
+      concurrency: o.concurrency,
+      pollMs: o.pollMs,
+      leaseMs: o.leaseMs,
+      claim: (now, leaseMs, limit) => o.store.claimWebhooks(now, leaseMs, limit),
+      attempt: (row) => this.attempt(row).finally(() => this.requests.delete(row.id)),
+      release: (row) => o.store.rescheduleWebhook(row.id, Date.now(), null, false),
+    });
   }
 
   start(): void {
-    this.poke();
+    this.worker.poke();
   }
 
   /** Looks for due deliveries now (after something was queued). */
   poke(): void {
-    this.wakeAt(Date.now());
+    this.worker.poke();
   }
 
-  private wakeAt(at: number): void {
-    if (this.closing || at >= this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timerAt = Infinity;
-      if (this.ticking) this.again = true; // the running pass goes round once more
-      else this.ticked = this.tick();
-    }, Math.max(0, at - Date.now()));
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    this.ticking = true;
-    try {
-      do {
-        this.again = false;
-        const room = this.concurrency - this.inFlight.size;
-        if (room <= 0 || this.closing) break;
-        const rows = await this.o.store.claimWebhooks(Date.now(), this.leaseMs, room);
-        for (const row of rows) this.launch(row);
-        if (rows.length === room) this.again = true;
-      } while (this.again && !this.closing);
-    } catch (err) {
-      const now = Date.now();
-      if (now - this.storeErrorLoggedAt > 10_000) {
-        this.storeErrorLoggedAt = now;
-        this.o.logger.error({ err: (err as Error)?.message ?? String(err) }, 'webhook queue unavailable');
-      }
-    } finally {
-      this.ticking = false;
-    }
-    this.wakeAt(Date.now() + this.pollMs);
-  }
-
-  private launch(row: WebhookDelivery): void {
-    const slot: { req?: ClientRequest; done: Promise<void> } = { done: Promise.resolve() };
-    this.inFlight.set(row.id, slot);
-    // Claimed while closing: give the lease back at once.
-    const work = this.closing ? this.o.store.rescheduleWebhook(row.id, Date.now(), null, false) : this.attempt(row, slot);
-    slot.done = work
-      .catch((err) => this.o.logger.error({ err: (err as Error)?.message ?? String(err), appId: row.appId }, 'webhook bookkeeping failed'))
-      .finally(() => {
-        this.inFlight.delete(row.id);
-        if (this.inFlight.size === this.concurrency - 1) this.poke(); // there was no room before
-      });
-  }
-
-  private async attempt(row: WebhookDelivery, slot: { req?: ClientRequest }): Promise<void> {
+  private async attempt(row: WebhookDelivery): Promise<void> {
     const { store, logger } = this.o;
     const app = await this.o.apps.findById(row.appId);
     if (!app) {
@@ -128,7 +79,7 @@ export class WebhookSender {
     const started = process.hrtime.bigint();
     const timeout = Math.min(Math.max(1, app.options.webhookTimeoutMs), MAX_TIMEOUT_MS);
     try {
-      await this.post(row.url, row.body, { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': signBody(app.secret, row.body) }, timeout, slot);
+      await this.post(row.url, row.body, { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': signBody(app.secret, row.body) }, timeout, row.id);
     } catch (err) {
       if (this.aborting) return store.rescheduleWebhook(row.id, Date.now(), null, false); // give the lease back
       const f = err instanceof Failure ? err : new Failure('network', (err as Error)?.message ?? String(err));
@@ -148,15 +99,14 @@ export class WebhookSender {
       this.o.logger.error(fields, 'webhook failed: giving up, kept for GET /apps/{id}/webhooks/failed');
       return this.o.store.failWebhook(row.id, f.message);
     }
-    const base = Math.min(Math.max(1, retryMs) * 2 ** Math.min(attempts - 1, 30), MAX_DELAY_MS);
-    const delay = Math.round(base * (1 + Math.random() * 0.1)); // spread retries of one outage
+    const delay = backoffMs(retryMs, attempts);
     this.o.logger.warn({ ...fields, retryInMs: delay }, 'webhook attempt failed; will retry');
     await this.o.store.rescheduleWebhook(row.id, now + delay, f.message);
-    this.wakeAt(now + delay);
+    this.worker.wakeAt(now + delay);
   }
 
   /** One POST; resolves on 2xx, rejects with a Failure otherwise. The response body is ignored. */
-  private post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, slot: { req?: ClientRequest }): Promise<void> {
+  private post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, id: number): Promise<void> {
     return new Promise((resolve, reject) => {
       let u: URL;
       try {
@@ -170,7 +120,7 @@ export class WebhookSender {
         agent: https ? this.https : this.http,
         headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'pushi-webhooks' },
       });
-      slot.req = req;
+      this.requests.set(id, req);
       const timer = setTimeout(() => req.destroy(new Failure('timeout', `no response within ${timeoutMs} ms`)), timeoutMs);
       req.on('response', (res) => {
         clearTimeout(timer);
@@ -192,20 +142,17 @@ export class WebhookSender {
 
   /** Deliveries being sent right now. */
   get active(): number {
-    return this.inFlight.size;
+    return this.worker.active;
   }
 
   /** Stops claiming; lets in-flight sends finish briefly, then aborts them and gives their leases back. */
   async close(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.timer);
-    await this.ticked;
-    const all = () => Promise.allSettled([...this.inFlight.values()].map((s) => s.done));
+    await this.worker.stop();
     const grace = new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref());
-    await Promise.race([all(), grace]);
+    await Promise.race([this.worker.settled(), grace]);
     this.aborting = true;
-    for (const slot of this.inFlight.values()) slot.req?.destroy(new Failure('network', 'shutting down'));
-    await all();
+    for (const req of this.requests.values()) req.destroy(new Failure('network', 'shutting down'));
+    await this.worker.settled();
     this.http.destroy();
     this.https.destroy();
   }
