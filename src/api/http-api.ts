@@ -18,8 +18,8 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
     let label = 'unmatched';
     let status = 500;
     try {
-      if (!URL.canParse(req.url ?? '/', 'http://localhost')) throw new HttpError(400, 'Malformed request URL');
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = parseUrl(req.url);
+      if (!url) throw new HttpError(400, 'Malformed request URL');
       let path = url.pathname;
       if (prefix && (path === prefix || path.startsWith(prefix + '/'))) path = path.slice(prefix.length) || '/';
       const method = req.method ?? 'GET';
@@ -51,6 +51,15 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       deps.metrics?.httpRequest(label, req.method ?? 'GET', status, Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
+}
+
+/** One parse (URL.canParse first would parse every request twice); undefined when malformed. */
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 async function checkSigned(deps: ApiDeps, ctx: RequestContext): Promise<void> {

@@ -61,9 +61,14 @@ function framed(payload: Buffer): Buffer {
 }
 
 // Coalescing: the frames one socket gets within one event-loop turn leave in one writev when the
-// turn ends (setImmediate), instead of one write syscall each.
+// turn ends (setImmediate), instead of one write syscall each. A socket that got a single frame in
+// its last busy turn writes its next frame at once (nothing to coalesce, no cork bookkeeping).
+let turn = 1;
+let turnEnding = false;
 const corked: Duplex[] = [];
-function uncorkAll(): void {
+function endTurn(): void {
+  turnEnding = false;
+  turn++;
   for (let i = 0; i < corked.length; i++) corked[i].uncork();
   corked.length = 0;
 }
@@ -77,6 +82,9 @@ function ignore(): void {}
 class WsSocket implements SocketLike {
   /** Set by the transport (WsTransportOptions.coalesce). */
   coalesce = true;
+  /** The turn of this socket's last frame, and how many frames it got in that turn. */
+  private turn = 0;
+  private frames = 0;
   constructor(private readonly ws: WebSocket, readonly origin?: string) {}
   /** Read on demand: asking the socket caches an address object on it. */
   get remoteAddress(): string | undefined {
@@ -90,11 +98,25 @@ class WsSocket implements SocketLike {
       return;
     }
     const sock = raw._socket;
-    if (this.coalesce && sock.writableCorked === 0) {
-      sock.cork();
-      if (corked.push(sock) === 1) setImmediate(uncorkAll);
-    }
+    if (this.coalesce) this.batch(sock);
     sock.write(framed(frame));
+  }
+  /** Corks the socket until the turn ends when it is getting (or lately got) several frames a turn. */
+  private batch(sock: Duplex): void {
+    if (this.turn !== turn) {
+      const busy = this.frames > 1;
+      this.turn = turn;
+      this.frames = 1;
+      if (!turnEnding) {
+        turnEnding = true;
+        setImmediate(endTurn);
+      }
+      if (!busy) return;
+    } else this.frames++;
+    if (sock.writableCorked === 0) {
+      sock.cork();
+      corked.push(sock);
+    }
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
@@ -127,7 +149,12 @@ export class WsTransport {
   private accept(ws: WebSocket, req: IncomingMessage): void {
     this.sockets.add(ws);
     // A request line like `GET //[` upgrades fine but is no URL: answered 4005 below, never thrown.
-    const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost'); // one parse: URL.canParse first would parse twice
+    } catch {
+      url = undefined;
+    }
     let path = url?.pathname ?? '(invalid URL)';
     const prefix = this.options.pathPrefix;
     if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);

@@ -1,0 +1,102 @@
+// Persisted triggers over the HTTP API: how many events/s Pushi accepts with `persist: true`, and
+// whether every accepted one is in the database. The rows are counted while the server still runs
+// (a 200 must mean committed, not "will be flushed at shutdown"), through a second, read-only
+// SQLite connection.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import Database from 'better-sqlite3';
+import { Publisher, makePayload, nowMs } from '../harness/lib/pusher.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function cpuMs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function waitPort(port, timeoutMs = 30000) {
+  const t0 = Date.now();
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`port ${port} not open`);
+    await sleep(100);
+  }
+}
+
+/** Triggers `events` persisted events (10 channels, 100 B each) with `concurrency` in flight. */
+export async function runPersist(target, { creds, events, concurrency }) {
+  const out = fs.openSync(target.log, 'a');
+  const child = spawn(target.cmd[0], target.cmd.slice(1), { cwd: target.cwd, env: { ...process.env, ...target.env }, stdio: ['ignore', out, out] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const res = { scenario: 'persist', target: target.name, params: { events, concurrency, payload: 100, channels: 10 } };
+  try {
+    await waitPort(target.port);
+    await sleep(1000);
+    const pub = new Publisher({ host: '127.0.0.1', port: target.port, appId: creds.id, key: creds.key, secret: creds.secret, maxSockets: concurrency });
+    const accepted = new Set();
+    let next = 0;
+    const cpu0 = cpuMs(child.pid);
+    const t0 = nowMs();
+    const worker = async () => {
+      while (next < events) {
+        const k = next++;
+        const body = JSON.stringify({ name: 'persisted', channels: [`bench-persist-${k % 10}`], data: makePayload(k, 100), persist: true });
+        const status = await pub._post(`/apps/${creds.id}/events`, body);
+        if (status === 200) accepted.add(k);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const ms = nowMs() - t0;
+    const cpu = cpuMs(child.pid) - cpu0;
+    pub.close();
+    // Count what is committed now, while the server runs.
+    const db = new Database(target.env.PUSHI_DB, { readonly: true, fileMustExist: true });
+    const stored = new Set();
+    for (const row of db.prepare('SELECT data FROM events WHERE app_id = ?').iterate(creds.id)) {
+      const m = /~S(\d+)~/.exec(row.data);
+      if (m) stored.add(Number(m[1]));
+    }
+    db.close();
+    let missing = 0;
+    for (const k of accepted) if (!stored.has(k)) missing++;
+    Object.assign(res, {
+      accepted: accepted.size,
+      httpFailed: pub.failed,
+      httpStatus: pub.statusCounts,
+      lastError: pub.lastError,
+      ms: Math.round(ms),
+      acceptedPerSec: Math.round((accepted.size / ms) * 1000),
+      stored: stored.size,
+      missing,
+      durable: missing === 0 && accepted.size === events,
+      serverCpuUsPerEvent: accepted.size ? Math.round((cpu * 1000) / accepted.size) : null,
+    });
+  } catch (e) {
+    res.error = String(e?.stack ?? e);
+  } finally {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 8000);
+    await exited;
+    clearTimeout(t);
+    fs.closeSync(out);
+  }
+  const r = res;
+  console.error(
+    r.error
+      ? `[persist] ${r.target}: ERROR ${r.error}`
+      : `[persist] ${r.target}: accepted ${r.accepted}/${events} in ${r.ms} ms = ${r.acceptedPerSec}/s, stored ${r.stored}, missing ${r.missing}, server CPU ${r.serverCpuUsPerEvent} us/event${r.httpFailed ? `, HTTP failed ${r.httpFailed} (${r.lastError})` : ''}`,
+  );
+  return res;
+}

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// `npm run bench`: Pushi beside the plain Node + ws reference server (bench/harness, vendored from
+// the shared bench) in one run. Builds dist/ when stale, starts a fresh server per measurement,
+// runs the connect / fanout / channels / client-events / persist scenarios, prints tables and
+// writes everything to .bench-results/bench-<time>.json. `npm run bench -- --help` for the flags.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort } from './lib/ports.mjs';
+import { runPersist } from './lib/persist.mjs';
+import { report } from './lib/report.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
+
+const HELP = `npm run bench -- [flags]
+  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce (default: all but coalesce)
+  --repeat K             measurements per server and size, medians reported (default 2)
+  --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
+  --fanout LIST          subscribers x messages (default 1000x200,5000x50)
+  --payloads LIST        payload bytes for fanout (default 100,2048)
+  --channels-conns N     channels scenario: connections, one channel each (default 5000)
+  --channels-rate R      one event per HTTP request, R/s (default 2000)
+  --client-conns N       client-events scenario: connections in private pairs (default 2000)
+  --client-rate R        client events/s in total (default 5000)
+  --duration S           seconds for channels and client-events (default 10)
+  --persist-events N     persist scenario: events triggered with persist:true (default 20000)
+  --persist-concurrency C  HTTP requests in flight (default 64)
+  --persist-fanout NxM   persist scenario: fanout with persistence on vs off (default 1000x200)
+  --no-ref               skip the reference server (Pushi only)
+  --no-build             use dist/ as it is
+  --cpu-prof             run the servers under node --cpu-prof (.bench-results/prof-<time>/<server>/;
+                         summarise with node bench/lib/prof-top.mjs FILE [N] [--incl fn,fn])
+  --local-addrs LIST     client source addresses (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4)
+  --quick                small sizes, one repeat: a smoke run of every scenario (~2 minutes)
+  --out FILE             JSON output (default .bench-results/bench-<time>.json)`;
+
+const { values: a } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'connect,fanout,channels,client-events,persist' },
+    repeat: { type: 'string', default: '2' },
+    connect: { type: 'string', default: '1000,10000,18000' },
+    fanout: { type: 'string', default: '1000x200,5000x50' },
+    payloads: { type: 'string', default: '100,2048' },
+    'channels-conns': { type: 'string', default: '5000' },
+    'channels-rate': { type: 'string', default: '2000' },
+    'client-conns': { type: 'string', default: '2000' },
+    'client-rate': { type: 'string', default: '5000' },
+    duration: { type: 'string', default: '10' },
+    'persist-events': { type: 'string', default: '20000' },
+    'persist-concurrency': { type: 'string', default: '64' },
+    'persist-fanout': { type: 'string', default: '1000x200' },
+    'no-ref': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    'local-addrs': { type: 'string', default: '127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: '' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (a.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (a.quick) {
+  Object.assign(a, { repeat: '1', connect: '1000', fanout: '500x50', payloads: '100', 'channels-conns': '500', 'channels-rate': '500', 'client-conns': '500', 'client-rate': '1000', duration: '3', 'persist-events': '3000', 'persist-fanout': '500x50' });
+}
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const sizes = (s) => list(s).map((x) => x.split('x').map(Number));
+const scenarios = new Set(list(a.scenarios));
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const outDir = path.join(root, '.bench-results');
+fs.mkdirSync(outDir, { recursive: true });
+const outFile = a.out || path.join(outDir, `bench-${stamp}.json`);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushi-bench-'));
+const profDir = a['cpu-prof'] ? path.join(outDir, `prof-${stamp}`) : null;
+
+// ---------- build ----------
+function newestMtime(dir) {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+const cli = path.join(root, 'dist', 'cli.js');
+if (!a['no-build'] && (!fs.existsSync(cli) || newestMtime(path.join(root, 'src')) > fs.statSync(cli).mtimeMs)) {
+  console.error('bench: dist/ is older than src/: npm run build');
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  fs.utimesSync(cli, new Date(), new Date()); // tsc leaves unchanged outputs alone
+}
+
+// ---------- targets ----------
+const creds = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
+// Limits a benchmark must lift (the reference has none): API rate limit, client-event rate per socket.
+function appsFile(name, persist) {
+  const file = path.join(tmp, `${name}-apps.json`);
+  const options = { clientEvents: true, maxClientEventsPerSecond: 1000, maxApiRequestsPerSecond: 0, persist };
+  fs.writeFileSync(file, JSON.stringify({ apps: [{ ...creds, name: 'bench', options }] }));
+  return file;
+}
+async function pushiTarget(name, { persist = false, env = {} } = {}) {
+  const port = await freePort();
+  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [];
+  return {
+    name,
+    port,
+    cwd: tmp,
+    cmd: [process.execPath, ...nodeArgs, cli, 'serve'],
+    log: path.join(tmp, `${name}.log`),
+    env: {
+      SERVER_PORT: String(port),
+      APP_PORT: String(port),
+      PUSHI_APP_ID: creds.id,
+      PUSHI_APP_KEY: creds.key,
+      PUSHI_APP_SECRET: creds.secret,
+      PUSHI_APP_CLIENT_EVENTS: '1',
+      PUSHI_APP_PERSIST: persist ? '1' : '0',
+      PUSHI_APPS_FILE: appsFile(name, persist),
+      PUSHI_DB: path.join(tmp, `${name}.db`),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  };
+}
+async function refTarget() {
+  const port = await freePort();
+  const env = { PORT: String(port), APP_ID: creds.id, APP_KEY: creds.key, APP_SECRET: creds.secret };
+  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : [];
+  return { name: 'ref-ws', port, cmd: [process.execPath, ...nodeArgs, path.join(root, 'bench', 'harness', 'ref-ws-server.mjs')], env, log: path.join(tmp, 'ref-ws.log') };
+}
+
+// ---------- harness runs ----------
+const lines = [];
+const commands = [];
+function harnessRun(targets, args) {
+  const tfile = path.join(tmp, `targets-${targets.map((t) => t.name).join('-')}.json`);
+  fs.writeFileSync(tfile, JSON.stringify(targets));
+  const jsonl = path.join(tmp, 'run.jsonl');
+  fs.rmSync(jsonl, { force: true });
+  const argv = [harness, '--targets', tfile, '--out', jsonl, '--repeat', a.repeat, '--local-addrs', a['local-addrs'], '--app-id', creds.id, '--key', creds.key, '--secret', creds.secret, ...args];
+  commands.push(`node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${a.repeat} ${args.join(' ')}`);
+  console.error(`\n+ ${commands.at(-1)}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: path.dirname(harness), stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', () => {
+      const got = fs.existsSync(jsonl) ? fs.readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      lines.push(...got);
+      resolve(got);
+    });
+  });
+}
+
+const ref = a['no-ref'] ? [] : [await refTarget()];
+const pushi = await pushiTarget('pushi');
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memGB: Math.round(os.totalmem() / 2 ** 30),
+  loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  commit: (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    } catch {
+      return null;
+    }
+  })(),
+  argv: process.argv.slice(2),
+};
+const persistResults = [];
+const common = (n, extra) => ['--conns', String(n), ...extra];
+
+try {
+  if (scenarios.has('connect')) {
+    for (const n of list(a.connect).map(Number)) await harnessRun([...ref, pushi], common(n, ['--scenario', 'connect', '--connect-timeout', '180']));
+  }
+  if (scenarios.has('fanout')) {
+    for (const p of list(a.payloads)) {
+      for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, pushi], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0']));
+    }
+  }
+  if (scenarios.has('channels')) {
+    await harnessRun([...ref, pushi], common(a['channels-conns'], ['--scenario', 'channels', '--rate', a['channels-rate'], '--duration', a.duration, '--payload', '100']));
+  }
+  if (scenarios.has('client-events')) {
+    await harnessRun([...ref, pushi], common(a['client-conns'], ['--scenario', 'client-events', '--rate', a['client-rate'], '--duration', a.duration, '--payload', '100']));
+  }
+  if (scenarios.has('coalesce')) {
+    // Stretch goal: Pushi with per-turn write coalescing off, beside the default (on).
+    const off = await pushiTarget('pushi-nocoalesce', { env: { PUSHI_WS_COALESCE: '0' } });
+    for (const p of list(a.payloads)) {
+      for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, off, pushi], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0', '--label', 'coalesce']));
+    }
+    // One frame per socket per turn: what coalescing costs where there is nothing to coalesce.
+    await harnessRun([...ref, off, pushi], common(a['client-conns'], ['--scenario', 'client-events', '--rate', a['client-rate'], '--duration', a.duration, '--payload', '100', '--label', 'coalesce']));
+  }
+  if (scenarios.has('persist')) {
+    // Fan-out with persistence on vs off (ratios against the first target: Pushi, persistence off).
+    const on = await pushiTarget('pushi-persist', { persist: true });
+    for (const [n, m] of sizes(a['persist-fanout'])) {
+      await harnessRun([pushi, on], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', '100', '--rate', '0', '--label', 'persistence']));
+    }
+    // Accepted persisted events/s over the HTTP API, each checked in the database afterwards.
+    for (let r = 0; r < Number(a.repeat); r++) {
+      const t = await pushiTarget('pushi-persist', { persist: true });
+      fs.rmSync(t.env.PUSHI_DB, { force: true });
+      commands.push(`(bench/lib/persist.mjs) ${a['persist-events']} triggers with persist:true, ${a['persist-concurrency']} in flight`);
+      const res = await runPersist(t, { creds, events: Number(a['persist-events']), concurrency: Number(a['persist-concurrency']) });
+      res.rep = r;
+      persistResults.push(res);
+    }
+  }
+} finally {
+  const result = { meta, commands, runs: lines.filter((l) => l.type !== 'ratio'), ratios: lines.filter((l) => l.type === 'ratio'), persist: persistResults };
+  result.summary = report(result);
+  fs.writeFileSync(outFile, JSON.stringify(result, null, 1));
+  console.log(`\nresults: ${path.relative(process.cwd(), outFile)}${profDir ? `\nprofiles: ${path.relative(process.cwd(), profDir)}` : ''}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
