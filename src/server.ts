@@ -35,9 +35,8 @@ import { keepGeneratedKeys } from './notify/targets/web-push.ts';
 import { notificationRoutes } from './api/routes/notifications.ts';
 import { apiRateLimit } from './limits/api-limit.ts';
 import { connectionRateAdmit, type ConnectionRateOptions } from './limits/connection-rate.ts';
-import { LocalRateLimiter, type RateLimiter, RedisRateLimiter } from './limits/rate-limiter.ts';
-import { RedisBroker } from './cluster/redis-broker.ts';
-import { ClusterQueries } from './cluster/cluster-queries.ts';
+import { LocalRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
+import type { RedisBroker } from './cluster/redis-broker.ts';
 import { ConsoleFeed } from './console/feed.ts';
 import { consoleRoutes } from './console/routes.ts';
 
@@ -126,15 +125,19 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const stopRetention = startRetention(store, logger);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
-  const limiter: RateLimiter = config.redisUrl
-    ? new RedisRateLimiter({ url: config.redisUrl, prefix: config.redisPrefix, logger })
-    : new LocalRateLimiter();
-  if (limiter instanceof RedisRateLimiter) await limiter.ready(2000); // cluster-wide from the first request
+  // Redis code (ioredis) is loaded only when scaling out, so a single node does not carry it.
+  let limiter: RateLimiter = new LocalRateLimiter();
+  if (config.redisUrl) {
+    const { RedisRateLimiter } = await import('./limits/redis-rate-limiter.ts');
+    const redisLimiter = new RedisRateLimiter({ url: config.redisUrl, prefix: config.redisPrefix, logger });
+    await redisLimiter.ready(2000); // cluster-wide from the first request
+    limiter = redisLimiter;
+  }
   const limitApi = apiRateLimit(limiter, (appId) => metrics.limited(appId, 'api'));
   // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide,
   // and the once-per-cluster webhooks (occupied/vacated, members, counts) come from the cluster.
-  const broker = config.redisUrl
-    ? new RedisBroker(hub, { url: config.redisUrl, prefix: config.redisPrefix, logger, observer: webhooks.cluster })
+  const broker: RedisBroker | undefined = config.redisUrl
+    ? new (await import('./cluster/redis-broker.ts')).RedisBroker(hub, { url: config.redisUrl, prefix: config.redisPrefix, logger, observer: webhooks.cluster })
     : undefined;
   if (broker) {
     webhooks.clusterDecides = true;
@@ -143,7 +146,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await broker.start(); // registered before the first client arrives (or degraded after a wait)
   }
   const localQueries = new LocalQueries(hub);
-  const queries = broker ? new ClusterQueries(broker, localQueries) : localQueries;
+  const queries = broker ? new (await import('./cluster/cluster-queries.ts')).ClusterQueries(broker, localQueries) : localQueries;
   // Scaled out, a trigger is answered once Redis has it: the next one, on any node, comes after.
   const publish: TriggerPublisher = consoleFeed.timed(broker
     ? async (app, t) => {

@@ -1,5 +1,4 @@
 // Picks the store from the configuration and brings its schema up to date.
-import { PostgresStore } from './postgres/postgres-store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -11,8 +10,9 @@ export interface OpenStoreConfig {
 }
 
 export async function openStore(cfg: OpenStoreConfig): Promise<Store> {
+  // pg is loaded only when it is used: an embedded deployment does not pay for it in memory.
   const store: Store = cfg.databaseUrl
-    ? new PostgresStore(cfg.databaseUrl, { schema: cfg.databaseSchema })
+    ? new (await import('./postgres/postgres-store.ts')).PostgresStore(cfg.databaseUrl, { schema: cfg.databaseSchema })
     : new SqliteStore(cfg.sqlitePath);
   try {
     await store.migrate();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger.ts';
-import { RedisRateLimiter } from '../../src/limits/rate-limiter.ts';
+import { RedisRateLimiter } from '../../src/limits/redis-rate-limiter.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { APP_B, metric, scrape, startWithApps, type OpsApp } from './ops-helpers.ts';

@@ -1,6 +1,6 @@
 // E-mail through SMTP (nodemailer): the app's smtpUrl, else the global SMTP_URL. smtp:// upgrades
 // with STARTTLS when the server offers it; smtps:// is TLS from the start (port 465 by default).
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { App } from '../../apps/app.ts';
 import { failed, type Outcome, sent } from './outcome.ts';
 import { emailContent } from './payload.ts';
@@ -30,6 +30,9 @@ export function smtpOptions(url: string, timeoutMs: number) {
   };
 }
 
+/** nodemailer, loaded on the first e-mail: deployments that send none do not carry it. */
+let mailer: (typeof import('nodemailer'))['default'] | undefined;
+
 export class EmailSender {
   private readonly transports = new Map<string, Smtp>();
 
@@ -39,6 +42,7 @@ export class EmailSender {
     const url = app.options.smtpUrl || this.globalUrl;
     if (!url) return failed('no SMTP server: set the app option smtpUrl or SMTP_URL', false);
     let smtp: Smtp;
+    mailer ??= (await import('nodemailer')).default;
     try {
       smtp = this.transport(url, timeoutMs);
     } catch (err) {
@@ -60,7 +64,7 @@ export class EmailSender {
     let smtp = this.transports.get(url);
     if (!smtp) {
       const { from, options } = smtpOptions(url, timeoutMs);
-      smtp = { transport: nodemailer.createTransport({ ...options, pool: true, maxConnections: 2 }), from };
+      smtp = { transport: mailer!.createTransport({ ...options, pool: true, maxConnections: 2 }), from };
       if (this.transports.size > 100) this.close(); // apps with many different servers: bounded
       this.transports.set(url, smtp);
     }

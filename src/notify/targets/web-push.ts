@@ -1,6 +1,7 @@
 // Web Push (RFC 8030/8291/8292): the `web-push` package encrypts (aes128gcm) and signs (VAPID);
 // the request itself goes through our client so http(s), deadlines and status codes are ours.
-import webpush from 'web-push';
+import { createECDH } from 'node:crypto';
+import type WebPush from 'web-push';
 import type { App } from '../../apps/app.ts';
 import { type HttpClient, NetworkError, retryAfterMs } from './http.ts';
 import { failed, type Outcome, sent } from './outcome.ts';
@@ -11,9 +12,17 @@ export const DEFAULT_VAPID_SUBJECT = 'mailto:noreply@pushi.invalid';
 
 /** A new VAPID key pair (base64url raw P-256). */
 export function newVapidKeys(): { vapidPublicKey: string; vapidPrivateKey: string } {
-  const k = webpush.generateVAPIDKeys();
-  return { vapidPublicKey: k.publicKey, vapidPrivateKey: k.privateKey };
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  // The private key is a 32-byte scalar; left-pad the rare shorter one, as web-push does.
+  const priv = Buffer.alloc(32);
+  const raw = ecdh.getPrivateKey();
+  raw.copy(priv, 32 - raw.length);
+  return { vapidPublicKey: ecdh.getPublicKey().toString('base64url'), vapidPrivateKey: priv.toString('base64url') };
 }
+
+/** web-push, loaded on the first push: deployments that send none do not carry it. */
+let webpush: typeof WebPush | undefined;
 
 /**
  * Re-seeding an env/file app must not drop a key pair made by GET /apps/{id}/vapid_key: browsers'
@@ -31,7 +40,8 @@ export class WebPushSender {
     const o = app.options;
     // Retried: right after a key pair is made, another node may still hold the app without it.
     if (!o.vapidPublicKey || !o.vapidPrivateKey) return failed('the app has no VAPID keys (GET /apps/{id}/vapid_key makes them)', true);
-    let details: ReturnType<typeof webpush.generateRequestDetails>;
+    let details: ReturnType<typeof WebPush.generateRequestDetails>;
+    webpush ??= (await import('web-push')).default;
     try {
       details = webpush.generateRequestDetails({ endpoint: t.endpoint, keys: { p256dh: t.p256dh, auth: t.auth } }, webPushPayload(message), {
         vapidDetails: { subject: o.vapidSubject || DEFAULT_VAPID_SUBJECT, publicKey: o.vapidPublicKey, privateKey: o.vapidPrivateKey },
