@@ -61,7 +61,9 @@ export class WebhookBatcher {
       memberRemoved: local(this.cluster.memberRemoved),
       subscriptionCount: local(this.cluster.subscriptionCount),
       cacheMiss: (appId, channel) => this.add(appId, { name: 'cache_miss', channel }),
+      // Checked before the event is built: client events are hot and its data must be serialised.
       clientEvent: (appId, e) =>
+        this.wants(appId, 'client_event') &&
         this.add(appId, {
           name: 'client_event',
           channel: e.channel,
@@ -73,11 +75,17 @@ export class WebhookBatcher {
     };
   }
 
+  /** False when closed or when the app (as known here) has no target for this event type. */
+  private wants(appId: string, name: WebhookEventName): boolean {
+    if (this.closed) return false;
+    const known = this.o.peekApp?.(appId);
+    return !known || anyWants(known.options.webhooks, name);
+  }
+
   /** Records one event; cheap no-op when the app (as known here) has no target for its type. */
   add(appId: string, event: WebhookEvent): void {
-    if (this.closed) return;
+    if (!this.wants(appId, event.name as WebhookEventName)) return;
     const known = this.o.peekApp?.(appId);
-    if (known && !anyWants(known.options.webhooks, event.name as WebhookEventName)) return;
     let p = this.pending.get(appId);
     if (!p) {
       p = { events: [] };
