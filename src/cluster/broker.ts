@@ -4,7 +4,9 @@
 import type { AppState } from '../hub/app-state.ts';
 import type { Channel } from '../hub/channel.ts';
 import type { Connection } from '../hub/connection.ts';
+import type { Hub } from '../hub/hub.ts';
 import type { HubObserver } from '../hub/observer.ts';
+import type { Scripts } from './scripts.ts';
 
 export interface Broker {
   /**
@@ -51,3 +53,16 @@ export interface ClusterState {
  * reaped a dead one): webhooks listen here (notify/webhooks/batcher.ts `cluster` feed).
  */
 export type ClusterObserver = Pick<HubObserver, 'channelOccupied' | 'channelVacated' | 'memberAdded' | 'memberRemoved' | 'subscriptionCount'>;
+
+/** What the cluster's presence and count keepers share from the broker that owns them. */
+export interface ClusterContext {
+  hub: Hub;
+  observer: ClusterObserver;
+  scripts: Scripts;
+  prefix: string;
+  node: string;
+  /** Scripts may run and markers will arrive (Redis up, node registered). */
+  online(): boolean;
+  /** Redis says this node is not registered (it was reaped): re-register everything. */
+  resync(): void;
+}

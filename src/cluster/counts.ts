@@ -2,23 +2,12 @@
 // A node writes its own absolute counts (coalesced per tick) and Lua returns the totals that
 // changed; the node whose write moved a total from/to zero reports occupied/vacated (once in the
 // cluster); the scripts announce watchlist online/offline and subscription_count on the bus.
-import type { Hub } from '../hub/hub.ts';
 import { channelRules } from '../protocol/channels.ts';
-import type { ClusterObserver } from './broker.ts';
+import type { ClusterContext } from './broker.ts';
 import { decodeApp, encodeApp } from './bus.ts';
-import type { Scripts } from './scripts.ts';
 
 export type CountKind = 's' | 'u';
 
-export interface CountsContext {
-  hub: Hub;
-  observer: ClusterObserver;
-  scripts: Scripts;
-  prefix: string;
-  node: string;
-  online(): boolean;
-  resync(): void;
-}
 
 const BATCH = 250;
 /** subscription_count webhooks: at most one a second per channel from this node (latest value). */
@@ -31,7 +20,7 @@ export class ClusterCounts {
   private readonly totals = new Map<string, number>();
   private readonly reports = new Map<string, { at: number; value?: number; timer?: NodeJS.Timeout }>();
 
-  constructor(private readonly ctx: CountsContext) {}
+  constructor(private readonly ctx: ClusterContext) {}
 
   mark(kind: CountKind, appId: string, name: string): void {
     this.dirty.set(`${kind}\0${appId}\0${name}`, [kind, appId, name]);

@@ -7,12 +7,10 @@
 import type { AppState } from '../hub/app-state.ts';
 import type { Channel } from '../hub/channel.ts';
 import type { Connection } from '../hub/connection.ts';
-import type { Hub } from '../hub/hub.ts';
 import { subscriptionError } from '../protocol/errors.ts';
 import { encodeSpecEvent } from '../protocol/messages.ts';
-import type { ClusterObserver, PresenceData } from './broker.ts';
+import type { ClusterContext, PresenceData } from './broker.ts';
 import { encodeApp } from './bus.ts';
-import type { Scripts } from './scripts.ts';
 
 const MARKER_TIMEOUT_MS = 10_000;
 const FULL = -1;
@@ -27,17 +25,6 @@ interface Mirror {
   pending: Set<Connection>;
 }
 
-export interface PresenceContext {
-  hub: Hub;
-  observer: ClusterObserver;
-  scripts: Scripts;
-  prefix: string;
-  node: string;
-  /** Scripts may run and markers will arrive (Redis up, node registered). */
-  online(): boolean;
-  /** Redis says this node is not registered (it was reaped): re-register everything. */
-  resync(): void;
-}
 
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
 
@@ -46,7 +33,7 @@ export class ClusterPresence {
   private readonly markers = new Map<string, (result: number, snapshot?: Buffer) => void>();
   private tokens = 0;
 
-  constructor(private readonly ctx: PresenceContext) {}
+  constructor(private readonly ctx: ClusterContext) {}
 
   memberJoined(state: AppState, conn: Connection, ch: Channel, userId: string, info: unknown): Promise<void> {
     const k = key(state.app.id, ch.name);

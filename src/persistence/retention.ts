@@ -22,6 +22,11 @@ export function startRetention(store: Store, logger: Logger, intervalMs = 60_000
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  setTimeout(run, 1000).unref();
-  return () => clearInterval(timer);
+  const first = setTimeout(run, 1000);
+  first.unref();
+  // Both must stop with the server: a pass after close would only meet a closed store.
+  return () => {
+    clearInterval(timer);
+    clearTimeout(first);
+  };
 }

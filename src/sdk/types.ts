@@ -1,4 +1,5 @@
 // Public types of the server SDK.
+import type { NotificationFields } from '../notify/targets/targets.ts';
 
 export interface PushiConfig {
   /** Falls back to PUSHI_APP_ID. */
@@ -16,18 +17,8 @@ export interface PushiConfig {
   timeout?: number;
 }
 
-/** Per-kind payloads a trigger or direct message may carry for notification targets. */
-export interface NotificationFields {
-  /** Web Push body (else `data`); objects are sent as JSON. */
-  web_push?: unknown;
-  /** APNs payload (else `push`, else `data`): an object with `aps` is sent as is, a string becomes the alert. */
-  apn?: unknown;
-  push?: unknown;
-  /** E-mail subject (else "[Pushi] <event>"), plain body (else a summary of channel, event, data), HTML body. */
-  subject?: string;
-  body?: string;
-  html?: string;
-}
+/** Per-kind payloads a trigger or direct message may carry (the server's definition). */
+export type { NotificationFields } from '../notify/targets/targets.ts';
 
 export interface TriggerParams extends NotificationFields {
   /** One channel, or `channels` for several. */

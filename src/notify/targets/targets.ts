@@ -21,8 +21,21 @@ export interface ParsedTarget {
   target: Record<string, unknown>;
 }
 
+/** Per-kind payloads a trigger or direct message may carry for notification targets (also the SDK's type). */
+export interface NotificationFields {
+  /** Web Push body (else `data`); objects are sent as JSON. */
+  web_push?: unknown;
+  /** APNs payload (else `push`, else `data`): an object with `aps` is sent as is, a string becomes the alert. */
+  apn?: unknown;
+  push?: unknown;
+  /** E-mail subject (else "[Pushi] <event>"), plain body (else a summary of channel, event, data), HTML body. */
+  subject?: string;
+  body?: string;
+  html?: string;
+}
+
 /** What a trigger or client event becomes for notification targets (the original's message). */
-export interface NotifyMessage {
+export interface NotifyMessage extends NotificationFields {
   channel: string;
   event: string;
   /** The event data as sent to sockets (a string; JSON text for objects). */
@@ -30,13 +43,6 @@ export interface NotifyMessage {
   mid?: string;
   timestamp?: number;
   user_id?: string;
-  /** Per-kind payloads (trigger body fields): Web Push, APNs, either push, e-mail parts. */
-  web_push?: unknown;
-  apn?: unknown;
-  push?: unknown;
-  subject?: string;
-  body?: string;
-  html?: string;
 }
 
 /** The optional notification fields a trigger body may carry next to name/data/channels. */
