@@ -9,6 +9,9 @@ export interface RequestContext {
   method: string;
   /** Path with the configured prefix removed: the path the SDK signed. */
   path: string;
+  /** The raw query string, without "?". */
+  search: string;
+  /** The decoded query parameters (parsed on first use). */
   query: URLSearchParams;
   params: Record<string, string>;
   /** The raw body (read before the handler runs, bounded). */
@@ -84,6 +87,7 @@ export class Router {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {

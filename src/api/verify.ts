@@ -1,37 +1,79 @@
 // Verifying signed REST requests exactly as the Pusher server SDKs sign them.
 import type { App } from '../apps/app.ts';
 import { HttpError } from '../protocol/errors.ts';
-import { md5Hex, safeEqual, signRequest } from '../protocol/signatures.ts';
+import { hmacHex, md5Hex, safeEqual, signRequest } from '../protocol/signatures.ts';
+import { searchParams } from './request-target.ts';
 
 export interface SignedRequest {
   method: string;
   path: string;
-  query: URLSearchParams;
+  /** The raw query string (without "?"), or the parsed parameters. */
+  query: string | URLSearchParams;
   body: Buffer;
 }
 
 /** Throws HttpError(401) unless the request carries a valid signature for the app. */
 export function verifySignedRequest(app: App, r: SignedRequest, windowSeconds: number, now = Date.now()): void {
-  // Null prototype: a `__proto__` parameter is a key like any other. A repeated key is refused:
-  // the signature would cover one value while the route reads the other (query.get = the first).
-  const params: Record<string, string> = Object.create(null);
-  for (const [k, v] of r.query) {
-    if (k in params) throw new HttpError(401, `Query parameter "${k.slice(0, 40)}" given twice`);
-    params[k] = v;
-  }
-  const { auth_key: key, auth_timestamp: ts, auth_signature: signature } = params;
+  const { params, canonical } = queryParams(r.query);
+  const key = params.get('auth_key');
+  const ts = params.get('auth_timestamp');
+  const signature = params.get('auth_signature');
   if (!key || !ts || !signature) throw new HttpError(401, 'Missing auth_key, auth_timestamp or auth_signature');
   if (!safeEqual(key, app.key)) throw new HttpError(401, 'auth_key does not belong to this app');
-  if (params.auth_version !== undefined && params.auth_version !== '1.0') throw new HttpError(401, 'Unsupported auth_version (expected 1.0)');
+  const version = params.get('auth_version');
+  if (version !== undefined && version !== '1.0') throw new HttpError(401, 'Unsupported auth_version (expected 1.0)');
   const seconds = Number(ts);
   if (!Number.isFinite(seconds) || Math.abs(now / 1000 - seconds) > windowSeconds) {
     throw new HttpError(401, `Timestamp expired: auth_timestamp must be within ${windowSeconds} s of server time`);
   }
-  if (r.body.length > 0 || params.body_md5 !== undefined) {
+  const bodyMd5 = params.get('body_md5');
+  if (r.body.length > 0 || bodyMd5 !== undefined) {
     // Recompute from the bytes received rather than trusting the parameter (a signed body_md5
     // with the body stripped must not pass as a request without one).
-    if (!params.body_md5 || !safeEqual(params.body_md5, md5Hex(r.body))) throw new HttpError(401, 'body_md5 does not match the request body');
+    if (!bodyMd5 || !safeEqual(bodyMd5, md5Hex(r.body))) throw new HttpError(401, 'body_md5 does not match the request body');
   }
-  const expected = signRequest(app.secret, r.method, r.path, params);
+  const expected = canonical === undefined ? signRequest(app.secret, r.method, r.path, params) : hmacHex(app.secret, `${r.method.toUpperCase()}\n${r.path}\n${canonical}`);
   if (!safeEqual(signature, expected)) throw new HttpError(401, 'Invalid signature: check the app secret and the request path');
+}
+
+interface ParsedQuery {
+  params: Map<string, string>;
+  /** The query as the SDK signed it, when the raw text already is in that form (the usual case). */
+  canonical?: string;
+}
+
+/**
+ * The query's parameters, decoded as URLSearchParams decodes them. A repeated key is refused: the
+ * signature would cover one value while the route reads the other (query.get returns the first).
+ */
+function queryParams(query: string | URLSearchParams): ParsedQuery {
+  const params = new Map<string, string>();
+  if (typeof query === 'string' && !query.includes('%') && !query.includes('+')) {
+    // Nothing to decode: a split gives what URLSearchParams would. The SDKs send the signed
+    // parameters lower-case and sorted, then auth_signature: then the string to sign is the raw
+    // query without it, and sorting and joining can be skipped.
+    const signed: string[] = [];
+    let previous = '';
+    let inOrder = true;
+    for (const part of query.split('&')) {
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const k = eq < 0 ? part : part.slice(0, eq);
+      addParam(params, k, eq < 0 ? '' : part.slice(eq + 1));
+      if (k === 'auth_signature') continue;
+      if (eq < 0 || k <= previous || UPPER.test(k)) inOrder = false;
+      previous = k;
+      signed.push(part);
+    }
+    return { params, canonical: inOrder ? signed.join('&') : undefined };
+  }
+  for (const [k, v] of typeof query === 'string' ? searchParams(query) : query) addParam(params, k, v);
+  return { params };
+}
+
+const UPPER = /[A-Z]/;
+
+function addParam(params: Map<string, string>, k: string, v: string): void {
+  if (params.has(k)) throw new HttpError(401, `Query parameter "${k.slice(0, 40)}" given twice`);
+  params.set(k, v);
 }

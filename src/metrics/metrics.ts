@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ApiMetrics, HealthCheck } from '../api/deps.ts';
 import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
+import { TallyCounter, TallyHistogram } from './tally.ts';
 
 export interface MetricsOptions {
   /** Pending webhook deliveries, read at scrape time. */
@@ -20,14 +21,14 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly connections: Gauge<'app_id'>;
   private readonly connectionsOpened: Counter<'app_id'>;
   private readonly rejected: Counter<'code'>;
-  private readonly messagesIn: Counter<'app_id'>;
-  private readonly bytesIn: Counter<'app_id'>;
-  private readonly messagesOut: Counter<'app_id'>;
-  private readonly bytesOut: Counter<'app_id'>;
+  private readonly messagesIn: TallyCounter;
+  private readonly bytesIn: TallyCounter;
+  private readonly messagesOut: TallyCounter;
+  private readonly bytesOut: TallyCounter;
   private readonly subscriptions: Gauge<'app_id' | 'type'>;
   private readonly channels: Gauge<'app_id'>;
-  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
-  private readonly httpDuration: Histogram<'route' | 'method'>;
+  private readonly httpRequests: TallyCounter;
+  private readonly httpDuration: TallyHistogram;
   private readonly rateLimited: Counter<'app_id' | 'limit'>;
   private readonly webhookDelivered: Counter<'app_id'>;
   private readonly webhookDuration: Histogram<'app_id'>;
@@ -35,22 +36,25 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly webhookFailed: Counter<'app_id'>;
   private readonly storeDuration: Histogram<'op'>;
   private readonly storeErrors: Counter<'op'>;
+  private readonly httpByLabels = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
   private readonly trafficByApp = new Map<string, Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>>();
 
   constructor(o: MetricsOptions = {}) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry }); // event-loop lag, memory, GC, handles
+    // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 }); // event-loop lag, memory, GC, handles
     this.connections = new Gauge({ name: 'pushi_connections', help: 'Open WebSocket connections', labelNames: ['app_id'], registers });
     this.connectionsOpened = new Counter({ name: 'pushi_connections_opened_total', help: 'WebSocket connections established', labelNames: ['app_id'], registers });
     this.rejected = new Counter({ name: 'pushi_connections_rejected_total', help: 'WebSocket connections refused, by Pusher close code', labelNames: ['code'], registers });
-    this.messagesIn = new Counter({ name: 'pushi_ws_messages_received_total', help: 'Messages received from clients', labelNames: ['app_id'], registers });
-    this.bytesIn = new Counter({ name: 'pushi_ws_received_bytes_total', help: 'Bytes of messages received from clients', labelNames: ['app_id'], registers });
-    this.messagesOut = new Counter({ name: 'pushi_ws_messages_sent_total', help: 'Event messages written to subscribers', labelNames: ['app_id'], registers });
-    this.bytesOut = new Counter({ name: 'pushi_ws_sent_bytes_total', help: 'Bytes of event messages written to subscribers', labelNames: ['app_id'], registers });
+    // Per message and per request: tallies (see tally.ts), not prom-client's label hashing.
+    this.messagesIn = new TallyCounter('pushi_ws_messages_received_total', 'Messages received from clients', ['app_id'], registers);
+    this.bytesIn = new TallyCounter('pushi_ws_received_bytes_total', 'Bytes of messages received from clients', ['app_id'], registers);
+    this.messagesOut = new TallyCounter('pushi_ws_messages_sent_total', 'Event messages written to subscribers', ['app_id'], registers);
+    this.bytesOut = new TallyCounter('pushi_ws_sent_bytes_total', 'Bytes of event messages written to subscribers', ['app_id'], registers);
     this.subscriptions = new Gauge({ name: 'pushi_subscriptions', help: 'Channel subscriptions, by channel type', labelNames: ['app_id', 'type'], registers });
     this.channels = new Gauge({ name: 'pushi_channels', help: 'Occupied channels on this node', labelNames: ['app_id'], registers });
-    this.httpRequests = new Counter({ name: 'pushi_http_requests_total', help: 'HTTP API requests, by route pattern and status', labelNames: ['route', 'method', 'status'], registers });
-    this.httpDuration = new Histogram({ name: 'pushi_http_request_duration_seconds', help: 'HTTP API request latency', labelNames: ['route', 'method'], buckets: SECONDS, registers });
+    this.httpRequests = new TallyCounter('pushi_http_requests_total', 'HTTP API requests, by route pattern and status', ['route', 'method', 'status'], registers);
+    this.httpDuration = new TallyHistogram('pushi_http_request_duration_seconds', 'HTTP API request latency', ['route', 'method'], SECONDS, registers);
     this.rateLimited = new Counter({ name: 'pushi_rate_limited_total', help: 'Requests or connections refused by a rate limit', labelNames: ['app_id', 'limit'], registers });
     this.webhookDelivered = new Counter({ name: 'pushi_webhook_deliveries_total', help: 'Webhook POSTs answered 2xx', labelNames: ['app_id'], registers });
     this.webhookDuration = new Histogram({ name: 'pushi_webhook_delivery_duration_seconds', help: 'Webhook POST latency (successful)', labelNames: ['app_id'], buckets: SECONDS, registers });
@@ -101,20 +105,26 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     };
   }
 
-  /** Per-message counters, resolved once per app (labels hashed once, not per message). */
+  /** Per-message counters, resolved once per app. */
   private traffic(appId: string) {
     let c = this.trafficByApp.get(appId);
     if (!c) {
-      const l = { app_id: appId };
-      c = { messagesIn: this.messagesIn.labels(l), bytesIn: this.bytesIn.labels(l), messagesOut: this.messagesOut.labels(l), bytesOut: this.bytesOut.labels(l) };
+      c = { messagesIn: this.messagesIn.labels(appId), bytesIn: this.bytesIn.labels(appId), messagesOut: this.messagesOut.labels(appId), bytesOut: this.bytesOut.labels(appId) };
       this.trafficByApp.set(appId, c);
     }
     return c;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
-    this.httpRequests.inc({ route, method, status: String(status) });
-    this.httpDuration.observe({ route, method }, seconds);
+    // Children resolved once per route, method and status.
+    const key = `${route} ${method} ${status}`;
+    let c = this.httpByLabels.get(key);
+    if (!c) {
+      c = { count: this.httpRequests.labels(route, method, String(status)), duration: this.httpDuration.labels(route, method) };
+      this.httpByLabels.set(key, c);
+    }
+    c.count.inc();
+    c.duration.observe(seconds);
   }
 
   limited(appId: string, limit: 'api' | 'connection_rate'): void {

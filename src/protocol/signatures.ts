@@ -1,12 +1,12 @@
 // Signatures as Pusher defines them: channel auth, user sign-in, signed HTTP requests, webhooks.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 export function hmacHex(secret: string, message: string): string {
   return createHmac('sha256', secret).update(message).digest('hex');
 }
 
 export function md5Hex(body: Buffer | string): string {
-  return createHash('md5').update(body).digest('hex');
+  return hash('md5', body, 'hex'); // one-shot: no Hash object per request
 }
 
 /** Constant-time string comparison (length leaks only, as with any HMAC of fixed size). */
@@ -51,17 +51,20 @@ export function verifyUserAuth(auth: unknown, key: string, secret: string, socke
  * The string the Pusher server SDKs sign for a REST call: method, path, and every query
  * parameter but auth_signature, keys lower-cased and sorted, values not URL-escaped.
  */
-export function requestStringToSign(method: string, path: string, params: Record<string, string>): string {
-  const query = Object.keys(params)
-    .filter((k) => k !== 'auth_signature')
-    .map((k) => [k.toLowerCase(), params[k]] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
+export function requestStringToSign(method: string, path: string, params: Record<string, string> | Map<string, string>): string {
+  // Loops rather than filter/map/sort/map/join: this runs on every signed request.
+  const pairs: [string, string][] = [];
+  const entries = params instanceof Map ? params : Object.entries(params);
+  for (const [k, v] of entries) if (k !== 'auth_signature') pairs.push([k.toLowerCase(), v]);
+  pairs.sort(byKey);
+  let query = '';
+  for (let i = 0; i < pairs.length; i++) query += `${i ? '&' : ''}${pairs[i][0]}=${pairs[i][1]}`;
   return `${method.toUpperCase()}\n${path}\n${query}`;
 }
 
-export function signRequest(secret: string, method: string, path: string, params: Record<string, string>): string {
+const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+export function signRequest(secret: string, method: string, path: string, params: Record<string, string> | Map<string, string>): string {
   return hmacHex(secret, requestStringToSign(method, path, params));
 }
 

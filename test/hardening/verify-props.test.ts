@@ -48,7 +48,7 @@ function sign(r: { method: string; path: string; params: Record<string, string>;
   return { method: r.method, path: r.path, query: new URLSearchParams(params).toString(), body: r.body };
 }
 
-const toSigned = (b: Built): SignedRequest => ({ method: b.method, path: b.path, query: new URLSearchParams(b.query), body: b.body });
+const toSigned = (b: Built): SignedRequest => ({ method: b.method, path: b.path, query: b.query, body: b.body });
 
 /** undefined when accepted; the status otherwise. Anything but an HttpError fails the test. */
 function outcome(b: Built, target = A): number | undefined {

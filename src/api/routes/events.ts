@@ -39,7 +39,7 @@ export function parseTrigger(app: App, body: Record<string, unknown>, where = ''
     const err = channelNameError(ch);
     if (err) throw bad(`${err}: ${JSON.stringify(ch)}`);
   }
-  channels = [...new Set(channels as string[])];
+  if (channels.length > 1) channels = [...new Set(channels as string[])];
   if ((channels as string[]).length > 1 && (channels as string[]).some((c) => channelRules(c).kind === 'private-encrypted')) {
     throw bad('an encrypted channel cannot be triggered together with other channels');
   }

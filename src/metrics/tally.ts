@@ -1,0 +1,113 @@
+// Counters and histograms for the per-request and per-message paths. prom-client's inc() and
+// observe() validate and hash the label set on every call (several µs each, measured on the
+// trigger route); these keep one plain record per label set, resolved once by the caller, and
+// give prom-client its export shape only when /metrics is scraped.
+import type { Metric, Registry } from 'prom-client';
+
+type Labels = Record<string, string>;
+
+abstract class Tally<S extends { labels: Labels }> {
+  protected readonly series = new Map<string, S>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[],
+    registers: Registry[],
+  ) {
+    // The registry reads name, help, type, get() and reset(): the Metric contract, not its classes.
+    for (const r of registers) r.registerMetric(this as unknown as Metric);
+  }
+
+  /** The record for these label values (in labelNames order), made on first use. */
+  protected seriesFor(values: string[], make: (labels: Labels) => S): S {
+    const key = values.join('\u0000');
+    let s = this.series.get(key);
+    if (!s) {
+      const labels: Labels = {};
+      this.labelNames.forEach((n, i) => (labels[n] = values[i]));
+      this.series.set(key, (s = make(labels)));
+    }
+    return s;
+  }
+
+  abstract reset(): void;
+}
+
+interface CounterSeries {
+  labels: Labels;
+  value: number;
+}
+
+export class TallyCounter extends Tally<CounterSeries> {
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+
+  /** Keep the returned child: its inc() is one addition. */
+  labels(...values: string[]): { inc(n?: number): void } {
+    const s = this.seriesFor(values, (labels) => ({ labels, value: 0 }));
+    return { inc: (n = 1) => void (s.value += n) };
+  }
+
+  async get() {
+    const values = [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const s of this.series.values()) s.value = 0; // children handed out keep counting
+  }
+}
+
+interface HistogramSeries {
+  labels: Labels;
+  /** Observations per bucket (not cumulative); the last slot is above every bound. */
+  counts: number[];
+  sum: number;
+}
+
+export class TallyHistogram extends Tally<HistogramSeries> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+
+  constructor(name: string, help: string, labelNames: readonly string[], private readonly buckets: readonly number[], registers: Registry[]) {
+    super(name, help, labelNames, registers);
+  }
+
+  /** Keep the returned child: its observe() is a bucket scan and two additions. */
+  labels(...values: string[]): { observe(v: number): void } {
+    const bounds = this.buckets;
+    const s = this.seriesFor(values, (labels) => ({ labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
+    return {
+      observe: (v: number) => {
+        let i = 0;
+        while (i < bounds.length && v > bounds[i]) i++;
+        s.counts[i]++;
+        s.sum += v;
+      },
+    };
+  }
+
+  async get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const s of this.series.values()) {
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += s.counts[i];
+        values.push({ labels: { le, ...s.labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      cumulative += s.counts[this.buckets.length];
+      values.push({ labels: { le: '+Inf', ...s.labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: cumulative, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const s of this.series.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+    }
+  }
+}
