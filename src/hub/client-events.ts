@@ -14,7 +14,8 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   if (channel === undefined) throw rejected('Client event needs a channel');
   const sub = conn.channels.get(channel);
   if (!sub) throw rejected(`Client event rejected: not subscribed to ${channel}`);
-  if (!channelRules(channel).clientEvents) {
+  const rules = channelRules(channel);
+  if (!rules.clientEvents) {
     throw rejected('Client events are only allowed on private and presence channels (not encrypted ones)');
   }
   const now = Date.now();
@@ -26,27 +27,31 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
     throw rejected(`Client event rate limit exceeded (${options.maxClientEventsPerSecond} per second)`);
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
-  const size = dataBytes(msg.data);
+  const dataJson = encodeData(msg.data);
+  // The limit counts the data as the client sent it: a string's own bytes, not its JSON quoting.
+  const size = typeof msg.data === 'string' ? Buffer.byteLength(msg.data) : Buffer.byteLength(dataJson);
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
-  const userId = channelRules(channel).kind === 'presence' ? sub.userId : undefined;
-  const report = () => hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+  const userId = rules.kind === 'presence' ? sub.userId : undefined;
   const stored = hub.extension?.persistClientEvent?.(conn, channel, msg.event, msg.data, userId, msg.persist);
   if (stored) {
     // Returned to the hub so later messages of this socket wait for it: order is kept.
     return stored.then((frame) => {
       hub.publish(conn.app.id, channel, frame, conn.id);
-      report();
+      report(hub, conn, channel, msg, userId);
     });
   }
-  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, userId })), conn.id);
-  report();
+  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, dataJson, userId })), conn.id);
+  report(hub, conn, channel, msg, userId);
 }
 
-/** Bytes of the data as it will be sent; data nested past what JSON.stringify can walk is refused. */
-function dataBytes(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
+function report(hub: Hub, conn: Connection, channel: string, msg: InboundMessage, userId: string | undefined): void {
+  hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+}
+
+/** The data as JSON text, once; data nested past what JSON.stringify can walk is refused. */
+function encodeData(data: unknown): string {
   try {
-    return Buffer.byteLength(JSON.stringify(data ?? null));
+    return JSON.stringify(data ?? null);
   } catch {
     throw rejected('Client event data is nested too deeply');
   }

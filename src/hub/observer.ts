@@ -38,10 +38,16 @@ export function combineObservers(list: HubObserver[]): HubObserver {
   const out: HubObserver = {};
   const keys = new Set(list.flatMap((o) => Object.keys(o))) as Set<keyof HubObserver>;
   for (const key of keys) {
-    const fns = list.map((o) => o[key]).filter(Boolean) as ((...a: unknown[]) => void)[];
-    (out as Record<string, unknown>)[key] = (...args: unknown[]) => {
-      for (const fn of fns) fn(...args);
-    };
+    const fns = list.map((o) => o[key]).filter(Boolean) as Report[];
+    // Some reports come per message: no rest array and spread per call (no report has more than 5 arguments).
+    (out as Record<string, Report>)[key] =
+      fns.length === 1
+        ? fns[0]
+        : (a, b, c, d, e) => {
+            for (let i = 0; i < fns.length; i++) fns[i](a, b, c, d, e);
+          };
   }
   return out;
 }
+
+type Report = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => void;

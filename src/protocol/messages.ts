@@ -65,6 +65,8 @@ export interface AppEventFields {
   channel: string;
   /** Passed through verbatim: a string from the HTTP API, or whatever a client event carried. */
   data: unknown;
+  /** `data` already JSON-encoded, when the caller has it (saves encoding it twice). */
+  dataJson?: string;
   userId?: string;
   /** Pushi persistence: the stored event's id and time (ms since epoch). */
   mid?: string;
@@ -73,7 +75,7 @@ export interface AppEventFields {
 
 /** An app event (triggered or client). Encoded once per event and written to every subscriber. */
 export function encodeAppEvent(e: AppEventFields): string {
-  let out = `{"event":${JSON.stringify(e.event)},"channel":${JSON.stringify(e.channel)},"data":${JSON.stringify(e.data ?? null)}`;
+  let out = `{"event":${JSON.stringify(e.event)},"channel":${JSON.stringify(e.channel)},"data":${e.dataJson ?? JSON.stringify(e.data ?? null)}`;
   if (e.userId !== undefined) out += `,"user_id":${JSON.stringify(e.userId)}`;
   if (e.mid !== undefined) out += `,"mid":${JSON.stringify(e.mid)},"timestamp":${e.timestamp}`;
   return out + '}';

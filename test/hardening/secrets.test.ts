@@ -118,7 +118,7 @@ test('safeEqual is timingSafeEqual, and every verifier compares through it', () 
     assert.doesNotMatch(body.replace(/typeof \w+ !== '\w+'/g, ''), /[!=]==?/, `${name} compares nothing else`);
   }
   const verify = readFileSync(join(ROOT, 'src/api/verify.ts'), 'utf8');
-  for (const compared of ['key, app.key', 'params.body_md5, md5Hex', 'signature, expected']) assert.ok(verify.includes(`safeEqual(${compared}`), `verify.ts: safeEqual(${compared}…)`);
+  for (const compared of ['key, app.key', 'bodyMd5, md5Hex', 'signature, expected']) assert.ok(verify.includes(`safeEqual(${compared}`), `verify.ts: safeEqual(${compared}…)`);
 });
 
 test('no source file compares a signature, secret, token or HMAC with == / === / Buffer.equals', () => {
