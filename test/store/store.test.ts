@@ -101,6 +101,26 @@ describe('SqliteStore specifics', () => {
     await store.close();
   });
 
+  test('appends commit off the main thread: the event loop runs while a commit waits for the lock', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path, { busyTimeoutMs: 5000 });
+    await store.migrate();
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    // Released by a timer on this thread: a commit that blocked this thread would wait out its
+    // busy timeout with the timer unable to fire.
+    let released = false;
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      released = true;
+    }, 100);
+    const [e] = await store.appendEvents([newEvent('a', 'c')]);
+    assert.ok(released, 'the commit finished after the timer released the lock');
+    assert.equal((await store.channelEvents('a', 'c', { skip: 0, count: 10 }))[0].seq, e.seq, 'visible to the main connection');
+    other.close();
+    await store.close();
+  });
+
   test('a missing file opened read-only, and a closed store, are unavailable', async () => {
     assert.throws(() => new SqliteStore(join(tmp, 'missing.db'), { readonly: true }), StoreUnavailableError);
     const store = new SqliteStore(tmpDb());

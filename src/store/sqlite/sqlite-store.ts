@@ -5,6 +5,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
 import { SqliteNotify } from './sqlite-notify.ts';
+import { prepareAppend } from './append.ts';
+import { EventWriter } from './event-writer.ts';
 import {
   APP_COLUMNS,
   EVENT_COLUMNS,
@@ -54,6 +56,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly path: string;
+  private readonly writer?: EventWriter;
+  private appendHere?: (events: NewEvent[]) => number[];
   private readonly notify = new SqliteNotify({
     stmt: (sql) => this.stmt(sql),
     run: (op, body) => this.run(op, body),
@@ -66,12 +70,16 @@ export class SqliteStore implements Store {
     try {
       if (!memory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 500))}`);
+      const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 500));
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
       // WAL lets readers run beside the writer; FULL syncs the WAL on every commit so an
       // acknowledged write survives power loss, not only a crash of this process.
       if (!options.readonly) this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
+      // A file the server writes gets its event appends off the main thread; a read-only or
+      // in-memory database (one connection only) appends here.
+      if (!memory && !options.readonly) this.writer = new EventWriter({ path, busyTimeoutMs: busyTimeout });
     } catch (err) {
       throw this.mapError(err, 'open');
     }
@@ -94,9 +102,11 @@ export class SqliteStore implements Store {
     });
     // Statements prepared before a schema change would be stale.
     this.statements.clear();
+    this.appendHere = undefined;
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -211,36 +221,14 @@ export class SqliteStore implements Store {
 
   async appendEvents(events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    return this.run('appendEvents', () =>
-      this.db
-        .transaction(() => {
-          const insert = this.stmt(
-            `INSERT INTO events (mid, app_id, channel, event, data, socket_id, user_id, timestamp)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          );
-          // Deliveries go to whoever is subscribed inside this transaction: later subscribers miss it.
-          const deliver = this.stmt(
-            `INSERT INTO deliveries (app_id, user_id, seq)
-             SELECT app_id, user_id, ? FROM subscriptions WHERE app_id = ? AND channel = ?`,
-          );
-          return events.map((e) => {
-            const { lastInsertRowid } = insert.run(
-              e.mid,
-              e.appId,
-              e.channel,
-              e.event,
-              e.data,
-              e.socketId ?? null,
-              e.userId ?? null,
-              e.timestamp,
-            );
-            const seq = Number(lastInsertRowid);
-            deliver.run(seq, e.appId, e.channel);
-            return stored(e, seq);
-          });
-        })
-        .immediate(),
-    );
+    if (!this.writer) return this.run('appendEvents', () => (this.appendHere ??= prepareAppend(this.db))(events).map((seq, i) => stored(events[i], seq)));
+    if (!this.db.open) throw this.mapError(new Error('The database connection is not open'), 'appendEvents');
+    try {
+      const seqs = await this.writer.append(events);
+      return seqs.map((seq, i) => stored(events[i], seq));
+    } catch (err) {
+      throw this.mapError(err, 'appendEvents');
+    }
   }
 
   async channelEvents(appId: string, channel: string, page: Page): Promise<StoredEvent[]> {
@@ -429,3 +417,4 @@ export class SqliteStore implements Store {
     return err instanceof Error ? err : new Error(message);
   }
 }
+
