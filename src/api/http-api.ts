@@ -140,8 +140,10 @@ function send(res: ServerResponse, reply: Reply, req: IncomingMessage): void {
     payload = reply.body === undefined ? '{}' : JSON.stringify(reply.body);
     type = 'application/json';
   }
-  // One flat list: cheaper for node:http than an object it has to walk.
-  const headers = [...CORS_HEADERS, 'Content-Type', type, 'Content-Length', String(Buffer.byteLength(payload))];
+  // One flat list: cheaper for node:http than an object it has to walk. CORS headers only for
+  // browsers (they send Origin); server SDKs, the bulk of the traffic, do not need them.
+  const headers = ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(payload))];
+  if (req.headers.origin !== undefined) headers.push(...CORS_HEADERS);
   if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name]);
   res.writeHead(reply.status ?? 200, headers);
   res.end(req.method === 'HEAD' ? undefined : payload);

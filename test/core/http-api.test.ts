@@ -149,6 +149,18 @@ describe('routes', () => {
     await expectError(await fetch(`${s.httpUrl}/health`, { method: 'DELETE' }), 405);
   });
 
+  test('CORS headers for browsers (requests with Origin), none for server SDKs', async () => {
+    const preflight = await fetch(`${s.httpUrl}${EVENTS}`, { method: 'OPTIONS', headers: { Origin: 'https://app.example' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    const browser = await fetch(`${s.httpUrl}/health`, { headers: { Origin: 'https://app.example' } });
+    assert.equal(browser.headers.get('access-control-allow-origin'), '*');
+    const sdk = await trigger(s.httpUrl, { name: 'e', data: '1', channel: 'c' });
+    assert.equal(sdk.status, 200);
+    assert.equal(sdk.headers.get('access-control-allow-origin'), null);
+  });
+
   test('GET /health and /ready', async () => {
     const health = await fetch(`${s.httpUrl}/health`);
     assert.equal(health.status, 200);
