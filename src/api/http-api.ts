@@ -4,7 +4,7 @@ import { HttpError } from '../protocol/errors.ts';
 import type { App } from '../apps/app.ts';
 import type { ApiDeps } from './deps.ts';
 import { type Reply, type RequestContext, Router } from './router.ts';
-import { parseRequestTarget, searchParams } from './request-target.ts';
+import { parseRequestTarget, searchParams } from '../transport/request-target.ts';
 import { verifySignedRequest } from './verify.ts';
 import { safeEqual } from '../protocol/signatures.ts';
 

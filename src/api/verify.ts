@@ -2,7 +2,7 @@
 import type { App } from '../apps/app.ts';
 import { HttpError } from '../protocol/errors.ts';
 import { hmacHex, md5Hex, safeEqual, signRequest } from '../protocol/signatures.ts';
-import { searchParams } from './request-target.ts';
+import { searchParams } from '../transport/request-target.ts';
 
 export interface SignedRequest {
   method: string;

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ApiMetrics, HealthCheck } from '../api/deps.ts';
 import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
-import { TallyCounter, TallyHistogram } from './tally.ts';
+import { TallyCounter, TallyGauge, TallyHistogram } from './tally.ts';
 
 export interface MetricsOptions {
   /** Pending webhook deliveries, read at scrape time. */
@@ -18,15 +18,15 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export class Metrics implements ApiMetrics, WebhookMetrics {
   readonly registry = new Registry();
   readonly observer: HubObserver;
-  private readonly connections: Gauge<'app_id'>;
-  private readonly connectionsOpened: Counter<'app_id'>;
+  private readonly connections: TallyGauge;
+  private readonly connectionsOpened: TallyCounter;
   private readonly rejected: Counter<'code'>;
   private readonly messagesIn: TallyCounter;
   private readonly bytesIn: TallyCounter;
   private readonly messagesOut: TallyCounter;
   private readonly bytesOut: TallyCounter;
-  private readonly subscriptions: Gauge<'app_id' | 'type'>;
-  private readonly channels: Gauge<'app_id'>;
+  private readonly subscriptions: TallyGauge;
+  private readonly channels: TallyGauge;
   private readonly httpRequests: TallyCounter;
   private readonly httpDuration: TallyHistogram;
   private readonly rateLimited: Counter<'app_id' | 'limit'>;
@@ -43,16 +43,16 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     const registers = [this.registry];
     // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 }); // event-loop lag, memory, GC, handles
-    this.connections = new Gauge({ name: 'pushi_connections', help: 'Open WebSocket connections', labelNames: ['app_id'], registers });
-    this.connectionsOpened = new Counter({ name: 'pushi_connections_opened_total', help: 'WebSocket connections established', labelNames: ['app_id'], registers });
+    // Per connection, subscription, message and request: tallies (see tally.ts), not prom-client's label hashing.
+    this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
+    this.connectionsOpened = new TallyCounter('pushi_connections_opened_total', 'WebSocket connections established', ['app_id'], registers);
     this.rejected = new Counter({ name: 'pushi_connections_rejected_total', help: 'WebSocket connections refused, by Pusher close code', labelNames: ['code'], registers });
-    // Per message and per request: tallies (see tally.ts), not prom-client's label hashing.
     this.messagesIn = new TallyCounter('pushi_ws_messages_received_total', 'Messages received from clients', ['app_id'], registers);
     this.bytesIn = new TallyCounter('pushi_ws_received_bytes_total', 'Bytes of messages received from clients', ['app_id'], registers);
     this.messagesOut = new TallyCounter('pushi_ws_messages_sent_total', 'Event messages written to subscribers', ['app_id'], registers);
     this.bytesOut = new TallyCounter('pushi_ws_sent_bytes_total', 'Bytes of event messages written to subscribers', ['app_id'], registers);
-    this.subscriptions = new Gauge({ name: 'pushi_subscriptions', help: 'Channel subscriptions, by channel type', labelNames: ['app_id', 'type'], registers });
-    this.channels = new Gauge({ name: 'pushi_channels', help: 'Occupied channels on this node', labelNames: ['app_id'], registers });
+    this.subscriptions = new TallyGauge('pushi_subscriptions', 'Channel subscriptions, by channel type', ['app_id', 'type'], registers);
+    this.channels = new TallyGauge('pushi_channels', 'Occupied channels on this node', ['app_id'], registers);
     this.httpRequests = new TallyCounter('pushi_http_requests_total', 'HTTP API requests, by route pattern and status', ['route', 'method', 'status'], registers);
     this.httpDuration = new TallyHistogram('pushi_http_request_duration_seconds', 'HTTP API request latency', ['route', 'method'], SECONDS, registers);
     this.rateLimited = new Counter({ name: 'pushi_rate_limited_total', help: 'Requests or connections refused by a rate limit', labelNames: ['app_id', 'limit'], registers });
@@ -83,10 +83,10 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     });
     this.observer = {
       connectionOpened: (appId) => {
-        this.connections.inc({ app_id: appId });
-        this.connectionsOpened.inc({ app_id: appId });
+        this.connections.labels(appId).inc();
+        this.connectionsOpened.labels(appId).inc();
       },
-      connectionClosed: (appId) => this.connections.dec({ app_id: appId }),
+      connectionClosed: (appId) => this.connections.labels(appId).dec(),
       connectionRejected: (_key, code) => this.rejected.inc({ code: String(code) }),
       messageIn: (appId, bytes) => {
         const c = this.traffic(appId);
@@ -98,10 +98,10 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
         c.messagesOut.inc(count);
         c.bytesOut.inc(bytes);
       },
-      subscribed: (appId, _channel, kind) => this.subscriptions.inc({ app_id: appId, type: kind }),
-      unsubscribed: (appId, _channel, kind) => this.subscriptions.dec({ app_id: appId, type: kind }),
-      channelOccupied: (appId) => this.channels.inc({ app_id: appId }),
-      channelVacated: (appId) => this.channels.dec({ app_id: appId }),
+      subscribed: (appId, _channel, kind) => this.subscriptions.labels(appId, kind).inc(),
+      unsubscribed: (appId, _channel, kind) => this.subscriptions.labels(appId, kind).dec(),
+      channelOccupied: (appId) => this.channels.labels(appId).inc(),
+      channelVacated: (appId) => this.channels.labels(appId).dec(),
     };
   }
 

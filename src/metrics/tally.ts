@@ -37,16 +37,25 @@ abstract class Tally<S extends { labels: Labels }> {
 interface CounterSeries {
   labels: Labels;
   value: number;
+  child: { inc(n?: number): void; dec(n?: number): void };
+}
+
+function counterSeries(labels: Labels): CounterSeries {
+  const s: CounterSeries = {
+    labels,
+    value: 0,
+    child: { inc: (n = 1) => void (s.value += n), dec: (n = 1) => void (s.value -= n) },
+  };
+  return s;
 }
 
 export class TallyCounter extends Tally<CounterSeries> {
-  readonly type = 'counter';
+  readonly type: 'counter' | 'gauge' = 'counter';
   readonly aggregator = 'sum';
 
-  /** Keep the returned child: its inc() is one addition. */
+  /** The series for these label values; keep it where the labels are fixed (one addition a call). */
   labels(...values: string[]): { inc(n?: number): void } {
-    const s = this.seriesFor(values, (labels) => ({ labels, value: 0 }));
-    return { inc: (n = 1) => void (s.value += n) };
+    return this.seriesFor(values, counterSeries).child;
   }
 
   async get() {
@@ -56,6 +65,15 @@ export class TallyCounter extends Tally<CounterSeries> {
 
   reset(): void {
     for (const s of this.series.values()) s.value = 0; // children handed out keep counting
+  }
+}
+
+/** A gauge moved by inc/dec (open connections, subscriptions): a counter that may go down. */
+export class TallyGauge extends TallyCounter {
+  override readonly type = 'gauge';
+
+  override labels(...values: string[]): { inc(n?: number): void; dec(n?: number): void } {
+    return this.seriesFor(values, counterSeries).child;
   }
 }
 

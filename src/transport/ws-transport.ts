@@ -7,6 +7,7 @@ import type { Hub } from '../hub/hub.ts';
 import type { Connection, SocketLike } from '../hub/connection.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { pusherError } from '../protocol/messages.ts';
+import { parseRequestTarget, searchParams } from './request-target.ts';
 
 /** Frames held while the app is looked up (the hub bounds in-flight messages the same way). */
 const MAX_EARLY_FRAMES = 100;
@@ -149,13 +150,8 @@ export class WsTransport {
   private accept(ws: WebSocket, req: IncomingMessage): void {
     this.sockets.add(ws);
     // A request line like `GET //[` upgrades fine but is no URL: answered 4005 below, never thrown.
-    let url: URL | undefined;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost'); // one parse: URL.canParse first would parse twice
-    } catch {
-      url = undefined;
-    }
-    let path = url?.pathname ?? '(invalid URL)';
+    const target = parseRequestTarget(req.url);
+    let path = target?.path ?? '(invalid URL)';
     const prefix = this.options.pathPrefix;
     if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);
     const m = /^\/app\/([^/]+)\/?$/.exec(path);
@@ -203,7 +199,7 @@ export class WsTransport {
       this.sockets.delete(ws);
       if (conn) this.hub.closed(conn);
     });
-    this.hub.open(sock, appKey, url!.searchParams).then((c) => {
+    this.hub.open(sock, appKey, searchParams(target!.search)).then((c) => {
       if (!c) return;
       conn = c;
       if (gone) return this.hub.closed(c);

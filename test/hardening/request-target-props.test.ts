@@ -1,9 +1,9 @@
-// The request-target split (src/api/request-target.ts) and the signed-query split
+// The request-target split (src/transport/request-target.ts) and the signed-query split
 // (src/api/verify.ts) take shortcuts past the WHATWG URL parser: they must agree with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseRequestTarget, searchParams } from '../../src/api/request-target.ts';
+import { parseRequestTarget, searchParams } from '../../src/transport/request-target.ts';
 import { verifySignedRequest } from '../../src/api/verify.ts';
 import { HttpError } from '../../src/protocol/errors.ts';
 import { signRequest } from '../../src/protocol/signatures.ts';
