@@ -36,8 +36,12 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       const body = await readBody(req, deps.config.maxBodyBytes);
       const ctx = new Context(req, res, method, path, target.search, match.params, body);
       if (match.route.options.admin) checkAdmin(deps, req);
-      if (match.route.options.signed) await checkSigned(deps, ctx);
-      const reply = await match.route.handler(ctx);
+      if (match.route.options.signed) {
+        const checking = checkSigned(deps, ctx);
+        if (checking) await checking;
+      }
+      const handled = match.route.handler(ctx);
+      const reply = handled instanceof Promise ? await handled : handled;
       status = reply.status ?? 200;
       if (!reply.streamed) send(res, reply, req);
     } catch (err) {
@@ -75,14 +79,20 @@ class Context implements RequestContext {
   }
 }
 
-async function checkSigned(deps: ApiDeps, ctx: RequestContext): Promise<void> {
+/** Sets ctx.app; a promise only when the app must be loaded or a shared rate limit consulted. */
+function checkSigned(deps: ApiDeps, ctx: Context): Promise<void> | void {
   const appId = ctx.params.appId;
-  const app = await deps.apps.findById(appId);
-  if (!app) throw new HttpError(404, `Unknown app ${appId}`);
+  const known = deps.apps.peekById?.(appId); // the usual case: no promise, no await
+  if (known) return signedBy(deps, ctx, known);
+  return deps.apps.findById(appId).then((app) => signedBy(deps, ctx, app));
+}
+
+function signedBy(deps: ApiDeps, ctx: Context, app: App | undefined): Promise<void> | void {
+  if (!app) throw new HttpError(404, `Unknown app ${ctx.params.appId}`);
   verifySignedRequest(app, { method: ctx.method, path: ctx.path, query: ctx.search, body: ctx.body }, deps.config.authTimestampWindow);
   if (!app.enabled) throw new HttpError(403, 'App is disabled');
   ctx.app = app;
-  if (deps.limitApi) await deps.limitApi(app); // after the signature: unsigned requests must not spend the allowance
+  if (deps.limitApi) return deps.limitApi(app); // after the signature: unsigned requests must not spend the allowance
 }
 
 function checkAdmin(deps: ApiDeps, req: IncomingMessage): void {

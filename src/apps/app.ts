@@ -138,6 +138,8 @@ export interface App {
 export interface AppSource {
   findById(id: string): Promise<App | undefined>;
   findByKey(key: string): Promise<App | undefined>;
+  /** The app when it is known here and now (cached and fresh), without waiting; else undefined. */
+  peekById?(id: string): App | undefined;
 }
 
 /** Merges user-given options over the defaults, keeping only known keys of the right type. */

@@ -42,6 +42,11 @@ export class StoreAppSource implements AppSource {
     return this.lookup(this.byKey, key, () => this.store.getAppByKey(key));
   }
 
+  peekById(id: string): App | undefined {
+    const hit = this.byId.get(id);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.app : undefined;
+  }
+
   /** Forget cached copies (after an update through the API). */
   invalidate(app?: { id: string; key: string }): void {
     if (!app) {

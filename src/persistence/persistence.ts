@@ -44,8 +44,12 @@ export class Persistence implements HubExtension {
   }
 
   /** The trigger route's publisher: store first when persisting, then fan out with mid/timestamp. */
-  publish = async (app: App, t: ParsedTrigger): Promise<void> => {
+  publish = (app: App, t: ParsedTrigger): Promise<void> | void => {
     if (!(t.persist ?? app.options.persist)) return publishTrigger(this.hub, app, t);
+    return this.publishStored(app, t);
+  };
+
+  private async publishStored(app: App, t: ParsedTrigger): Promise<void> {
     const timestamp = Date.now();
     const stored = await Promise.all(
       t.channels.map((channel) =>
@@ -53,7 +57,7 @@ export class Persistence implements HubExtension {
       ),
     );
     publishTrigger(this.hub, app, { ...t, stored: new Map(stored.map((e) => [e.channel, { mid: e.mid, timestamp: e.timestamp }])) });
-  };
+  }
 
   /** Client events are stored like triggers when the app persists by default or the message asks. */
   persistClientEvent(conn: Connection, channel: string, event: string, data: unknown, userId: string | undefined, persist: boolean | undefined) {

@@ -57,8 +57,8 @@ export function parseTrigger(app: App, body: Record<string, unknown>, where = ''
   return { event: name, channels: channels as string[], data, socketId, info: infoList, persist: body.persist as boolean | undefined, ...(notify ? { notify } : {}) };
 }
 
-/** Publishes a parsed trigger; persistence (when configured) stores it first. */
-export type TriggerPublisher = (app: App, t: ParsedTrigger) => Promise<void>;
+/** Publishes a parsed trigger; persistence (when configured) stores it first (then a promise). */
+export type TriggerPublisher = (app: App, t: ParsedTrigger) => Promise<void> | void;
 
 async function channelInfo(deps: ApiDeps, app: App, t: ParsedTrigger): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
@@ -74,16 +74,21 @@ async function channelInfo(deps: ApiDeps, app: App, t: ParsedTrigger): Promise<R
 
 export function eventRoutes(publish?: TriggerPublisher): RouteRegistrar {
   return (router, deps) => {
-    const doPublish: TriggerPublisher = publish ?? (async (app, t) => publishTrigger(deps.hub, app, t));
+    const doPublish: TriggerPublisher = publish ?? ((app, t) => publishTrigger(deps.hub, app, t));
 
     router.add(
       'POST',
       '/apps/:appId/events',
-      async (ctx: RequestContext) => {
+      (ctx: RequestContext) => {
         const app = ctx.app!;
         const t = parseTrigger(app, jsonBody(ctx));
-        await doPublish(app, t);
-        return { body: t.info.length ? { channels: await channelInfo(deps, app, t) } : {} };
+        const publishing = doPublish(app, t);
+        // Synchronous when nothing is stored and no info asked for: no promise per request.
+        if (!publishing && !t.info.length) return { body: {} };
+        return (async () => {
+          await publishing;
+          return { body: t.info.length ? { channels: await channelInfo(deps, app, t) } : {} };
+        })();
       },
       { signed: true },
     );
