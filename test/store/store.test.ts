@@ -121,6 +121,17 @@ describe('SqliteStore specifics', () => {
     await store.close();
   });
 
+  test('appends made while the store closes are refused, and no writer thread outlives it', async () => {
+    const store = new SqliteStore(tmpDb());
+    await store.migrate();
+    const first = store.appendEvents([newEvent('a', 'c')]);
+    const closing = store.close();
+    await assert.rejects(store.appendEvents([newEvent('a', 'c')]), StoreUnavailableError);
+    await first; // already handed to the writer: committed before it stops
+    await closing;
+    await assert.rejects(store.appendEvents([newEvent('a', 'c')]), StoreUnavailableError);
+  });
+
   test('a missing file opened read-only, and a closed store, are unavailable', async () => {
     assert.throws(() => new SqliteStore(join(tmp, 'missing.db'), { readonly: true }), StoreUnavailableError);
     const store = new SqliteStore(tmpDb());

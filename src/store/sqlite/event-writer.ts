@@ -41,6 +41,8 @@ interface Thread {
   worker: Worker;
   /** Appends sent to this thread and not answered yet. */
   waiting: Map<number, Waiter>;
+  /** Asked to stop: stays referenced until it has exited. */
+  closing?: boolean;
 }
 
 export class EventWriter {
@@ -66,6 +68,7 @@ export class EventWriter {
     this.thread = undefined;
     if (!thread) return;
     const exited = new Promise((resolve) => thread.worker.once('exit', resolve));
+    thread.closing = true;
     thread.worker.ref(); // keeps the process up until the thread has closed its connection
     thread.worker.postMessage({ id: 0, events: [], close: true } satisfies WriterRequest);
     await exited;
@@ -78,7 +81,7 @@ export class EventWriter {
     worker.on('message', (m: WriterReply) => {
       const waiter = waiting.get(m.id);
       waiting.delete(m.id);
-      if (waiting.size === 0) worker.unref();
+      if (waiting.size === 0 && !thread.closing) worker.unref();
       if (!waiter) return;
       if (m.seqs) waiter.resolve(m.seqs);
       else waiter.reject(Object.assign(new Error(m.error?.message ?? 'append failed'), { code: m.error?.code }));

@@ -57,6 +57,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly path: string;
   private readonly writer?: EventWriter;
+  private closing = false;
   private appendHere?: (events: NewEvent[]) => number[];
   private readonly notify = new SqliteNotify({
     stmt: (sql) => this.stmt(sql),
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closing = true; // appends from now on must not start a new writer thread
     await this.writer?.close();
     if (this.db.open) this.db.close();
   }
@@ -222,7 +224,9 @@ export class SqliteStore implements Store {
   async appendEvents(events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     if (!this.writer) return this.run('appendEvents', () => (this.appendHere ??= prepareAppend(this.db))(events).map((seq, i) => stored(events[i], seq)));
-    if (!this.db.open) throw this.mapError(new Error('The database connection is not open'), 'appendEvents');
+    if (this.closing || !this.db.open) {
+      throw new StoreUnavailableError(`SQLite database ${this.path} unavailable (appendEvents): the store is closed`);
+    }
     try {
       const seqs = await this.writer.append(events);
       return seqs.map((seq, i) => stored(events[i], seq));
