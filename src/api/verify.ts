@@ -1,14 +1,14 @@
 // Verifying signed REST requests exactly as the Pusher server SDKs sign them.
 import type { App } from '../apps/app.ts';
 import { HttpError } from '../protocol/errors.ts';
-import { hmacHex, md5Hex, safeEqual, signRequest } from '../protocol/signatures.ts';
+import { canonicalQuery, hmacHex, md5Hex, safeEqual, stringToSign } from '../protocol/signatures.ts';
 import { searchParams } from '../transport/request-target.ts';
 
 export interface SignedRequest {
   method: string;
   path: string;
-  /** The raw query string (without "?"), or the parsed parameters. */
-  query: string | URLSearchParams;
+  /** The raw query string, without "?". */
+  query: string;
   body: Buffer;
 }
 
@@ -32,13 +32,13 @@ export function verifySignedRequest(app: App, r: SignedRequest, windowSeconds: n
     // with the body stripped must not pass as a request without one).
     if (!bodyMd5 || !safeEqual(bodyMd5, md5Hex(r.body))) throw new HttpError(401, 'body_md5 does not match the request body');
   }
-  const expected = canonical === undefined ? signRequest(app.secret, r.method, r.path, params) : hmacHex(app.secret, `${r.method.toUpperCase()}\n${r.path}\n${canonical}`);
+  const expected = hmacHex(app.secret, stringToSign(r.method, r.path, canonical ?? canonicalQuery(params)));
   if (!safeEqual(signature, expected)) throw new HttpError(401, 'Invalid signature: check the app secret and the request path');
 }
 
 interface ParsedQuery {
   params: Map<string, string>;
-  /** The query as the SDK signed it, when the raw text already is in that form (the usual case). */
+  /** The raw query when it already is canonicalQuery(params) (how the SDKs send it): no re-sorting. */
   canonical?: string;
 }
 
@@ -46,9 +46,9 @@ interface ParsedQuery {
  * The query's parameters, decoded as URLSearchParams decodes them. A repeated key is refused: the
  * signature would cover one value while the route reads the other (query.get returns the first).
  */
-function queryParams(query: string | URLSearchParams): ParsedQuery {
+function queryParams(query: string): ParsedQuery {
   const params = new Map<string, string>();
-  if (typeof query === 'string' && !query.includes('%') && !query.includes('+')) {
+  if (!query.includes('%') && !query.includes('+')) {
     // Nothing to decode: a split gives what URLSearchParams would. The SDKs send the signed
     // parameters lower-case and sorted, then auth_signature: then the string to sign is the raw
     // query without it, and sorting and joining can be skipped.
@@ -67,7 +67,7 @@ function queryParams(query: string | URLSearchParams): ParsedQuery {
     }
     return { params, canonical: inOrder ? signed.join('&') : undefined };
   }
-  for (const [k, v] of typeof query === 'string' ? searchParams(query) : query) addParam(params, k, v);
+  for (const [k, v] of searchParams(query)) addParam(params, k, v);
   return { params };
 }
 

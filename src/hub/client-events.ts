@@ -28,24 +28,23 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
   const dataJson = encodeData(msg.data);
-  // The limit counts the data as the client sent it: a string's own bytes, not its JSON quoting.
-  const size = typeof msg.data === 'string' ? Buffer.byteLength(msg.data) : Buffer.byteLength(dataJson);
+  // The data as stored and reported, and counted against the limit: a string as sent (not its
+  // JSON quoting), anything else as its JSON.
+  const dataText = typeof msg.data === 'string' ? msg.data : dataJson;
+  const size = Buffer.byteLength(dataText);
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = rules.kind === 'presence' ? sub.userId : undefined;
-  const stored = hub.extension?.persistClientEvent?.(conn, channel, msg.event, msg.data, userId, msg.persist);
+  const e = { channel, event: msg.event, data: dataText, socketId: conn.id, userId };
+  const stored = hub.extension?.persistClientEvent?.(conn, e, dataJson, msg.persist);
   if (stored) {
     // Returned to the hub so later messages of this socket wait for it: order is kept.
     return stored.then((frame) => {
       hub.publish(conn.app.id, channel, frame, conn.id);
-      report(hub, conn, channel, msg, userId);
+      hub.observer.clientEvent?.(conn.app.id, e);
     });
   }
-  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, data: msg.data, dataJson, userId })), conn.id);
-  report(hub, conn, channel, msg, userId);
-}
-
-function report(hub: Hub, conn: Connection, channel: string, msg: InboundMessage, userId: string | undefined): void {
-  hub.observer.clientEvent?.(conn.app.id, { channel, event: msg.event, data: msg.data, socketId: conn.id, userId });
+  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, dataJson, userId })), conn.id);
+  hub.observer.clientEvent?.(conn.app.id, e);
 }
 
 /** The data as JSON text, once; data nested past what JSON.stringify can walk is refused. */

@@ -1,6 +1,7 @@
 // The seam through which Pushi's own capabilities (persistence, personal and peer channels,
 // history) extend the Pusher protocol without the core knowing them.
 import type { InboundMessage } from '../protocol/messages.ts';
+import type { HubObserver } from './observer.ts';
 import type { AppState } from './app-state.ts';
 import type { Channel } from './channel.ts';
 import type { Connection } from './connection.ts';
@@ -11,15 +12,11 @@ export interface HubExtension {
   /** Joins a personal-<user_id> channel (auth already checked) and replies. */
   subscribePersonal?(state: AppState, conn: Connection, channel: string): Promise<void>;
   unsubscribePersonal?(state: AppState, conn: Connection, channel: string): void;
-  /** Stores a client event when the app or the message asks; resolves with the frame to publish (with mid/timestamp). */
-  persistClientEvent?(
-    conn: Connection,
-    channel: string,
-    event: string,
-    data: unknown,
-    userId: string | undefined,
-    persist: boolean | undefined,
-  ): Promise<Buffer> | undefined;
+  /**
+   * Stores a client event when the app or the message asks; resolves with the frame to publish
+   * (with mid/timestamp). `e.data` is the data as text, `dataJson` the data as it goes in a frame.
+   */
+  persistClientEvent?(conn: Connection, e: ClientEvent, dataJson: string, persist: boolean | undefined): Promise<Buffer> | undefined;
   /** Extra fields for subscription_succeeded data (e.g. stored events). */
   subscriptionData?(state: AppState, conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined>;
   /** A presence member joined (first connection of the user on this channel, or a further one). */
@@ -27,3 +24,6 @@ export interface HubExtension {
   /** A presence connection left; `last` when it was the user's last connection on the channel. */
   memberLeft?(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void;
 }
+
+/** A client event as the hub reports it (observer.ts). */
+export type ClientEvent = Parameters<NonNullable<HubObserver['clientEvent']>>[1];

@@ -36,7 +36,6 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly webhookFailed: Counter<'app_id'>;
   private readonly storeDuration: Histogram<'op'>;
   private readonly storeErrors: Counter<'op'>;
-  private readonly httpByLabels = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
   private readonly trafficByApp = new Map<string, Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>>();
 
   constructor(o: MetricsOptions = {}) {
@@ -116,15 +115,8 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
-    // Children resolved once per route, method and status.
-    const key = `${route} ${method} ${status}`;
-    let c = this.httpByLabels.get(key);
-    if (!c) {
-      c = { count: this.httpRequests.labels(route, method, String(status)), duration: this.httpDuration.labels(route, method) };
-      this.httpByLabels.set(key, c);
-    }
-    c.count.inc();
-    c.duration.observe(seconds);
+    this.httpRequests.labels(route, method, String(status)).inc();
+    this.httpDuration.labels(route, method).observe(seconds);
   }
 
   limited(appId: string, limit: 'api' | 'connection_rate'): void {

@@ -1,7 +1,7 @@
 // Counters and histograms for the per-request and per-message paths. prom-client's inc() and
 // observe() validate and hash the label set on every call (several µs each, measured on the
-// trigger route); these keep one plain record per label set, resolved once by the caller, and
-// give prom-client its export shape only when /metrics is scraped.
+// trigger route); these keep one plain record per label set, found by a Map lookup (or kept by
+// the caller), and give prom-client its export shape only when /metrics is scraped.
 import type { Metric, Registry } from 'prom-client';
 
 type Labels = Record<string, string>;
@@ -82,6 +82,7 @@ interface HistogramSeries {
   /** Observations per bucket (not cumulative); the last slot is above every bound. */
   counts: number[];
   sum: number;
+  child: { observe(v: number): void };
 }
 
 export class TallyHistogram extends Tally<HistogramSeries> {
@@ -92,18 +93,25 @@ export class TallyHistogram extends Tally<HistogramSeries> {
     super(name, help, labelNames, registers);
   }
 
-  /** Keep the returned child: its observe() is a bucket scan and two additions. */
+  /** The series for these label values: its observe() is a bucket scan and two additions. */
   labels(...values: string[]): { observe(v: number): void } {
-    const bounds = this.buckets;
-    const s = this.seriesFor(values, (labels) => ({ labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
-    return {
-      observe: (v: number) => {
-        let i = 0;
-        while (i < bounds.length && v > bounds[i]) i++;
-        s.counts[i]++;
-        s.sum += v;
-      },
-    };
+    return this.seriesFor(values, (labels) => {
+      const bounds = this.buckets;
+      const s: HistogramSeries = {
+        labels,
+        counts: new Array<number>(bounds.length + 1).fill(0),
+        sum: 0,
+        child: {
+          observe: (v) => {
+            let i = 0;
+            while (i < bounds.length && v > bounds[i]) i++;
+            s.counts[i]++;
+            s.sum += v;
+          },
+        },
+      };
+      return s;
+    }).child;
   }
 
   async get() {

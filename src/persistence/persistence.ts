@@ -6,7 +6,7 @@ import type { App } from '../apps/app.ts';
 import type { AppState } from '../hub/app-state.ts';
 import type { Channel } from '../hub/channel.ts';
 import type { Connection } from '../hub/connection.ts';
-import type { HubExtension } from '../hub/extension.ts';
+import type { ClientEvent, HubExtension } from '../hub/extension.ts';
 import type { Hub } from '../hub/hub.ts';
 import { publishTrigger } from '../hub/publisher.ts';
 import type { ParsedTrigger } from '../api/routes/events.ts';
@@ -60,14 +60,14 @@ export class Persistence implements HubExtension {
   }
 
   /** Client events are stored like triggers when the app persists by default or the message asks. */
-  persistClientEvent(conn: Connection, channel: string, event: string, data: unknown, userId: string | undefined, persist: boolean | undefined) {
+  persistClientEvent(conn: Connection, e: ClientEvent, dataJson: string, persist: boolean | undefined) {
     if (!(persist ?? conn.app.options.persist)) return undefined;
+    const { channel, event, userId } = e;
     const timestamp = Date.now();
-    const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
     return this.committer
-      .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: text, socketId: conn.id, userId: userId ?? null, timestamp })
+      .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: e.data, socketId: conn.id, userId: userId ?? null, timestamp })
       .then(
-        (e) => Buffer.from(encodeAppEvent({ event, channel, data, userId, mid: e.mid, timestamp: e.timestamp })),
+        (s) => Buffer.from(encodeAppEvent({ event, channel, dataJson, userId, mid: s.mid, timestamp: s.timestamp })),
         (err) => {
           throw storeDown(err, `${event} was not stored, so not sent`);
         },

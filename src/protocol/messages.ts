@@ -64,8 +64,8 @@ export interface AppEventFields {
   event: string;
   channel: string;
   /** Passed through verbatim: a string from the HTTP API, or whatever a client event carried. */
-  data: unknown;
-  /** `data` already JSON-encoded, when the caller has it (saves encoding it twice). */
+  data?: unknown;
+  /** Instead of `data`: the data already JSON-encoded (client events encode it once for everything). */
   dataJson?: string;
   userId?: string;
   /** Pushi persistence: the stored event's id and time (ms since epoch). */

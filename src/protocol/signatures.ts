@@ -52,6 +52,16 @@ export function verifyUserAuth(auth: unknown, key: string, secret: string, socke
  * parameter but auth_signature, keys lower-cased and sorted, values not URL-escaped.
  */
 export function requestStringToSign(method: string, path: string, params: Record<string, string> | Map<string, string>): string {
+  return stringToSign(method, path, canonicalQuery(params));
+}
+
+/** What is signed, for a query already in canonical form (see canonicalQuery). */
+export function stringToSign(method: string, path: string, canonical: string): string {
+  return `${method.toUpperCase()}\n${path}\n${canonical}`;
+}
+
+/** `k=v&…` of every parameter but auth_signature, keys lower-cased and sorted. */
+export function canonicalQuery(params: Record<string, string> | Map<string, string>): string {
   // Loops rather than filter/map/sort/map/join: this runs on every signed request.
   const pairs: [string, string][] = [];
   const entries = params instanceof Map ? params : Object.entries(params);
@@ -59,7 +69,7 @@ export function requestStringToSign(method: string, path: string, params: Record
   pairs.sort(byKey);
   let query = '';
   for (let i = 0; i < pairs.length; i++) query += `${i ? '&' : ''}${pairs[i][0]}=${pairs[i][1]}`;
-  return `${method.toUpperCase()}\n${path}\n${query}`;
+  return query;
 }
 
 const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);

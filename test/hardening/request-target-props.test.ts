@@ -33,9 +33,11 @@ test('a request target splits into the path and query the URL parser gives', () 
   );
 });
 
+const escapeAlnum = (q: string) => q.replace(/[A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 test('signed-query parameters read from the raw string match URLSearchParams', () => {
   const app: App = { id: 'a', key: 'k', secret: 's', name: 'a', enabled: true, options: resolveOptions({}) };
-  const outcome = (query: string | URLSearchParams) => {
+  const outcome = (query: string) => {
     try {
       verifySignedRequest(app, { method: 'GET', path: '/apps/a/channels', query, body: Buffer.alloc(0) }, 600, 0);
       return 'accepted';
@@ -46,7 +48,8 @@ test('signed-query parameters read from the raw string match URLSearchParams', (
   };
   const query = fc.array(fc.oneof(fc.constantFrom('auth_key=k', 'auth_timestamp=0', 'auth_signature=x', '&', '=', 'a', '__proto__=1', 'auth_version=2'), fc.string({ maxLength: 4 })), { maxLength: 10 }).map((p) => p.join(''));
   fc.assert(
-    fc.property(query, (q) => assert.equal(outcome(q), outcome(searchParams(q)), q)),
+    // The same parameters with every letter and digit %-escaped: decoded through URLSearchParams.
+    fc.property(query, (q) => assert.equal(outcome(q), outcome(escapeAlnum(q)), q)),
     RUNS,
   );
 });

@@ -6,7 +6,7 @@ import { publishTrigger, type Trigger } from '../../hub/publisher.ts';
 import { notifyExtras } from '../../notify/targets/targets.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
-import type { RequestContext } from '../router.ts';
+import type { Reply, RequestContext } from '../router.ts';
 
 const SOCKET_ID = /^\d+\.\d+$/;
 
@@ -72,6 +72,12 @@ async function channelInfo(deps: ApiDeps, app: App, t: ParsedTrigger): Promise<R
   return out;
 }
 
+/** The trigger's answer once it is published (stored first, when persisted), with the info asked for. */
+async function triggerReply(deps: ApiDeps, app: App, t: ParsedTrigger, publishing: Promise<void> | void): Promise<Reply> {
+  await publishing;
+  return { body: t.info.length ? { channels: await channelInfo(deps, app, t) } : {} };
+}
+
 export function eventRoutes(publish?: TriggerPublisher): RouteRegistrar {
   return (router, deps) => {
     const doPublish: TriggerPublisher = publish ?? ((app, t) => publishTrigger(deps.hub, app, t));
@@ -84,11 +90,7 @@ export function eventRoutes(publish?: TriggerPublisher): RouteRegistrar {
         const t = parseTrigger(app, jsonBody(ctx));
         const publishing = doPublish(app, t);
         // Synchronous when nothing is stored and no info asked for: no promise per request.
-        if (!publishing && !t.info.length) return { body: {} };
-        return (async () => {
-          await publishing;
-          return { body: t.info.length ? { channels: await channelInfo(deps, app, t) } : {} };
-        })();
+        return publishing || t.info.length ? triggerReply(deps, app, t, publishing) : { body: {} };
       },
       { signed: true },
     );

@@ -71,8 +71,7 @@ export class Fanout {
       },
       clientEvent: (appId, e) => {
         if (this.skip(appId)) return;
-        const data = typeof e.data === 'string' ? e.data : JSON.stringify(e.data ?? null);
-        this.add(appId, [{ channel: e.channel, event: e.event, data, ...(e.userId !== undefined ? { user_id: e.userId } : {}) }]);
+        this.add(appId, [{ channel: e.channel, event: e.event, data: e.data, ...(e.userId !== undefined ? { user_id: e.userId } : {}) }]);
       },
     };
   }

@@ -61,14 +61,14 @@ export class WebhookBatcher {
       memberRemoved: local(this.cluster.memberRemoved),
       subscriptionCount: local(this.cluster.subscriptionCount),
       cacheMiss: (appId, channel) => this.add(appId, { name: 'cache_miss', channel }),
-      // Checked before the event is built: client events are hot and its data must be serialised.
+      // Checked before the event is built: client events are hot.
       clientEvent: (appId, e) =>
         this.wants(appId, 'client_event') &&
         this.add(appId, {
           name: 'client_event',
           channel: e.channel,
           event: e.event,
-          data: typeof e.data === 'string' ? e.data : JSON.stringify(e.data ?? null),
+          data: e.data,
           socket_id: e.socketId,
           ...(e.userId !== undefined ? { user_id: e.userId } : {}),
         }),

@@ -57,7 +57,6 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly path: string;
   private readonly writer?: EventWriter;
-  private closing = false;
   private appendHere?: (events: NewEvent[]) => number[];
   private readonly notify = new SqliteNotify({
     stmt: (sql) => this.stmt(sql),
@@ -107,9 +106,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.closing = true; // appends from now on must not start a new writer thread
-    await this.writer?.close();
+    // The main connection first: from now on appends are refused (below) and cannot start a new
+    // writer thread; the thread finishes what it was handed, then closes its own connection.
     if (this.db.open) this.db.close();
+    await this.writer?.close();
   }
 
   /** Readiness: takes and releases the write lock, so a read-only or locked file reports down. */
@@ -224,9 +224,7 @@ export class SqliteStore implements Store {
   async appendEvents(events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     if (!this.writer) return this.run('appendEvents', () => (this.appendHere ??= prepareAppend(this.db))(events).map((seq, i) => stored(events[i], seq)));
-    if (this.closing || !this.db.open) {
-      throw new StoreUnavailableError(`SQLite database ${this.path} unavailable (appendEvents): the store is closed`);
-    }
+    if (!this.db.open) throw this.mapError(new Error('The database connection is not open'), 'appendEvents');
     try {
       const seqs = await this.writer.append(events);
       return seqs.map((seq, i) => stored(events[i], seq));
@@ -421,4 +419,3 @@ export class SqliteStore implements Store {
     return err instanceof Error ? err : new Error(message);
   }
 }
-
