@@ -34,6 +34,8 @@ const HELP = `npm run bench -- [flags]
   --no-build             use dist/ as it is
   --cpu-prof             run the servers under node --cpu-prof (.bench-results/prof-<time>/<server>/;
                          summarise with node bench/lib/prof-top.mjs FILE [N] [--incl fn,fn])
+  --node-args="FLAGS"    extra node flags for Pushi's server (e.g. --node-args="--heap-prof --heap-prof-dir /tmp/hp")
+  --keep                 keep the temporary directory (server logs, databases) and print its path
   --local-addrs LIST     client source addresses (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4)
   --quick                small sizes, one repeat: a smoke run of every scenario (~2 minutes)
   --out FILE             JSON output (default .bench-results/bench-<time>.json)`;
@@ -56,6 +58,8 @@ const { values: a } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
+    keep: { type: 'boolean', default: false },
     'local-addrs': { type: 'string', default: '127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: '' },
@@ -106,7 +110,7 @@ function appsFile(name, persist) {
 }
 async function pushiTarget(name, { persist = false, env = {} } = {}) {
   const port = await freePort();
-  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [];
+  const nodeArgs = [...list(a['node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [])];
   return {
     name,
     port,
@@ -222,5 +226,6 @@ try {
   result.summary = report(result);
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1));
   console.log(`\nresults: ${path.relative(process.cwd(), outFile)}${profDir ? `\nprofiles: ${path.relative(process.cwd(), profDir)}` : ''}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  if (a.keep) console.log(`kept: ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
 }

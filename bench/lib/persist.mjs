@@ -48,6 +48,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
     const accepted = new Set();
     let next = 0;
     const cpu0 = cpuMs(child.pid);
+    const gen0 = process.cpuUsage();
     const t0 = nowMs();
     const worker = async () => {
       while (next < events) {
@@ -60,6 +61,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
     await Promise.all(Array.from({ length: concurrency }, worker));
     const ms = nowMs() - t0;
     const cpu = cpuMs(child.pid) - cpu0;
+    const gen = process.cpuUsage(gen0);
     pub.close();
     // Count what is committed now, while the server runs.
     const db = new Database(target.env.PUSHI_DB, { readonly: true, fileMustExist: true });
@@ -82,6 +84,8 @@ export async function runPersist(target, { creds, events, concurrency }) {
       missing,
       durable: missing === 0 && accepted.size === events,
       serverCpuUsPerEvent: accepted.size ? Math.round((cpu * 1000) / accepted.size) : null,
+      // The load generator shares the machine's cores with the server: its cost is part of the limit.
+      generatorCpuUsPerEvent: accepted.size ? Math.round((gen.user + gen.system) / accepted.size) : null,
     });
   } catch (e) {
     res.error = String(e?.stack ?? e);
@@ -96,7 +100,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
   console.error(
     r.error
       ? `[persist] ${r.target}: ERROR ${r.error}`
-      : `[persist] ${r.target}: accepted ${r.accepted}/${events} in ${r.ms} ms = ${r.acceptedPerSec}/s, stored ${r.stored}, missing ${r.missing}, server CPU ${r.serverCpuUsPerEvent} us/event${r.httpFailed ? `, HTTP failed ${r.httpFailed} (${r.lastError})` : ''}`,
+      : `[persist] ${r.target}: accepted ${r.accepted}/${events} in ${r.ms} ms = ${r.acceptedPerSec}/s, stored ${r.stored}, missing ${r.missing}, server CPU ${r.serverCpuUsPerEvent} us/event, generator CPU ${r.generatorCpuUsPerEvent} us/event${r.httpFailed ? `, HTTP failed ${r.httpFailed} (${r.lastError})` : ''}`,
   );
   return res;
 }
