@@ -1,7 +1,7 @@
 // Client events: `client-` events a socket sends to the other subscribers of a channel it is in.
 import { channelRules } from '../protocol/channels.ts';
 import { ErrorCode, warn } from '../protocol/errors.ts';
-import { encodeAppEvent, type InboundMessage } from '../protocol/messages.ts';
+import { type AppEventFields, encodeAppEvent, type InboundMessage } from '../protocol/messages.ts';
 import type { Connection } from './connection.ts';
 import type { Hub } from './hub.ts';
 
@@ -27,15 +27,18 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
     throw rejected(`Client event rate limit exceeded (${options.maxClientEventsPerSecond} per second)`);
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
-  const dataJson = encodeData(msg.data);
   // The data as stored and reported, and counted against the limit: a string as sent (not its
-  // JSON quoting), anything else as its JSON.
-  const dataText = typeof msg.data === 'string' ? msg.data : dataJson;
+  // JSON quoting), anything else as its JSON (encoded once, spliced into the frame as is).
+  const dataIsText = typeof msg.data === 'string';
+  const dataText = dataIsText ? (msg.data as string) : encodeData(msg.data);
   const size = Buffer.byteLength(dataText);
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = rules.kind === 'presence' ? sub.userId : undefined;
   const e = { channel, event: msg.event, data: dataText, socketId: conn.id, userId };
-  const stored = hub.extension?.persistClientEvent?.(conn, e, dataJson, msg.persist);
+  const fields: AppEventFields = dataIsText
+    ? { event: msg.event, channel, data: dataText, userId }
+    : { event: msg.event, channel, dataJson: dataText, userId };
+  const stored = hub.extension?.persistClientEvent?.(conn, e, fields, msg.persist);
   if (stored) {
     // Returned to the hub so later messages of this socket wait for it: order is kept.
     return stored.then((frame) => {
@@ -43,7 +46,7 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
       hub.observer.clientEvent?.(conn.app.id, e);
     });
   }
-  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent({ event: msg.event, channel, dataJson, userId })), conn.id);
+  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent(fields)), conn.id);
   hub.observer.clientEvent?.(conn.app.id, e);
 }
 

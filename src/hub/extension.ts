@@ -1,6 +1,6 @@
 // The seam through which Pushi's own capabilities (persistence, personal and peer channels,
 // history) extend the Pusher protocol without the core knowing them.
-import type { InboundMessage } from '../protocol/messages.ts';
+import type { AppEventFields, InboundMessage } from '../protocol/messages.ts';
 import type { HubObserver } from './observer.ts';
 import type { AppState } from './app-state.ts';
 import type { Channel } from './channel.ts';
@@ -14,9 +14,9 @@ export interface HubExtension {
   unsubscribePersonal?(state: AppState, conn: Connection, channel: string): void;
   /**
    * Stores a client event when the app or the message asks; resolves with the frame to publish
-   * (with mid/timestamp). `e.data` is the data as text, `dataJson` the data as it goes in a frame.
+   * (with mid/timestamp). `e.data` is the data as text, `fields` the event as it goes in a frame.
    */
-  persistClientEvent?(conn: Connection, e: ClientEvent, dataJson: string, persist: boolean | undefined): Promise<Buffer> | undefined;
+  persistClientEvent?(conn: Connection, e: ClientEvent, fields: AppEventFields, persist: boolean | undefined): Promise<Buffer> | undefined;
   /** Extra fields for subscription_succeeded data (e.g. stored events). */
   subscriptionData?(state: AppState, conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined>;
   /** A presence member joined (first connection of the user on this channel, or a further one). */

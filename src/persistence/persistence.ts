@@ -13,7 +13,7 @@ import type { ParsedTrigger } from '../api/routes/events.ts';
 import { channelNameError, channelRules, parsePeerChannel } from '../protocol/channels.ts';
 import { ErrorCode, type PusherError, subscriptionError, warn } from '../protocol/errors.ts';
 import { newMessageId } from '../protocol/ids.ts';
-import { encodeAppEvent, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
+import { type AppEventFields, encodeAppEvent, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
 import type { Store, StoredEvent } from '../store/store.ts';
 import { parsePage, toWire } from './history.ts';
@@ -60,14 +60,14 @@ export class Persistence implements HubExtension {
   }
 
   /** Client events are stored like triggers when the app persists by default or the message asks. */
-  persistClientEvent(conn: Connection, e: ClientEvent, dataJson: string, persist: boolean | undefined) {
+  persistClientEvent(conn: Connection, e: ClientEvent, fields: AppEventFields, persist: boolean | undefined) {
     if (!(persist ?? conn.app.options.persist)) return undefined;
     const { channel, event, userId } = e;
     const timestamp = Date.now();
     return this.committer
       .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: e.data, socketId: conn.id, userId: userId ?? null, timestamp })
       .then(
-        (s) => Buffer.from(encodeAppEvent({ event, channel, dataJson, userId, mid: s.mid, timestamp: s.timestamp })),
+        (s) => Buffer.from(encodeAppEvent({ ...fields, mid: s.mid, timestamp: s.timestamp })),
         (err) => {
           throw storeDown(err, `${event} was not stored, so not sent`);
         },

@@ -38,9 +38,10 @@ export function decodeInbound(text: string): InboundMessage {
       throw warn(null, `Invalid message: "data" of ${msg.event} is not JSON`);
     }
   }
-  const out: InboundMessage = { event: msg.event, channel: msg.channel as string | undefined, data };
-  if (typeof msg.persist === 'boolean') out.persist = msg.persist;
-  return out;
+  // The parsed object is the message (no copy per frame); fields it must not carry are cleared.
+  if (data !== msg.data) msg.data = data;
+  if (msg.persist !== undefined && typeof msg.persist !== 'boolean') msg.persist = undefined;
+  return msg as unknown as InboundMessage;
 }
 
 /** Returns `data` as a plain object, or throws naming the event. */
@@ -75,7 +76,11 @@ export interface AppEventFields {
 
 /** An app event (triggered or client). Encoded once per event and written to every subscriber. */
 export function encodeAppEvent(e: AppEventFields): string {
-  let out = `{"event":${JSON.stringify(e.event)},"channel":${JSON.stringify(e.channel)},"data":${e.dataJson ?? JSON.stringify(e.data ?? null)}`;
+  if (e.dataJson === undefined) {
+    // One JSON.stringify of a flat object writes one flat string; undefined fields are left out.
+    return JSON.stringify({ event: e.event, channel: e.channel, data: e.data ?? null, user_id: e.userId, mid: e.mid, timestamp: e.timestamp });
+  }
+  let out = `{"event":${JSON.stringify(e.event)},"channel":${JSON.stringify(e.channel)},"data":${e.dataJson}`;
   if (e.userId !== undefined) out += `,"user_id":${JSON.stringify(e.userId)}`;
   if (e.mid !== undefined) out += `,"mid":${JSON.stringify(e.mid)},"timestamp":${e.timestamp}`;
   return out + '}';
