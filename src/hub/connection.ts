@@ -23,10 +23,19 @@ export interface SignedInUser {
   watchlist: string[];
 }
 
+/** What a connection holds per channel joined (immutable: the plain case is one shared record). */
+export interface Subscription {
+  readonly userId?: string;
+  readonly via?: string;
+}
+
+/** A channel joined by the socket itself, not a presence member: shared by every such subscription. */
+export const PLAIN_SUBSCRIPTION: Subscription = Object.freeze({});
+
 export class Connection {
   /** Channels joined: the presence user id on presence channels; `via` names the personal or
    *  presence channel that joined this socket to it automatically (personal aliases, peer pairs). */
-  readonly channels = new Map<string, { userId?: string; via?: string }>();
+  readonly channels = new Map<string, Subscription>();
   lastSeen: number;
   /** When we pinged and are waiting for any answer (0 = not waiting). */
   pingSentAt = 0;

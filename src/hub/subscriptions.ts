@@ -6,7 +6,7 @@ import { encodeSpecEvent } from '../protocol/messages.ts';
 import { verifyChannelAuth } from '../protocol/signatures.ts';
 import type { AppState } from './app-state.ts';
 import type { Channel } from './channel.ts';
-import type { Connection } from './connection.ts';
+import { type Connection, PLAIN_SUBSCRIPTION } from './connection.ts';
 import type { Hub } from './hub.ts';
 
 const COUNT_INTERVAL_MS = 1000;
@@ -72,12 +72,15 @@ export class Subscriptions {
     return Promise.all([admitted, ext?.subscriptionData?.(state, conn, ch)]).then(([, fields]) => this.confirm(state, conn, ch, fields));
   }
 
-  /** Adds the socket to the channel (no reply); used by subscribe and by forced joins (personal, peer). */
-  join(state: AppState, conn: Connection, channel: string, userId?: string): Channel {
+  /**
+   * Adds the socket to the channel (no reply); used by subscribe and by forced joins (personal,
+   * peer), which name the channel that joined it (`via`).
+   */
+  join(state: AppState, conn: Connection, channel: string, userId?: string, via?: string): Channel {
     const ch = state.ensureChannel(channel);
     const occupied = ch.subscribers.size === 0;
     ch.subscribers.add(conn);
-    conn.channels.set(channel, { userId });
+    conn.channels.set(channel, userId === undefined && via === undefined ? PLAIN_SUBSCRIPTION : { userId, via });
     if (occupied) this.hub.observer.channelOccupied?.(state.app.id, channel);
     this.hub.observer.subscribed?.(state.app.id, channel, ch.rules.kind, conn.id);
     // Scaled out, counts (and the once-per-cluster occupied/vacated webhooks) are cluster-wide.

@@ -49,8 +49,7 @@ export class Peers {
 
   private force(state: AppState, conn: Connection, pair: string, presence: string): void {
     if (conn.channels.has(pair)) return;
-    this.hub.subscriptions.join(state, conn, pair);
-    conn.channels.get(pair)!.via = presence;
+    this.hub.subscriptions.join(state, conn, pair, undefined, presence);
     conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', {}, pair));
   }
 }

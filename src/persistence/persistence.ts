@@ -150,8 +150,7 @@ export class Persistence implements HubExtension {
 
   private joinAlias(state: AppState, conn: Connection, personal: string, alias: string): void {
     if (conn.channels.has(alias) || channelNameError(alias) || channelRules(alias).kind === 'personal') return;
-    this.hub.subscriptions.join(state, conn, alias);
-    conn.channels.get(alias)!.via = personal;
+    this.hub.subscriptions.join(state, conn, alias, undefined, personal);
   }
 
   /** A subscription was added over the API: sockets on the user's personal channel join it now. */
