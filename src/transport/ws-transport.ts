@@ -62,16 +62,30 @@ function framed(payload: Buffer): Buffer {
 }
 
 // Coalescing: the frames one socket gets within one event-loop turn leave in one writev when the
-// turn ends (setImmediate), instead of one write syscall each. A socket that got a single frame in
-// its last busy turn writes its next frame at once (nothing to coalesce, no cork bookkeeping).
+// turn ends (setImmediate), instead of one write syscall each. A turn whose opening callback wrote a
+// single frame (a client event to its one peer, a reply) ends with that callback instead (a
+// microtask): nothing to coalesce, and no timer per message. A socket that got a single frame in its
+// last busy turn writes its next frame at once (no cork bookkeeping).
 let turn = 1;
-let turnEnding = false;
+let framesInTurn = 0;
+let ending = false;
 const corked: Duplex[] = [];
 function endTurn(): void {
-  turnEnding = false;
+  ending = false;
   turn++;
+  framesInTurn = 0;
   for (let i = 0; i < corked.length; i++) corked[i].uncork();
   corked.length = 0;
+}
+function endLoneTurn(): void {
+  if (ending) return; // more frames followed: the turn ends with the event-loop turn
+  turn++;
+  framesInTurn = 0;
+}
+function endTurnLater(): void {
+  if (ending) return;
+  ending = true;
+  setImmediate(endTurn);
 }
 
 function destroyOnError(this: Duplex): void {
@@ -140,19 +154,18 @@ class WsSocket implements SocketLike {
   }
   /** Corks the socket until the turn ends when it is getting (or lately got) several frames a turn. */
   private batch(sock: Duplex): void {
+    if (++framesInTurn === 1) queueMicrotask(endLoneTurn);
+    else endTurnLater();
     if (this.turn !== turn) {
       const busy = this.frames > 1;
       this.turn = turn;
       this.frames = 1;
-      if (!turnEnding) {
-        turnEnding = true;
-        setImmediate(endTurn);
-      }
       if (!busy) return;
     } else this.frames++;
     if (sock.writableCorked === 0) {
       sock.cork();
       corked.push(sock);
+      endTurnLater();
     }
   }
   close(code: number, reason: string): void {

@@ -135,3 +135,25 @@ test('a path other than /app/{key} is refused with 4005 before any lookup', asyn
   assert.equal(decode(c.events('pusher:error')[0]).code, 4005);
   assert.equal(hub.openings.length, before);
 });
+
+test('frames written in one turn arrive whole and in order, around replies and lone frames', async () => {
+  const { client, opening } = await connect();
+  opening.finish(fakeConn('e'));
+  const frame = (n: number) => Buffer.from(JSON.stringify({ event: `f${n}`, channel: 'c', data: String(n) }));
+  // One turn: several shared frames (coalesced into one write) with a reply to this socket between.
+  opening.socket.send(frame(1));
+  opening.socket.send(frame(2));
+  opening.socket.send('{"event":"reply","data":"{}"}');
+  opening.socket.send(frame(3));
+  // Later turns: lone frames, then a burst again.
+  await sleep(20);
+  opening.socket.send(frame(4));
+  await sleep(20);
+  opening.socket.send(frame(5));
+  opening.socket.send(frame(6));
+  await client.waitFor(() => client.frames.length >= 7);
+  assert.deepEqual(
+    client.frames.map((f) => f.event),
+    ['f1', 'f2', 'reply', 'f3', 'f4', 'f5', 'f6'],
+  );
+});
