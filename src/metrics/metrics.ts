@@ -6,8 +6,6 @@ import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
 import { TallyCounter, TallyGauge, TallyHistogram } from './tally.ts';
 
-
-type Traffic = Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>;
 export interface MetricsOptions {
   /** Pending webhook deliveries, read at scrape time. */
   webhookQueueDepth?: () => Promise<number>;
@@ -38,9 +36,7 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly webhookFailed: Counter<'app_id'>;
   private readonly storeDuration: Histogram<'op'>;
   private readonly storeErrors: Counter<'op'>;
-  private readonly trafficByApp = new Map<string, Traffic>();
-  private lastTrafficApp?: string;
-  private lastTraffic?: Traffic;
+  private readonly trafficByApp = new Map<string, Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>>();
 
   constructor(o: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -110,15 +106,11 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
 
   /** Per-message counters, resolved once per app. */
   private traffic(appId: string) {
-    // Twice per message: most servers run one app, so the last one answers without a Map lookup.
-    if (appId === this.lastTrafficApp) return this.lastTraffic!;
     let c = this.trafficByApp.get(appId);
     if (!c) {
       c = { messagesIn: this.messagesIn.labels(appId), bytesIn: this.bytesIn.labels(appId), messagesOut: this.messagesOut.labels(appId), bytesOut: this.bytesOut.labels(appId) };
       this.trafficByApp.set(appId, c);
     }
-    this.lastTrafficApp = appId;
-    this.lastTraffic = c;
     return c;
   }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeInbound } from '../../src/protocol/messages.ts';
+import { decodeInbound, encodeAppEvent } from '../../src/protocol/messages.ts';
 import { PusherError } from '../../src/protocol/errors.ts';
 import {
   channelNameError,
@@ -215,3 +215,29 @@ function flipChar(s: string, pick: number): string {
   const replacement = c === '0' ? '1' : c === 'a' ? 'b' : c === ':' ? ';' : '0';
   return s.slice(0, i) + replacement + s.slice(i + 1);
 }
+
+// --- encodeAppEvent ----------------------------------------------------------------------------
+
+test('encodeAppEvent: data given as a value or already as JSON makes the same frame, fields in Pusher order', () => {
+  const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+  fc.assert(
+    fc.property(
+      fc.string(),
+      fc.string(),
+      fc.jsonValue(),
+      optional(fc.string()),
+      optional(fc.tuple(fc.string(), fc.nat())),
+      (event, channel, data, userId, stored) => {
+        const base = { event, channel, userId, mid: stored?.[0], timestamp: stored?.[1] };
+        const fromValue = encodeAppEvent({ ...base, data });
+        const fromJson = encodeAppEvent({ ...base, dataJson: JSON.stringify(data) });
+        assert.equal(fromValue, fromJson);
+        const parsed = JSON.parse(fromValue);
+        const keys = ['event', 'channel', 'data', ...(userId !== undefined ? ['user_id'] : []), ...(stored ? ['mid', 'timestamp'] : [])];
+        assert.deepEqual(Object.keys(parsed), keys);
+        assert.deepEqual(parsed.data, JSON.parse(JSON.stringify(data)));
+      },
+    ),
+    RUNS,
+  );
+});
