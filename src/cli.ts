@@ -5,6 +5,7 @@ import { createLogger } from './logger.ts';
 import { createServer } from './server.ts';
 import { runAppsCommand } from './cli/apps.ts';
 import { announceWorker, isWorker, runWorkers, workersFlag } from './cli/workers.ts';
+import { tuneHeapForServer } from './cli/gc-tuning.ts';
 
 const USAGE = `Usage:
   pushi serve                 start the server (configuration from the environment; see README)
@@ -20,6 +21,7 @@ async function serve(args: string[] = []): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logPretty || process.stdout.isTTY === true);
   if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger);
+  tuneHeapForServer();
   const server = await createServer(config, { logger });
   // Before announcing readiness: a supervisor may send SIGTERM as soon as it sees the banner.
   let stopping = false;
