@@ -5,8 +5,11 @@ import { ErrorCode, type PusherError } from '../protocol/errors.ts';
 
 /** What a transport gives the hub: write bytes, close with a code. */
 export interface SocketLike {
-  /** Writes one text frame. `frame` may be shared by many sockets: never mutate it. */
-  send(frame: Buffer | string): void;
+  /**
+   * Writes one text frame and returns the bytes still queued for this socket (not yet taken by the
+   * kernel). `frame` may be shared by many sockets: never mutate it.
+   */
+  send(frame: Buffer | string): number;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the kernel. */
   readonly bufferedAmount: number;
@@ -58,14 +61,12 @@ export class Connection {
     this.connectedAt = now;
   }
 
-  /** Writes a frame unless the client stopped reading; a slow consumer is cut off (4100). */
+  /** Writes a frame; a client that stopped reading is cut off (4100) once its queue passes the bound. */
   write(frame: Buffer | string): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
-      return;
-    }
-    this.socket.send(frame);
+    // Judged by what the write left queued: one frame past the bound at most, and no second
+    // look at the socket per frame (this runs once per subscriber per event).
+    if (this.socket.send(frame) > this.maxBufferedBytes) this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
   }
 
   sendError(err: PusherError): void {

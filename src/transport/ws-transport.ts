@@ -82,6 +82,9 @@ function endLoneTurn(): void {
   turn++;
   framesInTurn = 0;
 }
+// A settled promise: `.then` queues a microtask without the AsyncResource and bound function that
+// queueMicrotask makes per call (this runs once per client event).
+const settled = Promise.resolve();
 function endTurnLater(): void {
   if (ending) return;
   ending = true;
@@ -141,20 +144,21 @@ class WsSocket implements SocketLike {
   get remoteAddress(): string | undefined {
     return (this.ws as unknown as WsInternals)._socket?.remoteAddress;
   }
-  send(frame: Buffer | string): void {
+  send(frame: Buffer | string): number {
     const raw = this.ws as unknown as WsInternals;
     // Strings (replies to one socket) and anything unusual take ws's own path.
     if (typeof frame === 'string' || this.ws.readyState !== 1 || raw._sender._state !== 0 || !raw._socket) {
       this.ws.send(frame, TEXT);
-      return;
+      return this.ws.bufferedAmount;
     }
     const sock = raw._socket;
     if (this.transport.coalesce) this.batch(sock);
     sock.write(framed(frame));
+    return sock.writableLength; // the sender is idle (checked above): nothing of ours is queued in ws
   }
   /** Corks the socket until the turn ends when it is getting (or lately got) several frames a turn. */
   private batch(sock: Duplex): void {
-    if (++framesInTurn === 1) queueMicrotask(endLoneTurn);
+    if (++framesInTurn === 1) void settled.then(endLoneTurn);
     else endTurnLater();
     if (this.turn !== turn) {
       const busy = this.frames > 1;
