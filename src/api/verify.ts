@@ -48,30 +48,42 @@ interface ParsedQuery {
  */
 function queryParams(query: string): ParsedQuery {
   const params = new Map<string, string>();
-  if (!query.includes('%') && !query.includes('+')) {
-    // Nothing to decode: a split gives what URLSearchParams would. The SDKs send the signed
-    // parameters lower-case and sorted, then auth_signature: then the string to sign is the raw
-    // query without it, and sorting and joining can be skipped.
-    const signed: string[] = [];
-    let previous = '';
-    let inOrder = true;
-    for (const part of query.split('&')) {
-      if (!part) continue;
-      const eq = part.indexOf('=');
-      const k = eq < 0 ? part : part.slice(0, eq);
-      addParam(params, k, eq < 0 ? '' : part.slice(eq + 1));
-      if (k === 'auth_signature') continue;
-      if (eq < 0 || k <= previous || UPPER.test(k)) inOrder = false;
-      previous = k;
-      signed.push(part);
-    }
-    return { params, canonical: inOrder ? signed.join('&') : undefined };
+  if (query.includes('%') || query.includes('+')) {
+    for (const [k, v] of searchParams(query)) addParam(params, k, v);
+    return { params };
   }
-  for (const [k, v] of searchParams(query)) addParam(params, k, v);
-  return { params };
+  // Nothing to decode: splitting on & and = gives what URLSearchParams would. The SDKs send the
+  // signed parameters lower-case and sorted, then auth_signature: then the string to sign is the
+  // raw query without it, and sorting and joining can be skipped. One scan, no arrays, no regex.
+  let signed = '';
+  let previous = '';
+  let inOrder = true;
+  for (let start = 0; start <= query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (end > start) {
+      const eq = query.indexOf('=', start);
+      const hasValue = eq >= 0 && eq < end;
+      const k = query.slice(start, hasValue ? eq : end);
+      addParam(params, k, hasValue ? query.slice(eq + 1, end) : '');
+      if (k !== 'auth_signature') {
+        if (!hasValue || k <= previous || hasUpperCase(k)) inOrder = false;
+        previous = k;
+        signed = signed === '' ? query.slice(start, end) : `${signed}&${query.slice(start, end)}`;
+      }
+    }
+    start = end + 1;
+  }
+  return { params, canonical: inOrder ? signed : undefined };
 }
 
-const UPPER = /[A-Z]/;
+function hasUpperCase(k: string): boolean {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
 
 function addParam(params: Map<string, string>, k: string, v: string): void {
   if (params.has(k)) throw new HttpError(401, `Query parameter "${k.slice(0, 40)}" given twice`);
