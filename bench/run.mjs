@@ -35,6 +35,7 @@ const HELP = `npm run bench -- [flags]
   --cpu-prof             run the servers under node --cpu-prof (.bench-results/prof-<time>/<server>/;
                          summarise with node bench/lib/prof-top.mjs FILE [N] [--incl fn,fn])
   --node-args="FLAGS"    extra node flags for Pushi's server (e.g. --node-args="--heap-prof --heap-prof-dir /tmp/hp")
+  --ref-node-args="FLAGS"  the same for the reference server (e.g. both with "--trace-gc --trace-gc-nvp")
   --keep                 keep the temporary directory (server logs, databases) and print its path
   --local-addrs LIST     client source addresses (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4)
   --quick                small sizes, one repeat: a smoke run of every scenario (~2 minutes)
@@ -59,6 +60,7 @@ const { values: a } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'node-args': { type: 'string', default: '' },
+    'ref-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     'local-addrs': { type: 'string', default: '127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4' },
     quick: { type: 'boolean', default: false },
@@ -135,7 +137,7 @@ async function pushiTarget(name, { persist = false, env = {} } = {}) {
 async function refTarget() {
   const port = await freePort();
   const env = { PORT: String(port), APP_ID: creds.id, APP_KEY: creds.key, APP_SECRET: creds.secret };
-  const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : [];
+  const nodeArgs = [...list(a['ref-node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : [])];
   return { name: 'ref-ws', port, cmd: [process.execPath, ...nodeArgs, path.join(root, 'bench', 'harness', 'ref-ws-server.mjs')], env, log: path.join(tmp, 'ref-ws.log') };
 }
 
