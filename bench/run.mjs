@@ -37,7 +37,7 @@ const HELP = `npm run bench -- [flags]
   --node-args="FLAGS"    extra node flags for Pushi's server (e.g. --node-args="--heap-prof --heap-prof-dir /tmp/hp")
   --ref-node-args="FLAGS"  the same for the reference server (e.g. both with "--trace-gc --trace-gc-nvp")
   --keep                 keep the temporary directory (server logs, databases) and print its path
-  --local-addrs LIST     client source addresses (default 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4)
+  --local-addrs LIST     bind client sockets to these source addresses (default: none, the kernel picks)
   --quick                small sizes, one repeat: a smoke run of every scenario (~2 minutes)
   --out FILE             JSON output (default .bench-results/bench-<time>.json)`;
 
@@ -62,7 +62,10 @@ const { values: a } = parseArgs({
     'node-args': { type: 'string', default: '' },
     'ref-node-args': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
-    'local-addrs': { type: 'string', default: '127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4' },
+    // No source addresses by default: a socket bound before connect() holds its port exclusively
+    // (also through TIME_WAIT), so measurements after the first stalled on source-port searches;
+    // unbound, the kernel reuses ports across servers (each measurement has a fresh server port).
+    'local-addrs': { type: 'string', default: '' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -144,13 +147,13 @@ async function refTarget() {
 // ---------- harness runs ----------
 const lines = [];
 const commands = [];
-function harnessRun(targets, args) {
+function harnessRun(targets, args, repeat = a.repeat) {
   const tfile = path.join(tmp, `targets-${targets.map((t) => t.name).join('-')}.json`);
   fs.writeFileSync(tfile, JSON.stringify(targets));
   const jsonl = path.join(tmp, 'run.jsonl');
   fs.rmSync(jsonl, { force: true });
-  const argv = [harness, '--targets', tfile, '--out', jsonl, '--repeat', a.repeat, '--local-addrs', a['local-addrs'], '--app-id', creds.id, '--key', creds.key, '--secret', creds.secret, ...args];
-  commands.push(`node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${a.repeat} ${args.join(' ')}`);
+  const argv = [harness, '--targets', tfile, '--out', jsonl, '--repeat', String(repeat), '--local-addrs', a['local-addrs'], '--app-id', creds.id, '--key', creds.key, '--secret', creds.secret, ...args];
+  commands.push(`node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${repeat} ${args.join(' ')}`);
   console.error(`\n+ ${commands.at(-1)}`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, argv, { cwd: path.dirname(harness), stdio: ['ignore', 'ignore', 'inherit'] });
@@ -185,7 +188,15 @@ const common = (n, extra) => ['--conns', String(n), ...extra];
 
 try {
   if (scenarios.has('connect')) {
-    for (const n of list(a.connect).map(Number)) await harnessRun([...ref, pushi], common(n, ['--scenario', 'connect', '--connect-timeout', '180']));
+    // One server per harness run, in the order ref, pushi, pushi, ref, …, each on a port of its
+    // own: the previous measurement's client sockets sit in TIME_WAIT towards the old port, and
+    // neither server always inherits them.
+    for (const n of list(a.connect).map(Number)) {
+      for (let r = 0; r < Number(a.repeat); r++) {
+        const pair = [...(a['no-ref'] ? [] : [await refTarget()]), await pushiTarget('pushi')];
+        for (const t of r % 2 ? pair.reverse() : pair) await harnessRun([t], common(n, ['--scenario', 'connect', '--connect-timeout', '180']), 1);
+      }
+    }
   }
   if (scenarios.has('fanout')) {
     for (const p of list(a.payloads)) {
