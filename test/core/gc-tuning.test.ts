@@ -15,7 +15,7 @@ const TSX = import.meta.resolve('tsx');
 function sitesReported(tune: boolean): number {
   const script = `
     import { tuneHeapForServer } from ${JSON.stringify(MODULE)};
-    ${tune ? "console.log('tuned', tuneHeapForServer([], ''));" : ''}
+    ${tune ? "console.log('tuned', tuneHeapForServer([]));" : ''}
     console.log('--- start');
     const keep = [];
     const make = (i) => ({ i, pair: [i, i + 1], box: { v: i } }); // every object lives on
@@ -37,7 +37,7 @@ test('after tuneHeapForServer, no allocation site is weighed for pretenuring', (
   assert.equal(sitesReported(true), 0);
 });
 
-test("an operator's own pretenuring flag wins: nothing is changed", () => {
-  assert.equal(tuneHeapForServer(['--allocation-site-pretenuring'], ''), false);
-  assert.equal(tuneHeapForServer([], '--max-old-space-size=512 --no-allocation-site-pretenuring'), false);
+test("an operator's own pretenuring flag on the node command line wins: nothing is changed", () => {
+  assert.equal(tuneHeapForServer(['--allocation-site-pretenuring']), false);
+  assert.equal(tuneHeapForServer(['--max-old-space-size=512', '--no-allocation-site-pretenuring']), false);
 });
