@@ -165,7 +165,9 @@ function harnessRun(targets, args, repeat = a.repeat) {
   });
 }
 
-const ref = a['no-ref'] ? [] : [await refTarget()];
+/** The reference server's target (none with --no-ref), on a port of its own each call. */
+const refTargets = async () => (a['no-ref'] ? [] : [await refTarget()]);
+const ref = await refTargets();
 const pushi = await pushiTarget('pushi');
 const meta = {
   date: new Date().toISOString(),
@@ -193,7 +195,7 @@ try {
     // neither server always inherits them.
     for (const n of list(a.connect).map(Number)) {
       for (let r = 0; r < Number(a.repeat); r++) {
-        const pair = [...(a['no-ref'] ? [] : [await refTarget()]), await pushiTarget('pushi')];
+        const pair = [...(await refTargets()), await pushiTarget('pushi')];
         for (const t of r % 2 ? pair.reverse() : pair) await harnessRun([t], common(n, ['--scenario', 'connect', '--connect-timeout', '180']), 1);
       }
     }

@@ -18,7 +18,7 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   if (!rules.clientEvents) {
     throw rejected('Client events are only allowed on private and presence channels (not encrypted ones)');
   }
-  const now = conn.lastSeen; // when this message arrived (hub.message): no second clock read per event
+  const now = conn.lastSeen; // set by hub.message as the frame arrived: no second clock read per event
   if (now - conn.windowStart >= 1000) {
     conn.windowStart = now;
     conn.windowCount = 0;

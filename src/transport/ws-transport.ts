@@ -68,6 +68,9 @@ function framed(payload: Buffer): Buffer {
 // last busy turn writes its next frame at once (no cork bookkeeping).
 let turn = 1;
 let framesInTurn = 0;
+// Ends a lone frame's turn: `.then` on a settled promise queues the microtask without the
+// AsyncResource and bound function that queueMicrotask makes per call (once per client event).
+const settled = Promise.resolve();
 let ending = false;
 const corked: Duplex[] = [];
 function endTurn(): void {
@@ -82,9 +85,6 @@ function endLoneTurn(): void {
   turn++;
   framesInTurn = 0;
 }
-// A settled promise: `.then` queues a microtask without the AsyncResource and bound function that
-// queueMicrotask makes per call (this runs once per client event).
-const settled = Promise.resolve();
 function endTurnLater(): void {
   if (ending) return;
   ending = true;
