@@ -23,38 +23,40 @@ export const MAX_CHANNEL_NAME = 200;
 const NAME_PATTERN = /^[A-Za-z0-9_\-=@,.;&:]+$/;
 export const USER_CHANNEL_PREFIX = '#server-to-user-';
 
-const RULES: Record<ChannelKind, Omit<ChannelRules, 'cache'>> = {
-  public: { kind: 'public', signed: false, clientEvents: false },
-  private: { kind: 'private', signed: true, clientEvents: true },
-  'private-encrypted': { kind: 'private-encrypted', signed: true, clientEvents: false },
-  presence: { kind: 'presence', signed: true, clientEvents: true },
-  personal: { kind: 'personal', signed: true, clientEvents: false },
-  peer: { kind: 'peer', signed: true, clientEvents: true },
-  user: { kind: 'user', signed: false, clientEvents: false },
-};
-
-const cache = new Map<string, ChannelRules>();
+// Every kind and cache combination, made once: channelRules hands these out, so it allocates nothing
+// and needs no memo (a map of every name seen cost a lookup in a large table per event).
+const rules = (kind: ChannelKind, signed: boolean, clientEvents: boolean, cache = false): ChannelRules =>
+  Object.freeze({ kind, cache, signed, clientEvents });
+const PUBLIC = rules('public', false, false);
+const PUBLIC_CACHE = rules('public', false, false, true);
+const PRIVATE = rules('private', true, true);
+const PRIVATE_CACHE = rules('private', true, true, true);
+const ENCRYPTED = rules('private-encrypted', true, false);
+const ENCRYPTED_CACHE = rules('private-encrypted', true, false, true);
+const PRESENCE = rules('presence', true, true);
+const PRESENCE_CACHE = rules('presence', true, true, true);
+const PERSONAL = rules('personal', true, false);
+const PEER = rules('peer', true, true);
+const USER = rules('user', false, false);
 
 /** The rules of a channel by its name's prefix. Call only with names that passed `channelNameError`. */
 export function channelRules(name: string): ChannelRules {
-  let rules = cache.get(name);
-  if (rules) return rules;
-  let kind: ChannelKind = 'public';
-  let isCache = false;
-  if (name.startsWith(USER_CHANNEL_PREFIX)) kind = 'user';
-  else if (name.startsWith('private-encrypted-cache-')) (kind = 'private-encrypted'), (isCache = true);
-  else if (name.startsWith('private-encrypted-')) kind = 'private-encrypted';
-  else if (name.startsWith('private-cache-')) (kind = 'private'), (isCache = true);
-  else if (name.startsWith('private-')) kind = 'private';
-  else if (name.startsWith('presence-cache-')) (kind = 'presence'), (isCache = true);
-  else if (name.startsWith('presence-')) kind = 'presence';
-  else if (name.startsWith('personal-')) kind = 'personal';
-  else if (name.startsWith('peer-')) kind = 'peer';
-  else if (name.startsWith('cache-')) isCache = true;
-  rules = { ...RULES[kind], cache: isCache };
-  if (cache.size > 100_000) cache.clear(); // bounded memo: names are attacker-chosen
-  cache.set(name, rules);
-  return rules;
+  switch (name.charCodeAt(0)) {
+    case 0x70: // p
+      if (name.startsWith('private-')) {
+        if (name.startsWith('encrypted-', 8)) return name.startsWith('cache-', 18) ? ENCRYPTED_CACHE : ENCRYPTED;
+        return name.startsWith('cache-', 8) ? PRIVATE_CACHE : PRIVATE;
+      }
+      if (name.startsWith('presence-')) return name.startsWith('cache-', 9) ? PRESENCE_CACHE : PRESENCE;
+      if (name.startsWith('personal-')) return PERSONAL;
+      if (name.startsWith('peer-')) return PEER;
+      return PUBLIC;
+    case 0x23: // #
+      return name.startsWith(USER_CHANNEL_PREFIX) ? USER : PUBLIC;
+    case 0x63: // c
+      return name.startsWith('cache-') ? PUBLIC_CACHE : PUBLIC;
+  }
+  return PUBLIC;
 }
 
 /** Why a channel name is not acceptable, or undefined when it is. */
