@@ -38,10 +38,21 @@ export function decodeInbound(text: string): InboundMessage {
       throw warn(null, `Invalid message: "data" of ${msg.event} is not JSON`);
     }
   }
-  // The parsed object is the message (no copy per frame); fields it must not carry are cleared.
-  if (data !== msg.data) msg.data = data;
-  if (msg.persist !== undefined && typeof msg.persist !== 'boolean') msg.persist = undefined;
-  return msg as unknown as InboundMessage;
+  return new Inbound(msg.event, msg.channel, data, typeof msg.persist === 'boolean' ? msg.persist : undefined);
+}
+
+/**
+ * A decoded message in one fixed shape, whatever keys and key order the client sent: each reader
+ * down the line (dispatch, client events, extensions) then sees one object layout, not one per
+ * variant of the JSON, and its property loads stay fast.
+ */
+class Inbound implements InboundMessage {
+  constructor(
+    readonly event: string,
+    readonly channel: string | undefined,
+    readonly data: unknown,
+    readonly persist: boolean | undefined,
+  ) {}
 }
 
 /** Returns `data` as a plain object, or throws naming the event. */
