@@ -95,7 +95,7 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<PushiServer> {
   const logger = options.logger ?? silentLogger;
-  const metrics = new Metrics({ webhookQueueDepth: () => store.countPendingWebhooks(), health: () => health });
+  const metrics = new Metrics({ webhookQueueDepth: () => store.countPendingWebhooks(), health: () => health, traffic: () => hub.states });
   const store = instrumentStore(await openStore(config.storage), logger, metrics);
   let defaultApp: App | undefined;
   try {

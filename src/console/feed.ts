@@ -62,6 +62,8 @@ export class ConsoleFeed {
   /** app key → app id of watched apps: rejected connections are reported by key. */
   private readonly keys = new Map<string, string>();
   private readonly stats = new Map<string, AppStats>();
+  /** Each app's messagesOut total at the last sample (the hub keeps its states, so this stays small). */
+  private readonly sentSeen = new Map<string, number>();
   private hub?: Hub;
   private timer?: NodeJS.Timeout;
 
@@ -145,8 +147,12 @@ export class ConsoleFeed {
   private sample(now: number): void {
     const seen = new Set<string>();
     for (const [id, state] of this.hub?.states ?? []) {
+      // The hub counts what it sends (no report per message): this second's share is the growth.
+      const sent = state.traffic.messagesOut - (this.sentSeen.get(id) ?? 0);
+      this.sentSeen.set(id, state.traffic.messagesOut);
       if (!this.stats.has(id) && state.connections.size === 0) continue; // never active: nothing to chart
       const s = this.statsOf(id);
+      s.delivered(sent);
       s.sample(now, state.connections.size, state.channels.size);
       seen.add(id);
       if (state.connections.size === 0 && s.idle) this.stats.delete(id);
@@ -197,7 +203,6 @@ export class ConsoleFeed {
       cacheMiss: (appId, channel) => {
         if (on(appId)) this.emit(appId, { t: at(), type: 'cache_miss', channel });
       },
-      messagesOut: (appId, count) => this.statsOf(appId).delivered(count),
       clientEvent: (appId, e) => {
         const now = at();
         this.statsOf(appId).published(e.channel, now);

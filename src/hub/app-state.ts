@@ -10,7 +10,19 @@ export interface CachedEvent {
   expiresAt: number;
 }
 
+/**
+ * What this node's sockets of one app received and were sent, counted by the hub as it happens.
+ * Metrics and the console read it when they sample: nothing is reported per message.
+ */
+export class Traffic {
+  messagesIn = 0;
+  bytesIn = 0;
+  messagesOut = 0;
+  bytesOut = 0;
+}
+
 export class AppState {
+  readonly traffic = new Traffic();
   readonly connections = new Map<string, Connection>();
   readonly channels = new Map<string, Channel>();
   /** Signed-in users → their connections on this node. */

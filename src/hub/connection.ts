@@ -2,6 +2,7 @@
 import type { App } from '../apps/app.ts';
 import { encodeSpecEvent, pusherError } from '../protocol/messages.ts';
 import { ErrorCode, type PusherError } from '../protocol/errors.ts';
+import type { Traffic } from './app-state.ts';
 
 /** What a transport gives the hub: write bytes, close with a code. */
 export interface SocketLike {
@@ -56,6 +57,8 @@ export class Connection {
     readonly socket: SocketLike,
     private readonly maxBufferedBytes: number,
     now: number,
+    /** The app's counters on this node, at hand for every message this socket sends. */
+    readonly traffic: Traffic,
   ) {
     this.lastSeen = now;
     this.connectedAt = now;

@@ -98,7 +98,7 @@ export class Hub {
     if (app.options.maxConnections > 0 && state.connections.size >= app.options.maxConnections) {
       return reject(ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
     }
-    const conn = new Connection(newSocketId(), app, socket, this.options.maxBufferedBytes, Date.now());
+    const conn = new Connection(newSocketId(), app, socket, this.options.maxBufferedBytes, Date.now(), state.traffic);
     state.connections.set(conn.id, conn);
     this.connectionCount++;
     conn.write(
@@ -116,7 +116,8 @@ export class Hub {
     conn.lastSeen = Date.now();
     conn.pingSentAt = 0;
     if (conn.closed) return;
-    this.observer.messageIn?.(conn.app.id, text.length);
+    conn.traffic.messagesIn++;
+    conn.traffic.bytesIn += text.length;
     const backlog = this.backlogs.get(conn);
     if (backlog) {
       if (backlog.length >= MAX_BACKLOG) conn.close(ErrorCode.OVER_CAPACITY, 'Too many messages in flight');
@@ -230,7 +231,8 @@ export class Hub {
     const state = this.states.get(appId);
     if (!state) return 0;
     const n = state.fanOut(channel, frame, exceptSocketId);
-    if (n > 0) this.observer.messagesOut?.(appId, n, n * frame.length);
+    state.traffic.messagesOut += n;
+    state.traffic.bytesOut += n * frame.length;
     return n;
   }
 

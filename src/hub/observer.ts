@@ -1,5 +1,6 @@
 // What the hub reports as it happens: webhooks, metrics, logs and the console listen here.
-// Every method is optional; the hub never waits for an observer.
+// Every method is optional; the hub never waits for an observer. Message and byte counts are not
+// reported (one call per message): the hub keeps them in AppState.traffic for samplers to read.
 
 export interface HubObserver {
   connectionOpened?(appId: string, socketId: string): void;
@@ -13,8 +14,6 @@ export interface HubObserver {
   clientEvent?(appId: string, e: { channel: string; event: string; data: string; socketId: string; userId?: string }): void;
   cacheMiss?(appId: string, channel: string): void;
   subscriptionCount?(appId: string, channel: string, count: number): void;
-  messageIn?(appId: string, bytes: number): void;
-  messagesOut?(appId: string, count: number, bytes: number): void;
   /** `socketId` is given by the hub (optional so other reporters need not know it). */
   subscribed?(appId: string, channel: string, kind: string, socketId?: string): void;
   unsubscribed?(appId: string, channel: string, kind: string, socketId?: string): void;

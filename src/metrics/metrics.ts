@@ -4,13 +4,16 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ApiMetrics, HealthCheck } from '../api/deps.ts';
 import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
-import { TallyCounter, TallyGauge, TallyHistogram } from './tally.ts';
+import type { Traffic } from '../hub/app-state.ts';
+import { SampledCounter, TallyCounter, TallyGauge, TallyHistogram } from './tally.ts';
 
 export interface MetricsOptions {
   /** Pending webhook deliveries, read at scrape time. */
   webhookQueueDepth?: () => Promise<number>;
   /** Checks reported as pushi_health_check_up (store, Redis, …), run at scrape time. */
   health?: () => HealthCheck[];
+  /** Each app's message and byte counts on this node (the hub's), read at scrape time. */
+  traffic?: () => Iterable<[appId: string, state: { traffic: Readonly<Traffic> }]>;
 }
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,10 +24,6 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly connections: TallyGauge;
   private readonly connectionsOpened: TallyCounter;
   private readonly rejected: Counter<'code'>;
-  private readonly messagesIn: TallyCounter;
-  private readonly bytesIn: TallyCounter;
-  private readonly messagesOut: TallyCounter;
-  private readonly bytesOut: TallyCounter;
   private readonly subscriptions: TallyGauge;
   private readonly channels: TallyGauge;
   private readonly httpRequests: TallyCounter;
@@ -36,7 +35,6 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly webhookFailed: Counter<'app_id'>;
   private readonly storeDuration: Histogram<'op'>;
   private readonly storeErrors: Counter<'op'>;
-  private readonly trafficByApp = new Map<string, Record<'messagesIn' | 'bytesIn' | 'messagesOut' | 'bytesOut', { inc(n?: number): void }>>();
 
   constructor(o: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -46,10 +44,14 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
     this.connectionsOpened = new TallyCounter('pushi_connections_opened_total', 'WebSocket connections established', ['app_id'], registers);
     this.rejected = new Counter({ name: 'pushi_connections_rejected_total', help: 'WebSocket connections refused, by Pusher close code', labelNames: ['code'], registers });
-    this.messagesIn = new TallyCounter('pushi_ws_messages_received_total', 'Messages received from clients', ['app_id'], registers);
-    this.bytesIn = new TallyCounter('pushi_ws_received_bytes_total', 'Bytes of messages received from clients', ['app_id'], registers);
-    this.messagesOut = new TallyCounter('pushi_ws_messages_sent_total', 'Event messages written to subscribers', ['app_id'], registers);
-    this.bytesOut = new TallyCounter('pushi_ws_sent_bytes_total', 'Bytes of event messages written to subscribers', ['app_id'], registers);
+    const traffic = (field: keyof Traffic) =>
+      function* (): Iterable<[string, number]> {
+        for (const [appId, state] of o.traffic?.() ?? []) yield [appId, state.traffic[field]];
+      };
+    new SampledCounter('pushi_ws_messages_received_total', 'Messages received from clients', 'app_id', traffic('messagesIn'), registers);
+    new SampledCounter('pushi_ws_received_bytes_total', 'Bytes of messages received from clients', 'app_id', traffic('bytesIn'), registers);
+    new SampledCounter('pushi_ws_messages_sent_total', 'Event messages written to subscribers', 'app_id', traffic('messagesOut'), registers);
+    new SampledCounter('pushi_ws_sent_bytes_total', 'Bytes of event messages written to subscribers', 'app_id', traffic('bytesOut'), registers);
     this.subscriptions = new TallyGauge('pushi_subscriptions', 'Channel subscriptions, by channel type', ['app_id', 'type'], registers);
     this.channels = new TallyGauge('pushi_channels', 'Occupied channels on this node', ['app_id'], registers);
     this.httpRequests = new TallyCounter('pushi_http_requests_total', 'HTTP API requests, by route pattern and status', ['route', 'method', 'status'], registers);
@@ -87,31 +89,11 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
       },
       connectionClosed: (appId) => this.connections.labels(appId).dec(),
       connectionRejected: (_key, code) => this.rejected.inc({ code: String(code) }),
-      messageIn: (appId, bytes) => {
-        const c = this.traffic(appId);
-        c.messagesIn.inc();
-        c.bytesIn.inc(bytes);
-      },
-      messagesOut: (appId, count, bytes) => {
-        const c = this.traffic(appId);
-        c.messagesOut.inc(count);
-        c.bytesOut.inc(bytes);
-      },
       subscribed: (appId, _channel, kind) => this.subscriptions.labels(appId, kind).inc(),
       unsubscribed: (appId, _channel, kind) => this.subscriptions.labels(appId, kind).dec(),
       channelOccupied: (appId) => this.channels.labels(appId).inc(),
       channelVacated: (appId) => this.channels.labels(appId).dec(),
     };
-  }
-
-  /** Per-message counters, resolved once per app. */
-  private traffic(appId: string) {
-    let c = this.trafficByApp.get(appId);
-    if (!c) {
-      c = { messagesIn: this.messagesIn.labels(appId), bytesIn: this.bytesIn.labels(appId), messagesOut: this.messagesOut.labels(appId), bytesOut: this.bytesOut.labels(appId) };
-      this.trafficByApp.set(appId, c);
-    }
-    return c;
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

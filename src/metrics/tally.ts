@@ -68,6 +68,33 @@ export class TallyCounter extends Tally<CounterSeries> {
   }
 }
 
+/**
+ * A counter kept by its owner (the hub counts messages per app as it goes): read when scraped, so
+ * the counted path makes no call at all. reset() leaves it alone: the owner's count only grows.
+ */
+export class SampledCounter {
+  readonly type = 'counter';
+  readonly aggregator = 'sum';
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelName: string,
+    /** Label value → current total. */
+    private readonly read: () => Iterable<[string, number]>,
+    registers: Registry[],
+  ) {
+    for (const r of registers) r.registerMetric(this as unknown as Metric);
+  }
+
+  async get() {
+    const values = [...this.read()].map(([label, value]) => ({ labels: { [this.labelName]: label }, value }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
+}
+
 /** A gauge moved by inc/dec (open connections, subscriptions): a counter that may go down. */
 export class TallyGauge extends TallyCounter {
   override readonly type = 'gauge';
