@@ -31,6 +31,8 @@ const HELP = `npm run bench -- [flags]
   --persist-concurrency C  HTTP requests in flight (default 64)
   --persist-fanout NxM   persist scenario: fanout with persistence on vs off (default 1000x200)
   --no-ref               skip the reference server (Pushi only)
+  --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
+                         reference's place, same flags, as target "baseline"; compare the two rows per scenario
   --no-build             use dist/ as it is
   --cpu-prof             run the servers under node --cpu-prof (.bench-results/prof-<time>/<server>/;
                          summarise with node bench/lib/prof-top.mjs FILE [N] [--incl fn,fn])
@@ -57,6 +59,7 @@ const { values: a } = parseArgs({
     'persist-concurrency': { type: 'string', default: '64' },
     'persist-fanout': { type: 'string', default: '1000x200' },
     'no-ref': { type: 'boolean', default: false },
+    baseline: { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'node-args': { type: 'string', default: '' },
@@ -113,14 +116,14 @@ function appsFile(name, persist) {
   fs.writeFileSync(file, JSON.stringify({ apps: [{ ...creds, name: 'bench', options }] }));
   return file;
 }
-async function pushiTarget(name, { persist = false, env = {} } = {}) {
+async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}) {
   const port = await freePort();
   const nodeArgs = [...list(a['node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [])];
   return {
     name,
     port,
     cwd: tmp,
-    cmd: [process.execPath, ...nodeArgs, cli, 'serve'],
+    cmd: [process.execPath, ...nodeArgs, entry, 'serve'],
     log: path.join(tmp, `${name}.log`),
     env: {
       SERVER_PORT: String(port),
@@ -138,6 +141,7 @@ async function pushiTarget(name, { persist = false, env = {} } = {}) {
   };
 }
 async function refTarget() {
+  if (a.baseline) return pushiTarget('baseline', { entry: path.resolve(a.baseline, 'cli.js') });
   const port = await freePort();
   const env = { PORT: String(port), APP_ID: creds.id, APP_KEY: creds.key, APP_SECRET: creds.secret };
   const nodeArgs = [...list(a['ref-node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : [])];
