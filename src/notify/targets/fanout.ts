@@ -10,7 +10,7 @@ import { MESSAGE_EXTRAS, type NotifyMessage } from './targets.ts';
 /** Triggers held while the store is down; past it the oldest are dropped (logged). */
 const MAX_HELD = 10_000;
 const STORE_RETRY_MS = 1000;
-/** How long "this app has (no) targets" is believed before the store is asked again. */
+/** At most how long "this app has (no) targets" is believed before the store is asked again. */
 const GATE_TTL_MS = 1000;
 
 interface Item {
@@ -49,12 +49,16 @@ export class Fanout {
   private items: Item[] = [];
   private scheduled?: NodeJS.Immediate | NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
-  private readonly gate = new Map<string, { has: boolean; at: number }>();
+  /** App id → has targets; all forgotten every GATE_TTL_MS, so no report reads the clock. */
+  private readonly gate = new Map<string, boolean>();
+  private readonly gateTimer: NodeJS.Timeout;
   private closed = false;
   private dropped = 0;
   private errorLoggedAt = 0;
 
   constructor(private readonly o: FanoutOptions) {
+    this.gateTimer = setInterval(() => this.gate.clear(), GATE_TTL_MS);
+    this.gateTimer.unref();
     this.observer = {
       eventTriggered: (appId, e) => {
         if (this.skip(appId)) return;
@@ -78,14 +82,13 @@ export class Fanout {
 
   /** A target was just registered on this node: no waiting for the gate to expire. */
   targetAdded(appId: string): void {
-    this.gate.set(appId, { has: true, at: Date.now() });
+    this.gate.set(appId, true);
   }
 
   /** Closed, or the app is known (for a second) to have no targets: the cheapest path, no allocation. */
   private skip(appId: string): boolean {
     if (this.closed) return true;
-    const g = this.gate.get(appId);
-    return !!g && !g.has && Date.now() - g.at < GATE_TTL_MS;
+    return this.gate.get(appId) === false;
   }
 
   private add(appId: string, messages: NotifyMessage[]): void {
@@ -107,12 +110,11 @@ export class Fanout {
   }
 
   private async hasTargets(appId: string): Promise<boolean> {
-    const now = Date.now();
-    const g = this.gate.get(appId);
-    if (g && now - g.at < GATE_TTL_MS) return g.has;
+    const known = this.gate.get(appId);
+    if (known !== undefined) return known;
     const has = await this.o.store.hasTargets(appId);
     if (this.gate.size > 10_000) this.gate.clear();
-    this.gate.set(appId, { has, at: now });
+    this.gate.set(appId, has);
     return has;
   }
 
@@ -165,6 +167,7 @@ export class Fanout {
       this.scheduled = undefined;
     }
     this.closed = true;
+    clearInterval(this.gateTimer);
     await this.running;
     if (this.items.length) await (this.running = this.run());
   }
