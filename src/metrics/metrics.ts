@@ -28,6 +28,7 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly channels: TallyGauge;
   private readonly httpRequests: TallyCounter;
   private readonly httpDuration: TallyHistogram;
+  private readonly httpSeries = new Map<string, Map<string, { duration: { observe(v: number): void }; byStatus: Map<number, { inc(): void }> }>>();
   private readonly rateLimited: Counter<'app_id' | 'limit'>;
   private readonly webhookDelivered: Counter<'app_id'>;
   private readonly webhookDuration: Histogram<'app_id'>;
@@ -97,8 +98,16 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
-    this.httpRequests.labels(route, method, String(status)).inc();
-    this.httpDuration.labels(route, method).observe(seconds);
+    // Route labels and methods are the same few strings every time: nested maps find the series
+    // without building a label key (a new string to hash) per request.
+    let byMethod = this.httpSeries.get(route);
+    if (!byMethod) this.httpSeries.set(route, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (!series) byMethod.set(method, (series = { duration: this.httpDuration.labels(route, method), byStatus: new Map() }));
+    let count = series.byStatus.get(status);
+    if (!count) series.byStatus.set(status, (count = this.httpRequests.labels(route, method, String(status))));
+    count.inc();
+    series.duration.observe(seconds);
   }
 
   limited(appId: string, limit: 'api' | 'connection_rate'): void {
