@@ -63,13 +63,14 @@ export class Subscriptions {
     const ch = this.join(state, conn, channel, presence?.userId);
     // Scaled out, a member is confirmed once the cluster has it (or refused: channel full).
     const joined = presence ? this.addMember(state, conn, ch, presence) : undefined;
-    const ext = this.hub.extension;
-    if (!ext?.subscriptionData && !joined) return this.confirm(state, conn, ch);
+    // Stored history for subscription_succeeded, when the app keeps it: a store read.
+    const history = this.hub.extension?.subscriptionData?.(state, conn, ch);
+    if (!history && !joined) return this.confirm(state, conn, ch);
     const admitted = joined?.catch((err) => {
       this.leave(state, conn, channel);
       throw err;
     });
-    return Promise.all([admitted, ext?.subscriptionData?.(state, conn, ch)]).then(([, fields]) => this.confirm(state, conn, ch, fields));
+    return Promise.all([admitted, history]).then(([, fields]) => this.confirm(state, conn, ch, fields));
   }
 
   /**

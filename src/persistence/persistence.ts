@@ -109,12 +109,17 @@ export class Persistence implements HubExtension {
     return !!userId && peer!.users.includes(userId);
   }
 
-  async subscriptionData(state: AppState, _conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined> {
-    // Only apps that persist by default pay a store read per subscribe.
+  subscriptionData(state: AppState, _conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined> | undefined {
+    // Only apps that persist by default pay a store read per subscribe; the others' subscribes stay
+    // synchronous (no promise, no queueing of the socket's next messages).
     const { persist, historyCount } = state.app.options;
     if (!persist || historyCount <= 0) return undefined;
+    return this.latestOnSubscribe(state.app.id, channel.name, historyCount);
+  }
+
+  private async latestOnSubscribe(appId: string, channel: string, count: number): Promise<Record<string, unknown> | undefined> {
     try {
-      const events = await this.store.channelEvents(state.app.id, channel.name, { skip: 0, count: historyCount });
+      const events = await this.store.channelEvents(appId, channel, { skip: 0, count });
       return { events: events.map(toWire) };
     } catch (err) {
       // Store down: the subscription still works live, just without history (no `events` field).
