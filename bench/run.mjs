@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from './lib/ports.mjs';
+import { removeDatabase } from './lib/fresh-store.mjs';
 import { runPersist } from './lib/persist.mjs';
 import { report } from './lib/report.mjs';
 
@@ -101,6 +102,7 @@ function newestMtime(dir) {
   return t;
 }
 const cli = path.join(root, 'dist', 'cli.js');
+const freshStore = path.join(root, 'bench', 'lib', 'fresh-store.mjs');
 if (!a['no-build'] && (!fs.existsSync(cli) || newestMtime(path.join(root, 'src')) > fs.statSync(cli).mtimeMs)) {
   console.error('bench: dist/ is older than src/: npm run build');
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -123,7 +125,8 @@ async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}
     name,
     port,
     cwd: tmp,
-    cmd: [process.execPath, ...nodeArgs, entry, 'serve'],
+    // Persistence targets start from an empty database every time (bench/lib/fresh-store.mjs).
+    cmd: [process.execPath, ...nodeArgs, ...(persist ? [freshStore] : []), entry, 'serve'],
     log: path.join(tmp, `${name}.log`),
     env: {
       SERVER_PORT: String(port),
@@ -233,7 +236,7 @@ try {
     // Accepted persisted events/s over the HTTP API, each checked in the database afterwards.
     for (let r = 0; r < Number(a.repeat); r++) {
       const t = await pushiTarget('pushi-persist', { persist: true });
-      fs.rmSync(t.env.PUSHI_DB, { force: true });
+      removeDatabase(t.env.PUSHI_DB);
       commands.push(`(bench/lib/persist.mjs) ${a['persist-events']} triggers with persist:true, ${a['persist-concurrency']} in flight`);
       const res = await runPersist(t, { creds, events: Number(a['persist-events']), concurrency: Number(a['persist-concurrency']) });
       res.rep = r;
