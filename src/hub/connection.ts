@@ -3,6 +3,7 @@ import type { App } from '../apps/app.ts';
 import { encodeSpecEvent, pusherError } from '../protocol/messages.ts';
 import { ErrorCode, type PusherError } from '../protocol/errors.ts';
 import type { Traffic } from './app-state.ts';
+import { JoinedChannels } from './joined-channels.ts';
 
 /** What a transport gives the hub: write bytes, close with a code. */
 export interface SocketLike {
@@ -39,7 +40,7 @@ export const PLAIN_SUBSCRIPTION: Subscription = Object.freeze({});
 export class Connection {
   /** Channels joined: the presence user id on presence channels; `via` names the personal or
    *  presence channel that joined this socket to it automatically (personal aliases, peer pairs). */
-  readonly channels = new Map<string, Subscription>();
+  readonly channels = new JoinedChannels();
   lastSeen: number;
   /** When we pinged and are waiting for any answer (0 = not waiting). */
   pingSentAt = 0;
