@@ -1,7 +1,8 @@
 // PostgreSQL store for clustered deployments: a pg.Pool, optionally confined to one schema.
 import pg from 'pg';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
-import { DELETE_APP_NOTIFY, PostgresNotify } from './postgres-notify.ts';
+import { DELETE_APP_NOTIFY, type PostgresAccess, PostgresNotify } from './postgres-notify.ts';
+import { PostgresWebhooks } from './postgres-webhooks.ts';
 import {
   APP_COLUMNS,
   EVENT_COLUMNS,
@@ -13,9 +14,6 @@ import {
   type AppRow,
   type EventRow,
   type SubscriptionRow,
-  toWebhook,
-  WEBHOOK_COLUMNS,
-  type WebhookRow,
 } from '../rows.ts';
 import {
   StoreConflictError,
@@ -60,7 +58,9 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly where: string;
-  private readonly notify = new PostgresNotify({ query: (op, text, values) => this.query(op, text, values) });
+  private readonly access: PostgresAccess = { query: (op, text, values) => this.query(op, text, values) };
+  private readonly notify = new PostgresNotify(this.access);
+  private readonly webhooks = new PostgresWebhooks(this.access);
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const { schema } = options;
@@ -267,88 +267,30 @@ export class PostgresStore implements Store {
     });
   }
 
-  async enqueueWebhooks(items: NewWebhookDelivery[]): Promise<void> {
-    if (items.length === 0) return;
-    // Array parameters: one statement text whatever the batch size (see appendEvents).
-    await this.query(
-      'enqueueWebhooks',
-      `INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])`,
-      [
-        items.map((w) => w.appId),
-        items.map((w) => w.url),
-        items.map((w) => w.body),
-        items.map((w) => w.createdAt),
-        items.map((w) => w.nextAttemptAt),
-      ],
-    );
+  // The webhook queue: postgres-webhooks.ts.
+  enqueueWebhooks(items: NewWebhookDelivery[]): Promise<void> {
+    return this.webhooks.enqueue(items);
   }
-
-  async claimWebhooks(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
-    // SKIP LOCKED: nodes sharing the database claim disjoint rows without waiting on each other.
-    const rows = await this.query<WebhookRow>(
-      'claimWebhooks',
-      `UPDATE webhook_queue SET next_attempt_at = $2 WHERE id IN (
-         SELECT id FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= $1
-         ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING ${WEBHOOK_COLUMNS}`,
-      [now, now + leaseMs, Math.max(0, Math.floor(limit))],
-    );
-    return rows.map(toWebhook).sort((a, b) => a.id - b.id); // RETURNING order is not promised
+  claimWebhooks(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
+    return this.webhooks.claim(now, leaseMs, limit);
   }
-
-  async webhookDelivered(id: number): Promise<void> {
-    await this.query('webhookDelivered', 'DELETE FROM webhook_queue WHERE id = $1', [id]);
+  webhookDelivered(id: number): Promise<void> {
+    return this.webhooks.delivered(id);
   }
-
-  async rescheduleWebhook(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
-    await this.query(
-      'rescheduleWebhook',
-      `UPDATE webhook_queue SET next_attempt_at = $2, attempts = attempts + $3, last_error = COALESCE($4, last_error)
-       WHERE id = $1 AND status = 'pending'`,
-      [id, nextAttemptAt, countAttempt ? 1 : 0, error],
-    );
+  rescheduleWebhook(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+    return this.webhooks.reschedule(id, nextAttemptAt, error, countAttempt);
   }
-
-  async failWebhook(id: number, error: string): Promise<void> {
-    await this.query(
-      'failWebhook',
-      `UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1`,
-      [id, error],
-    );
+  failWebhook(id: number, error: string): Promise<void> {
+    return this.webhooks.fail(id, error);
   }
-
-  async listFailedWebhooks(appId: string, page: Page): Promise<WebhookDelivery[]> {
-    const l = limits(page);
-    if (!l) return [];
-    const rows = await this.query<WebhookRow>(
-      'listFailedWebhooks',
-      `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE app_id = $1 AND status = 'failed'
-       ORDER BY id DESC LIMIT $2 OFFSET $3`,
-      [appId, l.limit, l.offset],
-    );
-    return rows.map(toWebhook);
+  listFailedWebhooks(appId: string, page: Page): Promise<WebhookDelivery[]> {
+    return this.webhooks.listFailed(appId, page);
   }
-
-  async retryWebhook(appId: string, id: number, now: number): Promise<boolean> {
-    const result = await this.run('retryWebhook', () =>
-      this.q(
-        this.pool,
-        `UPDATE webhook_queue SET status = 'pending', attempts = 0, created_at = $3, next_attempt_at = $3
-         WHERE id = $1 AND app_id = $2 AND status = 'failed'`,
-        [id, appId, now],
-      ),
-    );
-    return (result.rowCount ?? 0) > 0;
+  retryWebhook(appId: string, id: number, now: number): Promise<boolean> {
+    return this.webhooks.retry(appId, id, now);
   }
-
-  async countPendingWebhooks(appId?: string): Promise<number> {
-    const rows = await this.query<{ n: string }>(
-      'countPendingWebhooks',
-      `SELECT COUNT(*) AS n FROM webhook_queue WHERE status = 'pending' AND ($1::text IS NULL OR app_id = $1)`,
-      [appId ?? null],
-    );
-    return Number(rows[0]?.n ?? 0);
+  countPendingWebhooks(appId?: string): Promise<number> {
+    return this.webhooks.countPending(appId);
   }
 
   // Notification targets and queue: postgres-notify.ts.

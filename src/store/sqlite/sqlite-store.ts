@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
-import { SqliteNotify } from './sqlite-notify.ts';
+import { type SqliteAccess, SqliteNotify } from './sqlite-notify.ts';
+import { SqliteWebhooks } from './sqlite-webhooks.ts';
 import { prepareAppend } from './append.ts';
 import { EventWriter } from './event-writer.ts';
 import {
@@ -18,9 +19,6 @@ import {
   type AppRow,
   type EventRow,
   type SubscriptionRow,
-  toWebhook,
-  WEBHOOK_COLUMNS,
-  type WebhookRow,
 } from '../rows.ts';
 import {
   StoreConflictError,
@@ -58,11 +56,13 @@ export class SqliteStore implements Store {
   private readonly path: string;
   private readonly writer?: EventWriter;
   private appendHere?: (events: NewEvent[]) => number[];
-  private readonly notify = new SqliteNotify({
+  private readonly access: SqliteAccess = {
     stmt: (sql) => this.stmt(sql),
     run: (op, body) => this.run(op, body),
     tx: (body) => this.db.transaction(body).immediate(),
-  });
+  };
+  private readonly notify = new SqliteNotify(this.access);
+  private readonly webhooks = new SqliteWebhooks(this.access);
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
@@ -280,80 +280,30 @@ export class SqliteStore implements Store {
     );
   }
 
+  // The webhook queue: sqlite-webhooks.ts.
   async enqueueWebhooks(items: NewWebhookDelivery[]): Promise<void> {
-    if (items.length === 0) return;
-    this.run('enqueueWebhooks', () =>
-      this.db
-        .transaction(() => {
-          const insert = this.stmt(
-            'INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const w of items) insert.run(w.appId, w.url, w.body, w.createdAt, w.nextAttemptAt);
-        })
-        .immediate(),
-    );
+    this.webhooks.enqueue(items);
   }
-
   async claimWebhooks(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
-    return this.run('claimWebhooks', () =>
-      this.db
-        .transaction(() => {
-          const rows = this.stmt(
-            `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= ?
-             ORDER BY next_attempt_at, id LIMIT ?`,
-          ).all(now, Math.max(0, Math.floor(limit))) as WebhookRow[];
-          const lease = this.stmt('UPDATE webhook_queue SET next_attempt_at = ? WHERE id = ?');
-          for (const row of rows) lease.run(now + leaseMs, row.id);
-          return rows.map((r) => ({ ...toWebhook(r), nextAttemptAt: now + leaseMs })).sort((a, b) => a.id - b.id);
-        })
-        .immediate(),
-    );
+    return this.webhooks.claim(now, leaseMs, limit);
   }
-
   async webhookDelivered(id: number): Promise<void> {
-    this.run('webhookDelivered', () => this.stmt('DELETE FROM webhook_queue WHERE id = ?').run(id));
+    this.webhooks.delivered(id);
   }
-
   async rescheduleWebhook(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
-    this.run('rescheduleWebhook', () =>
-      this.stmt(
-        `UPDATE webhook_queue SET next_attempt_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error)
-         WHERE id = ? AND status = 'pending'`,
-      ).run(nextAttemptAt, countAttempt ? 1 : 0, error, id),
-    );
+    this.webhooks.reschedule(id, nextAttemptAt, error, countAttempt);
   }
-
   async failWebhook(id: number, error: string): Promise<void> {
-    this.run('failWebhook', () =>
-      this.stmt(`UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`).run(error, id),
-    );
+    this.webhooks.fail(id, error);
   }
-
   async listFailedWebhooks(appId: string, page: Page): Promise<WebhookDelivery[]> {
-    const l = limits(page);
-    if (!l) return [];
-    return this.run('listFailedWebhooks', () => {
-      const sql = `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE app_id = ? AND status = 'failed'
-                   ORDER BY id DESC LIMIT ? OFFSET ?`;
-      return (this.stmt(sql).all(appId, l.limit, l.offset) as WebhookRow[]).map(toWebhook);
-    });
+    return this.webhooks.listFailed(appId, page);
   }
-
   async retryWebhook(appId: string, id: number, now: number): Promise<boolean> {
-    return this.run('retryWebhook', () => {
-      const sql = `UPDATE webhook_queue SET status = 'pending', attempts = 0, created_at = ?, next_attempt_at = ?
-                   WHERE id = ? AND app_id = ? AND status = 'failed'`;
-      return this.stmt(sql).run(now, now, id, appId).changes > 0;
-    });
+    return this.webhooks.retry(appId, id, now);
   }
-
   async countPendingWebhooks(appId?: string): Promise<number> {
-    return this.run('countPendingWebhooks', () => {
-      const row = this.stmt(
-        `SELECT COUNT(*) AS n FROM webhook_queue WHERE status = 'pending' AND (? IS NULL OR app_id = ?)`,
-      ).get(appId ?? null, appId ?? null) as { n: number };
-      return Number(row.n);
-    });
+    return this.webhooks.countPending(appId);
   }
 
   // Notification targets and queue: sqlite-notify.ts.
