@@ -1,6 +1,9 @@
 // Works through a queue kept in the store (webhooks, notifications): claims due rows under a lease,
-// runs up to `concurrency` of them at once, and wakes at the next retry time or every pollMs (for
-// rows other nodes queued or crashed workers left). What a claim and an attempt are is the caller's.
+// runs up to `concurrency` of them at once, and wakes when poked (this node queued rows), at the next
+// retry time, and on a poll for rows other nodes queued or crashed workers left. The poll starts at
+// pollMs and doubles while the queue stays empty, up to idlePollMs: an idle server otherwise ran a
+// store transaction per queue per second, most of its idle CPU (and the garbage that woke the GC).
+// What a claim and an attempt are is the caller's.
 import type { Logger } from 'pino';
 
 const MAX_DELAY_MS = 60_000;
@@ -17,6 +20,8 @@ export interface QueueWorkerOptions<Row> {
   logger: Logger;
   concurrency?: number;
   pollMs?: number;
+  /** The longest poll interval once the queue is found empty again and again (default 10 s). */
+  idlePollMs?: number;
   /** How long a claim holds a row; must outlast any attempt. */
   leaseMs?: number;
   claim(now: number, leaseMs: number, limit: number): Promise<Row[]>;
@@ -29,6 +34,9 @@ export interface QueueWorkerOptions<Row> {
 export class QueueWorker<Row extends { id: number; appId: string }> {
   readonly concurrency: number;
   private readonly pollMs: number;
+  private readonly idlePollMs: number;
+  /** The poll interval now: pollMs after rows were found, doubling while none are. */
+  private nextPollMs: number;
   private readonly leaseMs: number;
   private readonly inFlight = new Map<number, Promise<void>>();
   private timer?: NodeJS.Timeout;
@@ -42,6 +50,8 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
   constructor(private readonly o: QueueWorkerOptions<Row>) {
     this.concurrency = o.concurrency ?? 16;
     this.pollMs = o.pollMs ?? 1000;
+    this.idlePollMs = Math.max(this.pollMs, o.idlePollMs ?? 10_000);
+    this.nextPollMs = this.pollMs;
     this.leaseMs = o.leaseMs ?? 120_000;
   }
 
@@ -64,6 +74,7 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
 
   private async tick(): Promise<void> {
     this.ticking = true;
+    let found = false;
     try {
       do {
         this.again = false;
@@ -71,6 +82,7 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
         if (room <= 0 || this.closing) break;
         const rows = await this.o.claim(Date.now(), this.leaseMs, room);
         for (const row of rows) this.launch(row);
+        found ||= rows.length > 0;
         if (rows.length === room) this.again = true;
       } while (this.again && !this.closing);
     } catch (err) {
@@ -82,7 +94,10 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
     } finally {
       this.ticking = false;
     }
-    this.wakeAt(Date.now() + this.pollMs);
+    // Work in flight may end in a retry (which wakes us itself): only an idle queue backs off.
+    if (found || this.inFlight.size > 0) this.nextPollMs = this.pollMs;
+    else this.nextPollMs = Math.min(this.nextPollMs * 2, this.idlePollMs);
+    this.wakeAt(Date.now() + this.nextPollMs);
   }
 
   private launch(row: Row): void {
