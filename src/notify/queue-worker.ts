@@ -1,8 +1,8 @@
 // Works through a queue kept in the store (webhooks, notifications): claims due rows under a lease,
 // runs up to `concurrency` of them at once, and wakes when poked (this node queued rows), at the next
 // retry time, and on a poll for rows other nodes queued or crashed workers left. The poll starts at
-// pollMs and doubles while the queue stays empty, up to idlePollMs: an idle server otherwise ran a
-// store transaction per queue per second, most of its idle CPU (and the garbage that woke the GC).
+// pollMs and doubles while the queue stays empty (or the store fails), up to idlePollMs: an idle
+// server otherwise ran a store transaction per queue per second for nothing.
 // What a claim and an attempt are is the caller's.
 import type { Logger } from 'pino';
 
@@ -94,7 +94,7 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
     } finally {
       this.ticking = false;
     }
-    // Work in flight may end in a retry (which wakes us itself): only an idle queue backs off.
+    // A queue with rows found or still in flight is busy: it keeps the short poll.
     if (found || this.inFlight.size > 0) this.nextPollMs = this.pollMs;
     else this.nextPollMs = Math.min(this.nextPollMs * 2, this.idlePollMs);
     this.wakeAt(Date.now() + this.nextPollMs);
