@@ -18,7 +18,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
 
 const HELP = `npm run bench -- [flags]
-  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce (default: all but coalesce)
+  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired (default: all but coalesce
+                         and paired). paired: channels and client-events with both servers measured at the same
+                         time, each under its own load generator, --repeat rounds; ratios per round (see README)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
   --fanout LIST          subscribers x messages (default 1000x200,5000x50)
@@ -155,9 +157,11 @@ async function refTarget() {
 const lines = [];
 const commands = [];
 function harnessRun(targets, args, repeat = a.repeat) {
-  const tfile = path.join(tmp, `targets-${targets.map((t) => t.name).join('-')}.json`);
+  // Named after the targets: the paired scenario runs two harnesses at once, one target each.
+  const names = targets.map((t) => t.name).join('-');
+  const tfile = path.join(tmp, `targets-${names}.json`);
   fs.writeFileSync(tfile, JSON.stringify(targets));
-  const jsonl = path.join(tmp, 'run.jsonl');
+  const jsonl = path.join(tmp, `run-${names}.jsonl`);
   fs.rmSync(jsonl, { force: true });
   const argv = [harness, '--targets', tfile, '--out', jsonl, '--repeat', String(repeat), '--local-addrs', a['local-addrs'], '--app-id', creds.id, '--key', creds.key, '--secret', creds.secret, ...args];
   commands.push(`node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${repeat} ${args.join(' ')}`);
@@ -226,6 +230,23 @@ try {
     }
     // One frame per socket per turn: what coalescing costs where there is nothing to coalesce.
     await harnessRun([...ref, off, pushi], common(a['client-conns'], ['--scenario', 'client-events', '--rate', a['client-rate'], '--duration', a.duration, '--payload', '100', '--label', 'coalesce']));
+  }
+  if (scenarios.has('paired') && !a['no-ref']) {
+    // Sequential runs drift with the host's load (±10-20% between runs minutes apart on a shared
+    // VM). Here both servers run in the same seconds, each driven by its own harness, so drift hits
+    // both alike; the report takes Pushi ÷ the other server per round, then the median of rounds.
+    // With --baseline this is an A/B of two Pushi builds.
+    const paced = [
+      ['channels', a['channels-conns'], a['channels-rate']],
+      ['client-events', a['client-conns'], a['client-rate']],
+    ];
+    for (const [scenario, n, rate] of paced) {
+      for (let r = 0; r < Number(a.repeat); r++) {
+        const args = common(n, ['--scenario', scenario, '--rate', rate, '--duration', a.duration, '--payload', '100', '--label', 'paired']);
+        const got = await Promise.all([harnessRun([await refTarget()], args, 1), harnessRun([await pushiTarget('pushi')], args, 1)]);
+        for (const run of got.flat()) run.round = r;
+      }
+    }
   }
   if (scenarios.has('persist')) {
     // Fan-out with persistence on vs off (ratios against the first target: Pushi, persistence off).
