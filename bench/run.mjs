@@ -198,6 +198,11 @@ const meta = {
 };
 const persistResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
+/** The rate-paced scenarios' harness arguments (channels, client-events), optionally labelled. */
+const pacedArgs = (scenario, label) => {
+  const [conns, rate] = scenario === 'channels' ? [a['channels-conns'], a['channels-rate']] : [a['client-conns'], a['client-rate']];
+  return common(conns, ['--scenario', scenario, '--rate', rate, '--duration', a.duration, '--payload', '100', ...(label ? ['--label', label] : [])]);
+};
 
 try {
   if (scenarios.has('connect')) {
@@ -217,10 +222,10 @@ try {
     }
   }
   if (scenarios.has('channels')) {
-    await harnessRun([...ref, pushi], common(a['channels-conns'], ['--scenario', 'channels', '--rate', a['channels-rate'], '--duration', a.duration, '--payload', '100']));
+    await harnessRun([...ref, pushi], pacedArgs('channels'));
   }
   if (scenarios.has('client-events')) {
-    await harnessRun([...ref, pushi], common(a['client-conns'], ['--scenario', 'client-events', '--rate', a['client-rate'], '--duration', a.duration, '--payload', '100']));
+    await harnessRun([...ref, pushi], pacedArgs('client-events'));
   }
   if (scenarios.has('coalesce')) {
     // Stretch goal: Pushi with per-turn write coalescing off, beside the default (on).
@@ -229,20 +234,16 @@ try {
       for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, off, pushi], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0', '--label', 'coalesce']));
     }
     // One frame per socket per turn: what coalescing costs where there is nothing to coalesce.
-    await harnessRun([...ref, off, pushi], common(a['client-conns'], ['--scenario', 'client-events', '--rate', a['client-rate'], '--duration', a.duration, '--payload', '100', '--label', 'coalesce']));
+    await harnessRun([...ref, off, pushi], pacedArgs('client-events', 'coalesce'));
   }
   if (scenarios.has('paired') && !a['no-ref']) {
     // Sequential runs drift with the host's load (±10-20% between runs minutes apart on a shared
     // VM). Here both servers run in the same seconds, each driven by its own harness, so drift hits
     // both alike; the report takes Pushi ÷ the other server per round, then the median of rounds.
     // With --baseline this is an A/B of two Pushi builds.
-    const paced = [
-      ['channels', a['channels-conns'], a['channels-rate']],
-      ['client-events', a['client-conns'], a['client-rate']],
-    ];
-    for (const [scenario, n, rate] of paced) {
+    for (const scenario of ['channels', 'client-events']) {
       for (let r = 0; r < Number(a.repeat); r++) {
-        const args = common(n, ['--scenario', scenario, '--rate', rate, '--duration', a.duration, '--payload', '100', '--label', 'paired']);
+        const args = pacedArgs(scenario, 'paired');
         const got = await Promise.all([harnessRun([await refTarget()], args, 1), harnessRun([await pushiTarget('pushi')], args, 1)]);
         for (const run of got.flat()) run.round = r;
       }

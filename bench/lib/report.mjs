@@ -52,39 +52,24 @@ function medians(runs) {
 }
 
 /**
- * The paired scenario's rounds: Pushi and one other server (the reference, or a --baseline build)
- * measured in the same seconds. Pushi ÷ other per round, then the median: a ratio of medians
- * would mix rounds the host's load treated differently.
+ * The paired scenario: Pushi ÷ `other` (the reference, or a --baseline build) per round, the two
+ * measured in the same seconds. The report takes the median of these rather than a ratio of
+ * medians, which would mix rounds the host's load treated differently.
  */
-function pairedRounds(runs) {
-  const groups = new Map();
+function roundRatios(runs, key, other) {
+  const rounds = new Map();
   for (const r of runs) {
-    if (r.error || r.label !== 'paired' || r.round == null) continue;
-    const k = groupKey(r.params, r.label);
-    if (!groups.has(k)) groups.set(k, { scenario: r.scenario, rounds: new Map() });
-    const rounds = groups.get(k).rounds;
+    if (r.error || r.round == null || groupKey(r.params, r.label) !== key) continue;
     if (!rounds.has(r.round)) rounds.set(r.round, new Map());
     rounds.get(r.round).set(r.target, r.server?.cpuUsPerDelivery);
   }
-  const rows = [];
-  for (const [key, g] of groups) {
-    const ratios = [];
-    const mine = [];
-    const theirs = [];
-    let other = null;
-    for (const byTarget of g.rounds.values()) {
-      const p = byTarget.get('pushi');
-      other = [...byTarget.keys()].find((t) => t !== 'pushi') ?? other;
-      const o = other && byTarget.get(other);
-      if (p == null || !o) continue;
-      ratios.push(p / o);
-      mine.push(p);
-      theirs.push(o);
-    }
-    if (!ratios.length) continue;
-    rows.push({ key, scenario: g.scenario, other, rounds: ratios.length, ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), pushi: median(mine), value: median(theirs) });
+  const ratios = [];
+  for (const byTarget of rounds.values()) {
+    const p = byTarget.get('pushi');
+    const o = byTarget.get(other);
+    if (p != null && o) ratios.push(p / o);
   }
-  return rows;
+  return ratios;
 }
 
 export function report(result) {
@@ -127,6 +112,15 @@ export function report(result) {
       add(`${k}: server CPU per ${unit} (µs)`, p.cpuUsPerDelivery, ref?.cpuUsPerDelivery, rc, '≤ 1.0× ref', rc == null ? null : rc <= 1.0, 1);
       add(`${k}: p99 latency (ms)`, p.p99, ref?.p99, rp, '≤ ref', rp == null ? null : rp <= 1.0, 1);
       add(`${k}: lost`, p.lost, ref?.lost, null, '0', p.lost === 0, 0);
+    } else if (g.label === 'paired') {
+      const other = [...g.byTarget.keys()].find((t) => t !== 'pushi');
+      const ratios = other ? roundRatios(result.runs, k, other) : [];
+      if (!ratios.length) continue;
+      const unit = g.scenario === 'channels' ? 'request' : 'event';
+      const r = median(ratios);
+      const spread = `${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)} over ${ratios.length} rounds`;
+      const o = g.byTarget.get(other);
+      add(`${k}: server CPU per ${unit} (µs), same seconds; ratio = median of per-round ratios (${spread})`, p.cpuUsPerDelivery, o.cpuUsPerDelivery, r, `≤ 1.0× ${other === 'ref-ws' ? 'ref' : other}`, r <= 1.0, 1);
     } else if (g.label === 'persistence') {
       const on = g.byTarget.get('pushi-persist');
       const r = on && ratio(on.deliveriesPerSec, p.deliveriesPerSec);
@@ -139,12 +133,6 @@ export function report(result) {
       add(`${k}: CPU µs/delivery, coalescing on (vs ref)`, p.cpuUsPerDelivery, ref?.cpuUsPerDelivery, ref && ratio(p.cpuUsPerDelivery, ref.cpuUsPerDelivery), fan ? 'stretch: < 1.0× ref' : 'info', fan && ref ? p.cpuUsPerDelivery < ref.cpuUsPerDelivery : null);
       if (!fan && off) add(`${k}: p99 ms, coalescing on vs off`, p.p99, off.p99, ratio(p.p99, off.p99), 'info', null, 1);
     }
-  }
-  for (const row of pairedRounds(result.runs)) {
-    const unit = row.scenario === 'channels' ? 'request' : 'event';
-    const vs = row.other === 'ref-ws' ? 'ref' : row.other;
-    const spread = `${fmt(row.min, 2)}–${fmt(row.max, 2)} over ${row.rounds} rounds`;
-    add(`${row.key}: server CPU per ${unit} (µs), same seconds; ratio = median of per-round ratios (${spread})`, row.pushi, row.value, row.ratio, `≤ 1.0× ${vs}`, row.ratio <= 1.0, 1);
   }
   if (maxConnect) {
     const { p, ref, k } = maxConnect;
