@@ -7,6 +7,7 @@ import type { Hub } from '../hub/hub.ts';
 import type { Connection, SocketLike } from '../hub/connection.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { pusherError } from '../protocol/messages.ts';
+import { useInboundFastPath } from './inbound-fast-path.ts';
 import { parseRequestTarget, searchParams } from './request-target.ts';
 
 /** Frames held while the app is looked up (the hub bounds in-flight messages the same way). */
@@ -245,6 +246,7 @@ export class WsTransport {
     this.sockets.add(ws);
     const sock = new WsSocket(ws, this, req.headers.origin);
     ws.session = sock;
+    useInboundFastPath(ws);
     // A request line like `GET //[` upgrades fine but is no URL: answered 4005 below, never thrown.
     const target = parseRequestTarget(req.url);
     let path = target?.path ?? '(invalid URL)';

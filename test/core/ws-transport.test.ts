@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { WsTransport } from '../../src/transport/ws-transport.ts';
 import type { Hub } from '../../src/hub/hub.ts';
 import type { Connection, SocketLike } from '../../src/hub/connection.ts';
+import type { Socket } from 'node:net';
 import { RawClient, decode, sleep } from '../helpers/raw-client.ts';
+import { clientFrame } from '../helpers/frames.ts';
 
 interface Opening {
   socket: SocketLike;
@@ -157,3 +159,61 @@ test('frames written in one turn arrive whole and in order, around replies and l
     ['f1', 'f2', 'reply', 'f3', 'f4', 'f5', 'f6'],
   );
 });
+
+/** The client's TCP socket, for writing frames byte by byte. */
+const rawSocket = (c: RawClient) => (c.ws as unknown as { _socket: Socket })._socket;
+const messagesOf = (id: string) => hub.calls.filter((c) => c.startsWith(`message ${id} `)).map((c) => c.slice(`message ${id} `.length));
+
+test('client frames whole, split, batched, long, multibyte and fragmented all reach the hub intact, in order', async () => {
+  const { client, opening } = await connect();
+  opening.finish(fakeConn('g'));
+  await sleep(20);
+  const sock = rawSocket(client);
+  const sent: string[] = [];
+  const whole = async (text: string) => {
+    sent.push(text);
+    sock.write(clientFrame(text));
+    await hub.until(() => messagesOf('g').length === sent.length);
+  };
+  await whole('{"event":"one"}');
+  await whole(JSON.stringify({ event: 'long', data: 'x'.repeat(300) }));
+  await whole('{"event":"multibyte","data":"é€😀"}');
+  await whole('{"event":"empty-next"}');
+  await whole('');
+  // Two frames in one write, then one frame split across writes.
+  sent.push('{"event":"a"}', '{"event":"b"}');
+  sock.write(Buffer.concat([clientFrame('{"event":"a"}'), clientFrame('{"event":"b"}')]));
+  const split = clientFrame('{"event":"split"}');
+  sent.push('{"event":"split"}');
+  sock.write(split.subarray(0, 4));
+  await sleep(30);
+  sock.write(split.subarray(4));
+  // A fragmented message with a ping between its fragments, then a whole frame again.
+  sent.push('{"event":"fragmented"}', '{"event":"after"}');
+  sock.write(clientFrame('{"event":', { fin: false }));
+  await sleep(30);
+  sock.write(clientFrame('', { opcode: 9 }));
+  sock.write(clientFrame('"fragmented"}', { opcode: 0 }));
+  await sleep(30);
+  sock.write(clientFrame('{"event":"after"}'));
+  await hub.until(() => messagesOf('g').length === sent.length);
+  assert.deepEqual(messagesOf('g'), sent);
+  assert.ok(hub.calls.includes('touch g'), 'the ping between fragments counted as activity');
+});
+
+for (const [name, frame, code] of [
+  ['invalid UTF-8 in a text frame closes 1007', clientFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 1007],
+  ['a frame over the message limit closes 1009', clientFrame('y'.repeat(10_001)), 1009],
+  ['an unmasked client frame closes 1002', clientFrame('{"event":"x"}', { masked: false }), 1002],
+] as const) {
+  test(`${name}, and nothing reaches the hub`, async () => {
+    const { client, opening } = await connect();
+    const id = `bad${code}`;
+    opening.finish(fakeConn(id));
+    await sleep(20);
+    rawSocket(client).write(frame);
+    assert.equal(await client.waitClose(), code);
+    await hub.until(() => hub.calls.includes(`closed ${id}`));
+    assert.deepEqual(messagesOf(id), []);
+  });
+}
