@@ -31,8 +31,7 @@ export function wholeTextFrame(chunk: Buffer, maxPayload: number): Buffer | unde
   len &= 0x7f;
   let start = 6;
   if (len === 126) {
-    if (chunk.length < 8) return undefined;
-    len = chunk.readUInt16BE(2);
+    len = chunk.readUInt16BE(2); // bytes 2-3 exist (length >= 6); a short chunk fails the length check below
     start = 8;
   } else if (len === 127) return undefined;
   if (chunk.length !== start + len || (maxPayload > 0 && len > maxPayload)) return undefined;
@@ -49,7 +48,7 @@ function toggleMask(chunk: Buffer, start: number): void {
   for (let i = start; i < chunk.length; i++) chunk[i] ^= chunk[m + ((i - start) & 3)];
 }
 
-let receiverProto: object | undefined;
+let receiverProto: ReceiverInternals | undefined;
 let fastProto: object | undefined;
 let kWebSocket: symbol | undefined;
 
@@ -100,5 +99,5 @@ function fastWrite(this: ReceiverInternals, chunk: Buffer, encoding?: unknown, c
       }
     }
   }
-  return (receiverProto as ReceiverInternals).write.call(this, chunk, encoding, cb);
+  return receiverProto!.write.call(this, chunk, encoding, cb);
 }

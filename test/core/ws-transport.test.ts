@@ -4,11 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WsTransport } from '../../src/transport/ws-transport.ts';
 import type { Hub } from '../../src/hub/hub.ts';
 import type { Connection, SocketLike } from '../../src/hub/connection.ts';
-import type { Socket } from 'node:net';
 import { RawClient, decode, sleep } from '../helpers/raw-client.ts';
 import { clientFrame } from '../helpers/frames.ts';
 
