@@ -48,6 +48,9 @@ interface Route {
   options: RouteOptions;
   /** Route label for metrics (the pattern, not the concrete path). */
   label: string;
+  /** Literal text every matching path starts with, and ends with (before an optional "/"). */
+  head: string;
+  tail: string;
 }
 
 export interface Match {
@@ -60,11 +63,15 @@ export class Router {
 
   add(method: string, path: string, handler: Handler, options: RouteOptions = {}): this {
     const keys: string[] = [];
-    const source = path.replace(/:(\w+)/g, (_, key: string) => {
+    // Literal characters match themselves ("." in /pushi.js is not "any character").
+    const source = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, key: string) => {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, options, label: path });
+    const firstParam = path.indexOf(':');
+    const head = firstParam < 0 ? path : path.slice(0, firstParam);
+    const tail = firstParam < 0 ? path : path.slice(path.lastIndexOf(':')).replace(/^:\w+/, '');
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, options, label: path, head, tail });
     return this;
   }
 
@@ -72,6 +79,8 @@ export class Router {
   match(method: string, path: string): Match | { methods: string[] } | undefined {
     const methods: string[] = [];
     for (const route of this.routes) {
+      // Every request scans the table: two string tests rule out nearly every route before its regex.
+      if (!path.startsWith(route.head) || !endsWithTail(path, route.tail)) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
       if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
@@ -79,11 +88,17 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => (params[key] = safeDecode(m[i + 1])));
+      for (let i = 0; i < route.keys.length; i++) params[route.keys[i]] = safeDecode(m[i + 1]);
       return { route, params };
     }
     return methods.length ? { methods } : undefined;
   }
+}
+
+/** The path ends with the route's literal tail, or with it and the one "/" the pattern allows. */
+function endsWithTail(path: string, tail: string): boolean {
+  if (tail === '' || path.endsWith(tail)) return true;
+  return path.endsWith('/') && path.length > tail.length && path.startsWith(tail, path.length - 1 - tail.length);
 }
 
 function safeDecode(s: string): string {
