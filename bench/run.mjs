@@ -23,6 +23,9 @@ const HELP = `npm run bench -- [flags]
                          time, each under its own load generator, --repeat rounds; ratios per round (see README)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
+  --settle-ms MS         connect scenario: wait before sampling RSS once all are subscribed (default 1500, the
+                         harness's). V8's memory reducer shrinks the heap ~25-30 s after a burst: 40000 measures
+                         the settled server, the default the one still carrying the burst's garbage
   --fanout LIST          subscribers x messages (default 1000x200,5000x50)
   --payloads LIST        payload bytes for fanout (default 100,2048)
   --channels-conns N     channels scenario: connections, one channel each (default 5000)
@@ -51,6 +54,7 @@ const { values: a } = parseArgs({
     scenarios: { type: 'string', default: 'connect,fanout,channels,client-events,persist' },
     repeat: { type: 'string', default: '2' },
     connect: { type: 'string', default: '1000,10000,18000' },
+    'settle-ms': { type: 'string', default: '1500' },
     fanout: { type: 'string', default: '1000x200,5000x50' },
     payloads: { type: 'string', default: '100,2048' },
     'channels-conns': { type: 'string', default: '5000' },
@@ -212,7 +216,7 @@ try {
     for (const n of list(a.connect).map(Number)) {
       for (let r = 0; r < Number(a.repeat); r++) {
         const pair = [...(await refTargets()), await pushiTarget('pushi')];
-        for (const t of r % 2 ? pair.reverse() : pair) await harnessRun([t], common(n, ['--scenario', 'connect', '--connect-timeout', '180']), 1);
+        for (const t of r % 2 ? pair.reverse() : pair) await harnessRun([t], common(n, ['--scenario', 'connect', '--connect-timeout', '180', '--settle-ms', a['settle-ms']]), 1);
       }
     }
   }
