@@ -68,9 +68,9 @@ export class Router {
       keys.push(key);
       return '([^/]+)';
     });
-    const firstParam = path.indexOf(':');
-    const head = firstParam < 0 ? path : path.slice(0, firstParam);
-    const tail = firstParam < 0 ? path : path.slice(path.lastIndexOf(':')).replace(/^:\w+/, '');
+    const literals = path.split(/:\w+/); // [path] when there are no parameters
+    const head = literals[0];
+    const tail = literals[literals.length - 1];
     this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, options, label: path, head, tail });
     return this;
   }
@@ -97,8 +97,7 @@ export class Router {
 
 /** The path ends with the route's literal tail, or with it and the one "/" the pattern allows. */
 function endsWithTail(path: string, tail: string): boolean {
-  if (tail === '' || path.endsWith(tail)) return true;
-  return path.endsWith('/') && path.length > tail.length && path.startsWith(tail, path.length - 1 - tail.length);
+  return path.endsWith(tail) || (path.endsWith('/') && path.endsWith(tail, path.length - 1));
 }
 
 function safeDecode(s: string): string {
