@@ -140,6 +140,8 @@ export interface AppSource {
   findByKey(key: string): Promise<App | undefined>;
   /** The app when it is known here and now (cached and fresh), without waiting; else undefined. */
   peekById?(id: string): App | undefined;
+  /** The same by key (WebSocket connections name their app by key). */
+  peekByKey?(key: string): App | undefined;
 }
 
 /** Merges user-given options over the defaults, keeping only known keys of the right type. */

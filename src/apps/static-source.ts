@@ -27,6 +27,14 @@ export class StaticAppSource implements AppSource {
   async findByKey(key: string): Promise<App | undefined> {
     return this.byKey.get(key);
   }
+
+  peekById(id: string): App | undefined {
+    return this.byId.get(id);
+  }
+
+  peekByKey(key: string): App | undefined {
+    return this.byKey.get(key);
+  }
 }
 
 interface AppFileEntry {

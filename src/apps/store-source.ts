@@ -43,7 +43,15 @@ export class StoreAppSource implements AppSource {
   }
 
   peekById(id: string): App | undefined {
-    const hit = this.byId.get(id);
+    return this.peek(this.byId, id);
+  }
+
+  peekByKey(key: string): App | undefined {
+    return this.peek(this.byKey, key);
+  }
+
+  private peek(map: Map<string, Entry>, k: string): App | undefined {
+    const hit = map.get(k);
     return hit && Date.now() - hit.at < this.ttlMs ? hit.app : undefined;
   }
 

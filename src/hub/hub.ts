@@ -68,35 +68,34 @@ export class Hub {
   }
 
   /**
-   * A socket asked for /app/{key}. Returns the connection, or undefined after rejecting it
-   * with the Pusher code (`pusher:error`, then close with the same code).
+   * A socket asked for /app/{key} (`protocol`: the query's protocol parameter, null when absent).
+   * Returns the connection, or undefined after rejecting it with the Pusher code (`pusher:error`,
+   * then close with the same code). Synchronous when the app is cached: the transport can then
+   * send `connection_established` in the same write as the handshake; a promise when the app
+   * must be looked up first.
    */
-  async open(socket: SocketLike, appKey: string, query: URLSearchParams): Promise<Connection | undefined> {
-    const reject = (code: number, message: string) => {
-      socket.send(encodeSpecEvent('pusher:error', { message, code }));
-      socket.close(code, message);
-      this.observer.connectionRejected?.(appKey, code, message);
-      return undefined;
-    };
-    const protocol = query.get('protocol');
+  open(socket: SocketLike, appKey: string, protocol: string | null): Connection | undefined | Promise<Connection | undefined> {
     if (protocol !== null && !SUPPORTED_PROTOCOLS.has(protocol)) {
-      return reject(ErrorCode.UNSUPPORTED_PROTOCOL, `Unsupported protocol version ${protocol}; this server speaks 7`);
+      return this.reject(socket, appKey, ErrorCode.UNSUPPORTED_PROTOCOL, `Unsupported protocol version ${protocol}; this server speaks 7`);
     }
-    let app: App | undefined;
-    try {
-      app = await this.options.apps.findByKey(appKey);
-    } catch {
-      return reject(ErrorCode.SERVER_ERROR, 'Could not look up the app; try again');
-    }
-    if (this.shuttingDown) return reject(ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
-    if (!app) return reject(ErrorCode.APP_NOT_FOUND, `App key ${appKey} does not exist`);
-    if (!app.enabled) return reject(ErrorCode.APP_DISABLED, 'App is disabled');
+    const known = this.options.apps.peekByKey?.(appKey);
+    if (known) return this.admit(socket, appKey, known);
+    return this.options.apps.findByKey(appKey).then(
+      (app) => this.admit(socket, appKey, app),
+      () => this.reject(socket, appKey, ErrorCode.SERVER_ERROR, 'Could not look up the app; try again'),
+    );
+  }
+
+  private admit(socket: SocketLike, appKey: string, app: App | undefined): Connection | undefined {
+    if (this.shuttingDown) return this.reject(socket, appKey, ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
+    if (!app) return this.reject(socket, appKey, ErrorCode.APP_NOT_FOUND, `App key ${appKey} does not exist`);
+    if (!app.enabled) return this.reject(socket, appKey, ErrorCode.APP_DISABLED, 'App is disabled');
     if (!originAllowed(app.options.allowedOrigins, socket.origin)) {
-      return reject(ErrorCode.UNAUTHORIZED, `Origin ${socket.origin ?? '(none)'} is not allowed for this app`);
+      return this.reject(socket, appKey, ErrorCode.UNAUTHORIZED, `Origin ${socket.origin ?? '(none)'} is not allowed for this app`);
     }
     const state = this.state(app);
     if (app.options.maxConnections > 0 && state.connections.size >= app.options.maxConnections) {
-      return reject(ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
+      return this.reject(socket, appKey, ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
     }
     const conn = new Connection(newSocketId(), app, socket, this.options.maxBufferedBytes, Date.now(), state.traffic);
     state.connections.set(conn.id, conn);
@@ -109,6 +108,13 @@ export class Hub {
     );
     this.observer.connectionOpened?.(app.id, conn.id);
     return conn;
+  }
+
+  private reject(socket: SocketLike, appKey: string, code: number, message: string): undefined {
+    socket.send(encodeSpecEvent('pusher:error', { message, code }));
+    socket.close(code, message);
+    this.observer.connectionRejected?.(appKey, code, message);
+    return undefined;
   }
 
   /** One text frame from a client. Messages of one connection are handled strictly in order. */

@@ -41,3 +41,24 @@ function parseSlowly(target: string): RequestTarget | undefined {
 export function searchParams(search: string): URLSearchParams {
   return new URLSearchParams(`?${search}`); // the constructor drops one leading "?": give it ours
 }
+
+/**
+ * One decoded parameter of a raw query string (the first when repeated, as URLSearchParams.get
+ * gives it), null when absent. Plain queries are scanned in place: a WebSocket upgrade reads only
+ * `protocol`, and a URLSearchParams per connection is work for nothing.
+ */
+export function queryParam(search: string, name: string): string | null {
+  if (search.includes('%') || search.includes('+')) return searchParams(search).get(name);
+  for (let start = 0; start <= search.length; ) {
+    let end = search.indexOf('&', start);
+    if (end < 0) end = search.length;
+    if (end > start) {
+      // an empty segment ("a&&b") is no parameter, not one with an empty name
+      const eq = search.indexOf('=', start);
+      const keyEnd = eq >= 0 && eq < end ? eq : end;
+      if (keyEnd - start === name.length && search.startsWith(name, start)) return keyEnd === end ? '' : search.slice(eq + 1, end);
+    }
+    start = end + 1;
+  }
+  return null;
+}

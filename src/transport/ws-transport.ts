@@ -8,7 +8,7 @@ import type { Connection, SocketLike } from '../hub/connection.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { pusherError } from '../protocol/messages.ts';
 import { useInboundFastPath } from './inbound-fast-path.ts';
-import { parseRequestTarget, searchParams } from './request-target.ts';
+import { parseRequestTarget, queryParam } from './request-target.ts';
 
 /** Frames held while the app is looked up (the hub bounds in-flight messages the same way). */
 const MAX_EARLY_FRAMES = 100;
@@ -234,7 +234,11 @@ export class WsTransport {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // A shared listener, not a closure: one here would keep `req` (headers and all) per connection.
     socket.on('error', destroyOnError);
+    // ws writes the 101 and calls back at once, and a cached app is admitted at once: corked, the
+    // handshake and `connection_established` leave in one write (one syscall and packet fewer).
+    socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as PushiWebSocket, req));
+    socket.uncork();
   }
 
   /** The socket closed: no longer ours to terminate. */
@@ -263,9 +267,12 @@ export class WsTransport {
     const refused = this.options.admit?.(req, appKey);
     if (refused) return sock.refuse(refused.code, refused.message);
     // Frames can arrive before the app lookup finishes: the socket holds them until then.
-    this.hub.open(sock, appKey, searchParams(target!.search)).then((c) => {
-      if (c) sock.opened(c);
-    });
+    const opening = this.hub.open(sock, appKey, queryParam(target!.search, 'protocol'));
+    if (opening instanceof Promise) {
+      void opening.then((c) => {
+        if (c) sock.opened(c);
+      });
+    } else if (opening) sock.opened(opening);
   }
 
   /** Hard-closes whatever is still open (after the graceful 4200 round). */

@@ -21,7 +21,12 @@ class RecordingHub {
   readonly openings: Opening[] = [];
   readonly calls: string[] = [];
   private waiters: Array<() => void> = [];
-  open(socket: SocketLike): Promise<Connection | undefined> {
+  open(socket: SocketLike, appKey: string): Connection | undefined | Promise<Connection | undefined> {
+    if (appKey === 'cached') {
+      // An app the hub knows already: admitted at once, as the real hub does from its cache.
+      socket.send('{"event":"pusher:connection_established","data":"{}"}');
+      return fakeConn('cached');
+    }
     return new Promise((resolve) => {
       this.openings.push({ socket, finish: resolve });
       this.changed();
@@ -56,6 +61,26 @@ class RecordingHub {
 
 const fakeConn = (id: string) => ({ id, close() {} }) as unknown as Connection;
 
+/** What each write to the socket carried (one entry per write, i.e. per syscall), as latin1 text. */
+function recordWrites(socket: Socket): string[] {
+  const writes: string[] = [];
+  const s = socket as unknown as { _write: WriteFn; _writev: WritevFn };
+  const write = s._write;
+  const writev = s._writev;
+  s._write = function (chunk, encoding, cb) {
+    writes.push(Buffer.from(chunk).toString('latin1'));
+    return write.call(this, chunk, encoding, cb);
+  };
+  s._writev = function (chunks, cb) {
+    writes.push(chunks.map((c) => Buffer.from(c.chunk).toString('latin1')).join(''));
+    return writev.call(this, chunks, cb);
+  };
+  return writes;
+}
+type WriteFn = (this: unknown, chunk: string | Buffer, encoding: BufferEncoding, cb: () => void) => void;
+type WritevFn = (this: unknown, chunks: { chunk: string | Buffer }[], cb: () => void) => void;
+const cachedWrites: string[][] = [];
+
 let hub: RecordingHub;
 let server: http.Server;
 let url: string;
@@ -65,7 +90,10 @@ before(async () => {
   hub = new RecordingHub();
   const transport = new WsTransport(hub as unknown as Hub, { pathPrefix: '', maxMessageBytes: 10_000 });
   server = http.createServer((_req, res) => res.end());
-  server.on('upgrade', (req, socket, head) => transport.upgrade(req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url?.startsWith('/app/cached')) cachedWrites.push(recordWrites(socket as Socket));
+    transport.upgrade(req, socket, head);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/app/key?protocol=7`;
 });
@@ -157,6 +185,18 @@ test('frames written in one turn arrive whole and in order, around replies and l
     client.frames.map((f) => f.event),
     ['f1', 'f2', 'reply', 'f3', 'f4', 'f5', 'f6'],
   );
+});
+
+test('a cached app is admitted at once: the 101 and connection_established leave in one write', async () => {
+  const client = await RawClient.established(url.replace('/app/key', '/app/cached'));
+  clients.push(client);
+  const writes = cachedWrites.at(-1)!;
+  assert.match(writes[0], /^HTTP\/1\.1 101 /);
+  assert.match(writes[0], /"event":"pusher:connection_established"/);
+  assert.equal(writes.length, 1, `one write, got ${writes.length}`);
+  client.send({ event: 'after-open' });
+  await hub.until(() => messagesOf('cached').length === 1);
+  assert.deepEqual(messagesOf('cached'), ['{"event":"after-open"}']);
 });
 
 /** The client's TCP socket, for writing frames byte by byte. */

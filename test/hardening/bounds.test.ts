@@ -107,11 +107,13 @@ describe('WebSocket payloads (PUSHI_MAX_MESSAGE_BYTES → 1009)', () => {
   });
 
   test('a socket that floods frames before its app is known is cut off (4100), not buffered', async () => {
-    const apps = s.server.apps as { findByKey: (k: string) => Promise<unknown> };
+    const apps = s.server.apps as { findByKey: (k: string) => Promise<unknown>; peekByKey?: (k: string) => unknown };
     const original = apps.findByKey;
+    const originalPeek = apps.peekByKey;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    apps.findByKey = async (k) => (await gate, original.call(apps, k)); // a store that is slow to answer
+    apps.peekByKey = () => undefined; // not cached: the lookup goes to the store...
+    apps.findByKey = async (k) => (await gate, original.call(apps, k)); // ...which is slow to answer
     try {
       const c = await RawClient.connect(s.wsUrl());
       for (let i = 0; i < 500; i++) c.send({ event: 'pusher:ping', data: {} });
@@ -119,6 +121,7 @@ describe('WebSocket payloads (PUSHI_MAX_MESSAGE_BYTES → 1009)', () => {
       assert.equal(decode(c.events('pusher:error')[0]).code, 4100);
     } finally {
       apps.findByKey = original;
+      apps.peekByKey = originalPeek;
       release();
     }
     await assertStillServes(s);

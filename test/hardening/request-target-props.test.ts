@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseRequestTarget, searchParams } from '../../src/transport/request-target.ts';
+import { parseRequestTarget, queryParam, searchParams } from '../../src/transport/request-target.ts';
 import { verifySignedRequest } from '../../src/api/verify.ts';
 import { HttpError } from '../../src/protocol/errors.ts';
 import { signRequest } from '../../src/protocol/signatures.ts';
@@ -29,6 +29,17 @@ test('a request target splits into the path and query the URL parser gives', () 
       assert.equal(got.path, url.pathname, raw);
       assert.deepEqual([...searchParams(got.search)], [...url.searchParams], raw);
     }),
+    RUNS,
+  );
+});
+
+test('one query parameter read from the raw string is what URLSearchParams.get gives', () => {
+  const names = ['protocol', 'client', 'p', ''];
+  const query = fc
+    .array(fc.oneof(fc.constantFrom('protocol=7', 'protocol', 'protocol=', 'protocol=%37', 'protocol=6+1', 'p=1', '&', '=', 'client=js'), fc.string({ maxLength: 4 })), { maxLength: 10 })
+    .map((p) => p.join(''));
+  fc.assert(
+    fc.property(query, fc.constantFrom(...names), (q, name) => assert.equal(queryParam(q, name), searchParams(q).get(name), `${q} ${name}`)),
     RUNS,
   );
 });
