@@ -237,8 +237,11 @@ export class WsTransport {
     // ws writes the 101 and calls back at once, and a cached app is admitted at once: corked, the
     // handshake and `connection_established` leave in one write (one syscall and packet fewer).
     socket.cork();
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as PushiWebSocket, req));
-    socket.uncork();
+    try {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as PushiWebSocket, req));
+    } finally {
+      socket.uncork(); // never left corked, whatever was thrown
+    }
   }
 
   /** The socket closed: no longer ours to terminate. */
