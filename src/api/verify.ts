@@ -2,7 +2,7 @@
 import type { App } from '../apps/app.ts';
 import { HttpError } from '../protocol/errors.ts';
 import { canonicalQuery, hmacHex, md5Hex, safeEqual, stringToSign } from '../protocol/signatures.ts';
-import { searchParams } from '../transport/request-target.ts';
+import { queryNeedsDecoding, searchParams } from '../transport/request-target.ts';
 
 export interface SignedRequest {
   method: string;
@@ -50,7 +50,7 @@ interface ParsedQuery {
  */
 function queryParams(query: string): ParsedQuery {
   const params = new Map<string, string>();
-  if (query.includes('%') || query.includes('+')) {
+  if (queryNeedsDecoding(query)) {
     for (const [k, v] of searchParams(query)) addParam(params, k, v);
     return { params };
   }

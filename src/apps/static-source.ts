@@ -21,11 +21,11 @@ export class StaticAppSource implements AppSource {
   }
 
   async findById(id: string): Promise<App | undefined> {
-    return this.byId.get(id);
+    return this.peekById(id);
   }
 
   async findByKey(key: string): Promise<App | undefined> {
-    return this.byKey.get(key);
+    return this.peekByKey(key);
   }
 
   peekById(id: string): App | undefined {

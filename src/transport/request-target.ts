@@ -42,13 +42,18 @@ export function searchParams(search: string): URLSearchParams {
   return new URLSearchParams(`?${search}`); // the constructor drops one leading "?": give it ours
 }
 
+/** True when a raw query has escapes or "+" to decode; otherwise splitting on & and = reads it as URLSearchParams would. */
+export function queryNeedsDecoding(search: string): boolean {
+  return search.includes('%') || search.includes('+');
+}
+
 /**
  * One decoded parameter of a raw query string (the first when repeated, as URLSearchParams.get
  * gives it), null when absent. Plain queries are scanned in place: a WebSocket upgrade reads only
  * `protocol`, and a URLSearchParams per connection is work for nothing.
  */
 export function queryParam(search: string, name: string): string | null {
-  if (search.includes('%') || search.includes('+')) return searchParams(search).get(name);
+  if (queryNeedsDecoding(search)) return searchParams(search).get(name);
   for (let start = 0; start <= search.length; ) {
     let end = search.indexOf('&', start);
     if (end < 0) end = search.length;

@@ -197,8 +197,9 @@ class WsSocket implements SocketLike {
     this.transport.forget(this.ws);
     if (this.conn) this.transport.hub.closed(this.conn);
   }
-  /** The hub accepted the socket: replay what came early, in order. */
-  opened(conn: Connection): void {
+  /** The hub accepted the socket: replay what came early, in order (undefined: it refused it). */
+  opened(conn: Connection | undefined): void {
+    if (!conn) return;
     this.conn = conn;
     if (this.closed) return this.transport.hub.closed(conn);
     const pending = this.early;
@@ -271,11 +272,8 @@ export class WsTransport {
     if (refused) return sock.refuse(refused.code, refused.message);
     // Frames can arrive before the app lookup finishes: the socket holds them until then.
     const opening = this.hub.open(sock, appKey, queryParam(target!.search, 'protocol'));
-    if (opening instanceof Promise) {
-      void opening.then((c) => {
-        if (c) sock.opened(c);
-      });
-    } else if (opening) sock.opened(opening);
+    if (opening instanceof Promise) void opening.then((c) => sock.opened(c));
+    else sock.opened(opening);
   }
 
   /** Hard-closes whatever is still open (after the graceful 4200 round). */
