@@ -1,9 +1,8 @@
 // Signatures as Pusher defines them: channel auth, user sign-in, signed HTTP requests, webhooks.
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { hmacHex } from './hmac.ts';
 
-export function hmacHex(secret: string, message: string): string {
-  return createHmac('sha256', secret).update(message).digest('hex');
-}
+export { hmacHex };
 
 export function md5Hex(body: Buffer | string): string {
   return hash('md5', body, 'hex'); // one-shot: no Hash object per request

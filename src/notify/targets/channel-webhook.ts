@@ -1,7 +1,7 @@
 // Channel webhooks: the message JSON POSTed to a URL, signed like the app webhooks
 // (X-Pusher-Key, X-Pusher-Signature = hex HMAC-SHA256 of the body with the app secret).
 import type { App } from '../../apps/app.ts';
-import { signBody } from '../webhooks/format.ts';
+import { webhookSignature } from '../../protocol/signatures.ts';
 import { type HttpClient, NetworkError, retryAfterMs } from './http.ts';
 import { failed, type Outcome, sent } from './outcome.ts';
 import { webhookBody } from './payload.ts';
@@ -17,7 +17,7 @@ export class ChannelWebhookSender {
       'Content-Length': Buffer.byteLength(body),
       'User-Agent': 'pushi-notifications',
       'X-Pusher-Key': app.key,
-      'X-Pusher-Signature': signBody(app.secret, body),
+      'X-Pusher-Signature': webhookSignature(app.secret, body),
     };
     try {
       const res = await this.http.send(url, { method: 'POST', headers, body, timeoutMs });

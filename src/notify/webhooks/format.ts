@@ -1,5 +1,4 @@
 // The Pusher webhook wire format: event objects, per-target filtering, the signed body.
-import { createHmac } from 'node:crypto';
 import type { WebhookEventName, WebhookTarget } from '../../apps/app.ts';
 
 export interface WebhookEvent {
@@ -31,11 +30,6 @@ export function bodiesFor(target: WebhookTarget, events: readonly WebhookEvent[]
     out.push(JSON.stringify({ time_ms: timeMs, events: mine.slice(i, i + MAX_EVENTS_PER_BODY) }));
   }
   return out;
-}
-
-/** X-Pusher-Signature: hex HMAC-SHA256 of the exact body with the app secret. */
-export function signBody(secret: string, body: string): string {
-  return createHmac('sha256', secret).update(body).digest('hex');
 }
 
 /** A URL fit for logs: no credentials, no query (tokens often live there). */

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { Store, WebhookDelivery } from '../../store/store.ts';
 import { backoffMs, QueueWorker } from '../queue-worker.ts';
-import { safeUrl, signBody } from './format.ts';
+import { webhookSignature } from '../../protocol/signatures.ts';
+import { safeUrl } from './format.ts';
 
 export type FailureReason = 'http' | 'timeout' | 'refused' | 'network';
 
@@ -79,7 +80,7 @@ export class WebhookSender {
     const started = process.hrtime.bigint();
     const timeout = Math.min(Math.max(1, app.options.webhookTimeoutMs), MAX_TIMEOUT_MS);
     try {
-      await this.post(row.url, row.body, { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': signBody(app.secret, row.body) }, timeout, row.id);
+      await this.post(row.url, row.body, { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': webhookSignature(app.secret, row.body) }, timeout, row.id);
     } catch (err) {
       if (this.aborting) return store.rescheduleWebhook(row.id, Date.now(), null, false); // give the lease back
       const f = err instanceof Failure ? err : new Failure('network', (err as Error)?.message ?? String(err));
