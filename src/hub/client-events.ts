@@ -2,6 +2,7 @@
 import { channelRules } from '../protocol/channels.ts';
 import { ErrorCode, warn } from '../protocol/errors.ts';
 import { type AppEventFields, encodeAppEvent, type InboundMessage } from '../protocol/messages.ts';
+import { verbatimData, verbatimFrame } from '../protocol/verbatim.ts';
 import type { Connection } from './connection.ts';
 import type { Hub } from './hub.ts';
 
@@ -27,10 +28,12 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
     throw rejected(`Client event rate limit exceeded (${options.maxClientEventsPerSecond} per second)`);
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
+  // Laid out as clients write it, the received text is the frame (verbatim.ts): no stringify.
+  const rawData = msg.text === undefined ? undefined : verbatimData(msg.text, msg.event, channel);
   // The data as stored and reported, and counted against the limit: a string as sent (not its
   // JSON quoting), anything else as its JSON (encoded once, spliced into the frame as is).
   const dataIsText = typeof msg.data === 'string';
-  const dataText = dataIsText ? (msg.data as string) : encodeData(msg.data);
+  const dataText = dataIsText ? (msg.data as string) : (rawData ?? encodeData(msg.data));
   const size = Buffer.byteLength(dataText);
   if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = rules.kind === 'presence' ? sub.userId : undefined;
@@ -46,7 +49,8 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
       hub.observer.clientEvent?.(conn.app.id, e);
     });
   }
-  hub.publish(conn.app.id, channel, Buffer.from(encodeAppEvent(fields)), conn.id);
+  const frame = rawData === undefined ? encodeAppEvent(fields) : verbatimFrame(msg.text!, userId);
+  hub.publish(conn.app.id, channel, Buffer.from(frame), conn.id);
   hub.observer.clientEvent?.(conn.app.id, e);
 }
 

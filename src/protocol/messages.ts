@@ -9,6 +9,8 @@ export interface InboundMessage {
   data: unknown;
   /** Pushi: a client event asking to be stored (or not), overriding the app default. */
   persist?: boolean;
+  /** The message as received (a client event may be forwarded as is: verbatim.ts). */
+  text?: string;
 }
 
 /** Parses one text frame. Throws a non-fatal PusherError on anything that is not a Pusher message. */
@@ -38,7 +40,7 @@ export function decodeInbound(text: string): InboundMessage {
       throw warn(null, `Invalid message: "data" of ${msg.event} is not JSON`);
     }
   }
-  return new Inbound(msg.event, msg.channel, data, typeof msg.persist === 'boolean' ? msg.persist : undefined);
+  return new Inbound(msg.event, msg.channel, data, typeof msg.persist === 'boolean' ? msg.persist : undefined, text);
 }
 
 /**
@@ -52,6 +54,7 @@ class Inbound implements InboundMessage {
     readonly channel: string | undefined,
     readonly data: unknown,
     readonly persist: boolean | undefined,
+    readonly text: string,
   ) {}
 }
 

@@ -166,6 +166,23 @@ test('client events on presence carry user_id; the sender does not get its own e
   assert.equal(a.events('client-typing').length, 0);
 });
 
+test('client events: the layouts clients send arrive as sent; anything more is re-encoded without it', async () => {
+  const ch = 'private-wire';
+  const a = await client();
+  const b = await client();
+  for (const c of [a, b]) await c.subscribe(ch, channelAuth(s.app.key, s.app.secret, c.socketId, ch));
+  const received = async (event: string) => b.raw[b.frames.indexOf(await b.waitFor((f) => f.event === event))];
+  // pusher-js writes {event, data, channel}; data keeps its spacing and escapes when forwarded as is.
+  const asSent = '{"event":"client-one","data":{"text":"a \\"quoted\\" }","n": 1},"channel":"private-wire"}';
+  a.send(asSent);
+  assert.equal(await received('client-one'), asSent);
+  // A key the server does not forward (a made-up user_id) makes the server encode the event itself.
+  a.send('{"event":"client-two","data":"hi","channel":"private-wire","user_id":"admin"}');
+  assert.deepEqual(JSON.parse(await received('client-two')), { event: 'client-two', channel: ch, data: 'hi' });
+  a.send('{"event":"client-three","channel":"private-wire","data":"x","channel":"private-wire"}');
+  assert.deepEqual(JSON.parse(await received('client-three')), { event: 'client-three', channel: ch, data: 'x' });
+});
+
 test('subscribing twice confirms again; unsubscribing stops delivery', async () => {
   const c = await client();
   await c.subscribe('twice');
