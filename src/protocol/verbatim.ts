@@ -23,8 +23,8 @@ const DATA_KEY = '"data":';
  * undefined (the caller encodes the event itself).
  */
 export function verbatimData(text: string, event: string, channel: string): string | undefined {
-  // Without a backslash the name can only match the text where the text has no escape (an escape
-  // always decodes to a different character than the backslash it starts with, except `\\`).
+  // A name without a backslash that matches the text up to a quote stands there unescaped: where
+  // the text had an escape, the name would hold the decoded character (a backslash only for `\\`).
   if (!text.startsWith(EVENT_KEY) || !text.startsWith(event, EVENT_KEY.length) || event.includes('\\')) return undefined;
   let i = EVENT_KEY.length + event.length;
   if (text.charCodeAt(i) !== QUOTE || text.charCodeAt(i + 1) !== COMMA) return undefined;

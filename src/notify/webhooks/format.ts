@@ -1,4 +1,4 @@
-// The Pusher webhook wire format: event objects, per-target filtering, the signed body.
+// The Pusher webhook wire format: event objects and per-target filtering (signed in protocol/signatures.ts).
 import type { WebhookEventName, WebhookTarget } from '../../apps/app.ts';
 
 export interface WebhookEvent {
