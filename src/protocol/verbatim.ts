@@ -29,10 +29,10 @@ export function verbatimData(text: string, event: string, channel: string): stri
   let i = EVENT_KEY.length + event.length;
   if (text.charCodeAt(i) !== QUOTE || text.charCodeAt(i + 1) !== COMMA) return undefined;
   i += 2;
-  if (text.startsWith(CHANNEL_KEY, i)) {
-    i = afterChannel(text, i, channel);
-    if (i < 0 || text.charCodeAt(i) !== COMMA || !text.startsWith(DATA_KEY, i + 1)) return undefined;
-    const start = i + 1 + DATA_KEY.length;
+  const channelEnd = afterChannel(text, i, channel);
+  if (channelEnd > 0) {
+    if (text.charCodeAt(channelEnd) !== COMMA || !text.startsWith(DATA_KEY, channelEnd + 1)) return undefined;
+    const start = channelEnd + 1 + DATA_KEY.length;
     const end = valueEnd(text, start);
     return end === text.length - 1 && text.charCodeAt(end) === CLOSE_BRACE ? text.slice(start, end) : undefined;
   }
