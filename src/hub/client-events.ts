@@ -29,7 +29,7 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   }
   if (msg.event.length > 200) throw rejected('Event name longer than 200 characters');
   // Laid out as clients write it, the received text is the frame (verbatim.ts): no stringify.
-  const rawData = msg.text === undefined ? undefined : verbatimData(msg.text, msg.event, channel);
+  const rawData = verbatimData(msg.text, msg.event, channel);
   // The data as stored and reported, and counted against the limit: a string as sent (not its
   // JSON quoting), anything else as its JSON (encoded once, spliced into the frame as is).
   const dataIsText = typeof msg.data === 'string';
@@ -49,7 +49,7 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
       hub.observer.clientEvent?.(conn.app.id, e);
     });
   }
-  const frame = rawData === undefined ? encodeAppEvent(fields) : verbatimFrame(msg.text!, userId);
+  const frame = rawData === undefined ? encodeAppEvent(fields) : verbatimFrame(msg.text, userId);
   hub.publish(conn.app.id, channel, Buffer.from(frame), conn.id);
   hub.observer.clientEvent?.(conn.app.id, e);
 }

@@ -10,7 +10,7 @@ export interface InboundMessage {
   /** Pushi: a client event asking to be stored (or not), overriding the app default. */
   persist?: boolean;
   /** The message as received (a client event may be forwarded as is: verbatim.ts). */
-  text?: string;
+  text: string;
 }
 
 /** Parses one text frame. Throws a non-fatal PusherError on anything that is not a Pusher message. */
