@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from './lib/ports.mjs';
 import { removeDatabase } from './lib/fresh-store.mjs';
 import { runPersist } from './lib/persist.mjs';
+import { startNodeFlags } from './lib/start-flags.mjs';
 import { report } from './lib/report.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +43,8 @@ const HELP = `npm run bench -- [flags]
   --no-build             use dist/ as it is
   --cpu-prof             run the servers under node --cpu-prof (.bench-results/prof-<time>/<server>/;
                          summarise with node bench/lib/prof-top.mjs FILE [N] [--incl fn,fn])
-  --node-args="FLAGS"    extra node flags for Pushi's server (e.g. --node-args="--heap-prof --heap-prof-dir /tmp/hp")
+  --node-args="FLAGS"    extra node flags for Pushi's server, after the ones \`npm start\` passes (those always
+                         apply; a later flag wins: --node-args="--max-semi-space-size=16" measures V8's default)
   --ref-node-args="FLAGS"  the same for the reference server (e.g. both with "--trace-gc --trace-gc-nvp")
   --keep                 keep the temporary directory (server logs, databases) and print its path
   --local-addrs LIST     bind client sockets to these source addresses (default: none, the kernel picks)
@@ -108,6 +110,7 @@ function newestMtime(dir) {
   return t;
 }
 const cli = path.join(root, 'dist', 'cli.js');
+const startFlags = startNodeFlags(root);
 const freshStore = path.join(root, 'bench', 'lib', 'fresh-store.mjs');
 if (!a['no-build'] && (!fs.existsSync(cli) || newestMtime(path.join(root, 'src')) > fs.statSync(cli).mtimeMs)) {
   console.error('bench: dist/ is older than src/: npm run build');
@@ -126,7 +129,8 @@ function appsFile(name, persist) {
 }
 async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}) {
   const port = await freePort();
-  const nodeArgs = [...list(a['node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [])];
+  // `npm start`'s node flags first (a baseline build gets them too: A/B compares code), then --node-args.
+  const nodeArgs = [...startFlags, ...list(a['node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [])];
   return {
     name,
     port,
@@ -191,6 +195,7 @@ const meta = {
   cpuModel: os.cpus()[0]?.model,
   memGB: Math.round(os.totalmem() / 2 ** 30),
   loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  pushiNodeFlags: startFlags,
   commit: (() => {
     try {
       return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();

@@ -1,9 +1,11 @@
-// V8 heap policy for a long-running server, set once before the server starts.
+// V8 heap policy for a long-running server, set once before the server starts. The young
+// generation's cap cannot be set here (V8 sizes it when the heap is made): `npm start` passes
+// --max-semi-space-size=8 on the node command line (package.json; README, Operations).
 import { setFlagsFromString } from 'node:v8';
 
 /**
  * Turns off V8's allocation-site pretenuring unless the operator chose on the node command line
- * (`node --allocation-site-pretenuring dist/cli.js serve`; NODE_OPTIONS does not take V8 flags).
+ * (`node --allocation-site-pretenuring dist/cli.js serve`; NODE_OPTIONS does not take that flag).
  *
  * Why: during a burst of new connections most objects live on, so V8 marks some allocation sites
  * "tenure" and from then on allocates their objects straight into the old generation. When steady
