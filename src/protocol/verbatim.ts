@@ -34,14 +34,18 @@ export function verbatimData(text: string, event: string, channel: string): stri
     if (text.charCodeAt(channelEnd) !== COMMA || !text.startsWith(DATA_KEY, channelEnd + 1)) return undefined;
     const start = channelEnd + 1 + DATA_KEY.length;
     const end = valueEnd(text, start);
-    return end === text.length - 1 && text.charCodeAt(end) === CLOSE_BRACE ? text.slice(start, end) : undefined;
+    return closesText(text, end) ? text.slice(start, end) : undefined;
   }
   if (!text.startsWith(DATA_KEY, i)) return undefined;
   const start = i + DATA_KEY.length;
   const end = valueEnd(text, start);
   if (end < 0 || text.charCodeAt(end) !== COMMA) return undefined;
-  const last = afterChannel(text, end + 1, channel);
-  return last === text.length - 1 && text.charCodeAt(last) === CLOSE_BRACE ? text.slice(start, end) : undefined;
+  return closesText(text, afterChannel(text, end + 1, channel)) ? text.slice(start, end) : undefined;
+}
+
+/** `i` is the object's closing brace and the text's last character. */
+function closesText(text: string, i: number): boolean {
+  return i === text.length - 1 && text.charCodeAt(i) === CLOSE_BRACE;
 }
 
 /** The frame text for a verbatim event, with the server's user_id added on presence channels. */
