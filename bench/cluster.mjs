@@ -31,7 +31,13 @@ const { values: a } = parseArgs({
   },
 });
 if (a.help) {
-  process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n') + '\n');
+  process.stdout.write(
+    fs
+      .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 9)
+      .join('\n') + '\n',
+  );
   process.exit(0);
 }
 
@@ -45,7 +51,10 @@ await new Promise((resolve) => {
   });
 });
 
-const counts = a.workers.split(',').map(Number).filter((n) => n >= 1);
+const counts = a.workers
+  .split(',')
+  .map(Number)
+  .filter((n) => n >= 1);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushi-bench-cluster-'));
 const run = `${Date.now().toString(36)}`;
 const targets = [];
@@ -81,7 +90,9 @@ const out = a.out || path.join(tmp, 'results.jsonl');
 
 const args = [harness, '--scenario', 'fanout', '--targets', targetsFile, '--conns', a.conns, '--messages', a.messages];
 args.push('--payload', a.payload, '--repeat', a.repeat, '--procs', a.procs, '--out', out);
-process.stderr.write(`bench/cluster: fanout ${a.conns} subscribers x ${a.messages} messages, ${a.payload} B, workers ${counts.join(', ')} (${os.availableParallelism()} cores)\n`);
+process.stderr.write(
+  `bench/cluster: fanout ${a.conns} subscribers x ${a.messages} messages, ${a.payload} B, workers ${counts.join(', ')} (${os.availableParallelism()} cores)\n`,
+);
 const code = await new Promise((resolve) => {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (c) => resolve(c ?? 1));

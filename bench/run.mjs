@@ -88,9 +88,25 @@ if (a.help) {
   process.exit(0);
 }
 if (a.quick) {
-  Object.assign(a, { repeat: '1', connect: '1000', fanout: '500x50', payloads: '100', 'channels-conns': '500', 'channels-rate': '500', 'client-conns': '500', 'client-rate': '1000', duration: '3', 'persist-events': '3000', 'persist-fanout': '500x50' });
+  Object.assign(a, {
+    repeat: '1',
+    connect: '1000',
+    fanout: '500x50',
+    payloads: '100',
+    'channels-conns': '500',
+    'channels-rate': '500',
+    'client-conns': '500',
+    'client-rate': '1000',
+    duration: '3',
+    'persist-events': '3000',
+    'persist-fanout': '500x50',
+  });
 }
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const sizes = (s) => list(s).map((x) => x.split('x').map(Number));
 const scenarios = new Set(list(a.scenarios));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -130,7 +146,11 @@ function appsFile(name, persist) {
 async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}) {
   const port = await freePort();
   // `npm start`'s node flags first (a baseline build gets them too: A/B compares code), then --node-args.
-  const nodeArgs = [...startFlags, ...list(a['node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : [])];
+  const nodeArgs = [
+    ...startFlags,
+    ...list(a['node-args']).flatMap((x) => x.split(/\s+/)),
+    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, name)] : []),
+  ];
   return {
     name,
     port,
@@ -157,8 +177,17 @@ async function refTarget() {
   if (a.baseline) return pushiTarget('baseline', { entry: path.resolve(a.baseline, 'cli.js') });
   const port = await freePort();
   const env = { PORT: String(port), APP_ID: creds.id, APP_KEY: creds.key, APP_SECRET: creds.secret };
-  const nodeArgs = [...list(a['ref-node-args']).flatMap((x) => x.split(/\s+/)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : [])];
-  return { name: 'ref-ws', port, cmd: [process.execPath, ...nodeArgs, path.join(root, 'bench', 'harness', 'ref-ws-server.mjs')], env, log: path.join(tmp, 'ref-ws.log') };
+  const nodeArgs = [
+    ...list(a['ref-node-args']).flatMap((x) => x.split(/\s+/)),
+    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ref-ws')] : []),
+  ];
+  return {
+    name: 'ref-ws',
+    port,
+    cmd: [process.execPath, ...nodeArgs, path.join(root, 'bench', 'harness', 'ref-ws-server.mjs')],
+    env,
+    log: path.join(tmp, 'ref-ws.log'),
+  };
 }
 
 // ---------- harness runs ----------
@@ -171,13 +200,38 @@ function harnessRun(targets, args, repeat = a.repeat) {
   fs.writeFileSync(tfile, JSON.stringify(targets));
   const jsonl = path.join(tmp, `run-${names}.jsonl`);
   fs.rmSync(jsonl, { force: true });
-  const argv = [harness, '--targets', tfile, '--out', jsonl, '--repeat', String(repeat), '--local-addrs', a['local-addrs'], '--app-id', creds.id, '--key', creds.key, '--secret', creds.secret, ...args];
-  commands.push(`node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${repeat} ${args.join(' ')}`);
+  const argv = [
+    harness,
+    '--targets',
+    tfile,
+    '--out',
+    jsonl,
+    '--repeat',
+    String(repeat),
+    '--local-addrs',
+    a['local-addrs'],
+    '--app-id',
+    creds.id,
+    '--key',
+    creds.key,
+    '--secret',
+    creds.secret,
+    ...args,
+  ];
+  commands.push(
+    `node bench/harness/bench.mjs --targets <${targets.map((t) => t.name).join(',')}> --repeat ${repeat} ${args.join(' ')}`,
+  );
   console.error(`\n+ ${commands.at(-1)}`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, argv, { cwd: path.dirname(harness), stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('exit', () => {
-      const got = fs.existsSync(jsonl) ? fs.readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const got = fs.existsSync(jsonl)
+        ? fs
+            .readFileSync(jsonl, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
       lines.push(...got);
       resolve(got);
     });
@@ -209,8 +263,19 @@ const persistResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
 /** The rate-paced scenarios' harness arguments (channels, client-events), optionally labelled. */
 const pacedArgs = (scenario, label) => {
-  const [conns, rate] = scenario === 'channels' ? [a['channels-conns'], a['channels-rate']] : [a['client-conns'], a['client-rate']];
-  return common(conns, ['--scenario', scenario, '--rate', rate, '--duration', a.duration, '--payload', '100', ...(label ? ['--label', label] : [])]);
+  const [conns, rate] =
+    scenario === 'channels' ? [a['channels-conns'], a['channels-rate']] : [a['client-conns'], a['client-rate']];
+  return common(conns, [
+    '--scenario',
+    scenario,
+    '--rate',
+    rate,
+    '--duration',
+    a.duration,
+    '--payload',
+    '100',
+    ...(label ? ['--label', label] : []),
+  ]);
 };
 
 try {
@@ -221,13 +286,22 @@ try {
     for (const n of list(a.connect).map(Number)) {
       for (let r = 0; r < Number(a.repeat); r++) {
         const pair = [...(await refTargets()), await pushiTarget('pushi')];
-        for (const t of r % 2 ? pair.reverse() : pair) await harnessRun([t], common(n, ['--scenario', 'connect', '--connect-timeout', '180', '--settle-ms', a['settle-ms']]), 1);
+        for (const t of r % 2 ? pair.reverse() : pair)
+          await harnessRun(
+            [t],
+            common(n, ['--scenario', 'connect', '--connect-timeout', '180', '--settle-ms', a['settle-ms']]),
+            1,
+          );
       }
     }
   }
   if (scenarios.has('fanout')) {
     for (const p of list(a.payloads)) {
-      for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, pushi], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0']));
+      for (const [n, m] of sizes(a.fanout))
+        await harnessRun(
+          [...ref, pushi],
+          common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0']),
+        );
     }
   }
   if (scenarios.has('channels')) {
@@ -240,7 +314,22 @@ try {
     // Stretch goal: Pushi with per-turn write coalescing off, beside the default (on).
     const off = await pushiTarget('pushi-nocoalesce', { env: { PUSHI_WS_COALESCE: '0' } });
     for (const p of list(a.payloads)) {
-      for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, off, pushi], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', p, '--rate', '0', '--label', 'coalesce']));
+      for (const [n, m] of sizes(a.fanout))
+        await harnessRun(
+          [...ref, off, pushi],
+          common(n, [
+            '--scenario',
+            'fanout',
+            '--messages',
+            String(m),
+            '--payload',
+            p,
+            '--rate',
+            '0',
+            '--label',
+            'coalesce',
+          ]),
+        );
     }
     // One frame per socket per turn: what coalescing costs where there is nothing to coalesce.
     await harnessRun([...ref, off, pushi], pacedArgs('client-events', 'coalesce'));
@@ -253,7 +342,10 @@ try {
     for (const scenario of ['channels', 'client-events']) {
       for (let r = 0; r < Number(a.repeat); r++) {
         const args = pacedArgs(scenario, 'paired');
-        const got = await Promise.all([harnessRun([await refTarget()], args, 1), harnessRun([await pushiTarget('pushi')], args, 1)]);
+        const got = await Promise.all([
+          harnessRun([await refTarget()], args, 1),
+          harnessRun([await pushiTarget('pushi')], args, 1),
+        ]);
         for (const run of got.flat()) run.round = r;
       }
     }
@@ -262,23 +354,51 @@ try {
     // Fan-out with persistence on vs off (ratios against the first target: Pushi, persistence off).
     const on = await pushiTarget('pushi-persist', { persist: true });
     for (const [n, m] of sizes(a['persist-fanout'])) {
-      await harnessRun([pushi, on], common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', '100', '--rate', '0', '--label', 'persistence']));
+      await harnessRun(
+        [pushi, on],
+        common(n, [
+          '--scenario',
+          'fanout',
+          '--messages',
+          String(m),
+          '--payload',
+          '100',
+          '--rate',
+          '0',
+          '--label',
+          'persistence',
+        ]),
+      );
     }
     // Accepted persisted events/s over the HTTP API, each checked in the database afterwards.
     for (let r = 0; r < Number(a.repeat); r++) {
       const t = await pushiTarget('pushi-persist', { persist: true });
       removeDatabase(t.env.PUSHI_DB);
-      commands.push(`(bench/lib/persist.mjs) ${a['persist-events']} triggers with persist:true, ${a['persist-concurrency']} in flight`);
-      const res = await runPersist(t, { creds, events: Number(a['persist-events']), concurrency: Number(a['persist-concurrency']) });
+      commands.push(
+        `(bench/lib/persist.mjs) ${a['persist-events']} triggers with persist:true, ${a['persist-concurrency']} in flight`,
+      );
+      const res = await runPersist(t, {
+        creds,
+        events: Number(a['persist-events']),
+        concurrency: Number(a['persist-concurrency']),
+      });
       res.rep = r;
       persistResults.push(res);
     }
   }
 } finally {
-  const result = { meta, commands, runs: lines.filter((l) => l.type !== 'ratio'), ratios: lines.filter((l) => l.type === 'ratio'), persist: persistResults };
+  const result = {
+    meta,
+    commands,
+    runs: lines.filter((l) => l.type !== 'ratio'),
+    ratios: lines.filter((l) => l.type === 'ratio'),
+    persist: persistResults,
+  };
   result.summary = report(result);
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1));
-  console.log(`\nresults: ${path.relative(process.cwd(), outFile)}${profDir ? `\nprofiles: ${path.relative(process.cwd(), profDir)}` : ''}`);
+  console.log(
+    `\nresults: ${path.relative(process.cwd(), outFile)}${profDir ? `\nprofiles: ${path.relative(process.cwd(), profDir)}` : ''}`,
+  );
   if (a.keep) console.log(`kept: ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -25,14 +25,41 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { startLiveServer } from '../test/hardening/live-server.ts';
-import { api, lagMaxMs, missingAcked, Publisher, readyStatus, TcpProxy, untilReady } from '../test/hardening/fault-kit.ts';
+import {
+  api,
+  lagMaxMs,
+  missingAcked,
+  Publisher,
+  readyStatus,
+  TcpProxy,
+  untilReady,
+} from '../test/hardening/fault-kit.ts';
 import { postgresForTests } from '../test/helpers/postgres.ts';
 import { RawClient } from '../test/helpers/raw-client.ts';
 
-const PHASES = ['sqlite-readonly', 'sqlite-locked', 'pg-terminate', 'pg-down', 'redis-cut', 'sigkill-sqlite', 'sigkill-pg'];
-const { values: v } = parseArgs({ options: { only: { type: 'string' }, outage: { type: 'string', default: '5' }, kills: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const PHASES = [
+  'sqlite-readonly',
+  'sqlite-locked',
+  'pg-terminate',
+  'pg-down',
+  'redis-cut',
+  'sigkill-sqlite',
+  'sigkill-pg',
+];
+const { values: v } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    outage: { type: 'string', default: '5' },
+    kills: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const only = v.only ? v.only.split(',') : PHASES;
-for (const p of only) if (!PHASES.includes(p)) (console.error(`faults: unknown phase ${p} (${PHASES.join(', ')})`), process.exit(2));
+for (const p of only)
+  if (!PHASES.includes(p)) {
+    console.error(`faults: unknown phase ${p} (${PHASES.join(', ')})`);
+    process.exit(2);
+  }
 const OUTAGE_MS = Number(v.outage) * 1000;
 const KILLS = Number(v.kills);
 const log = (...a) => !v.json && console.log(...a);
@@ -42,7 +69,10 @@ const EXPECTED = /unavailable|redis/i; // error lines a fault is supposed to cau
 
 const dir = mkdtempSync(join(tmpdir(), 'pushi-faults-'));
 const appsFile = join(dir, 'apps.json');
-writeFileSync(appsFile, JSON.stringify({ apps: [{ ...APP, options: { persist: true, clientEvents: true, maxApiRequestsPerSecond: 0 } }] }));
+writeFileSync(
+  appsFile,
+  JSON.stringify({ apps: [{ ...APP, options: { persist: true, clientEvents: true, maxApiRequestsPerSecond: 0 } }] }),
+);
 const immutable = new Set();
 const unlock = () => {
   for (const f of immutable) execFileSync('chattr', ['-i', f]);
@@ -75,8 +105,11 @@ async function outagePhase(name, env, breakIt) {
     while (Date.now() < end) {
       ready.push(await readyStatus(s));
       const n = liveSent++;
-      const t = await api(s, APP, 'POST', `/apps/${APP.id}/events`, { body: { name: 'volatile', channel: 'live', data: `{"n":${n}}`, persist: false } }).catch((e) => ({ status: e.message }));
-      if (t.status === 200) await live.waitFor((f) => f.event === 'volatile' && f.data === `{"n":${n}}`, 15_000).catch(() => undefined);
+      const t = await api(s, APP, 'POST', `/apps/${APP.id}/events`, {
+        body: { name: 'volatile', channel: 'live', data: `{"n":${n}}`, persist: false },
+      }).catch((e) => ({ status: e.message }));
+      if (t.status === 200)
+        await live.waitFor((f) => f.event === 'volatile' && f.data === `{"n":${n}}`, 15_000).catch(() => undefined);
       await sleep(300);
     }
     const lag = await lagMaxMs(s);
@@ -88,7 +121,16 @@ async function outagePhase(name, env, breakIt) {
     await pub.stop();
     const missing = await missingAcked(s, APP, 'burst', pub.acked);
     Object.defineProperty(r, 'acked', { value: pub.acked, enumerable: false });
-    Object.assign(r.details, { sent: pub.sent, acked: pub.acked.size, statuses: pub.statuses, ready, liveSent, liveReceived: live.events('volatile').length, maxEventLoopLagDuringOutageMs: lag, missing: missing.slice(0, 20) });
+    Object.assign(r.details, {
+      sent: pub.sent,
+      acked: pub.acked.size,
+      statuses: pub.statuses,
+      ready,
+      liveSent,
+      liveReceived: live.events('volatile').length,
+      maxEventLoopLagDuringOutageMs: lag,
+      missing: missing.slice(0, 20),
+    });
     live.close();
     r.checks = {
       failedClearly: pub.unclear.length === 0 && (pub.statuses[503] ?? 0) > 0,
@@ -98,9 +140,16 @@ async function outagePhase(name, env, breakIt) {
     };
     if (pub.unclear.length) r.details.unclear = pub.unclear;
     // Not a pass/fail check (the store decides how long a write may wait), but worth seeing.
-    if (lag > 2000) r.warnings = [`the server's event loop was blocked up to ${lag} ms during the outage: live traffic stalled meanwhile`];
-    if (Number.isNaN(lag)) r.warnings = ['GET /metrics got no answer within 30 s during the outage: the event loop was blocked, live traffic stalled meanwhile'];
-    if (!ready.includes(503)) (r.warnings ??= []).push('/ready stayed 200 during the outage (its check does not write)');
+    if (lag > 2000)
+      r.warnings = [
+        `the server's event loop was blocked up to ${lag} ms during the outage: live traffic stalled meanwhile`,
+      ];
+    if (Number.isNaN(lag))
+      r.warnings = [
+        'GET /metrics got no answer within 30 s during the outage: the event loop was blocked, live traffic stalled meanwhile',
+      ];
+    if (!ready.includes(503))
+      (r.warnings ??= []).push('/ready stayed 200 during the outage (its check does not write)');
   } catch (err) {
     r.checks.ran = false;
     r.details.error = err.stack ?? String(err);
@@ -176,7 +225,9 @@ async function pgPhase(name, useProxy) {
       let killed = 0;
       const killer = (async () => {
         while (!stop) {
-          const res = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]).catch(() => undefined);
+          const res = await admin
+            .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName])
+            .catch(() => undefined);
           killed += res?.rowCount ?? 0;
           await sleep(200);
         }
@@ -204,13 +255,27 @@ async function redisCut() {
   const prefix = `pushi-faults-${randomBytes(4).toString('hex')}:`;
   const proxy = new TcpProxy('127.0.0.1', 6379);
   await proxy.up();
-  const env = (name, port) => ({ PUSHI_APPS_FILE: appsFile, PUSHI_DB: join(dir, `${name}-${prefix.slice(-9, -1)}.db`), PUSHI_REDIS_URL: `redis://127.0.0.1:${port}`, PUSHI_REDIS_PREFIX: prefix });
+  const env = (name, port) => ({
+    PUSHI_APPS_FILE: appsFile,
+    PUSHI_DB: join(dir, `${name}-${prefix.slice(-9, -1)}.db`),
+    PUSHI_REDIS_URL: `redis://127.0.0.1:${port}`,
+    PUSHI_REDIS_PREFIX: prefix,
+  });
   const n1 = await startLiveServer({ env: env('n1', 6379), expectedErrors: EXPECTED });
   const n2 = await startLiveServer({ env: env('n2', proxy.port), expectedErrors: EXPECTED });
   const r = { phase: 'redis-cut', checks: {}, details: {} };
   let n = 0;
-  const send = (node, tag) => api(node, APP, 'POST', `/apps/${APP.id}/events`, { body: { name: 'x', channel: 'x', data: `"${tag}-${n++}"`, persist: false } });
-  const got = (c, tag, ms = 10_000) => c.waitFor((f) => f.event === 'x' && String(f.data).startsWith(`"${tag}`), ms).then(() => true, () => false);
+  const send = (node, tag) =>
+    api(node, APP, 'POST', `/apps/${APP.id}/events`, {
+      body: { name: 'x', channel: 'x', data: `"${tag}-${n++}"`, persist: false },
+    });
+  const got = (c, tag, ms = 10_000) =>
+    c
+      .waitFor((f) => f.event === 'x' && String(f.data).startsWith(`"${tag}`), ms)
+      .then(
+        () => true,
+        () => false,
+      );
   try {
     const c1 = await RawClient.established(n1.wsUrl(APP.key));
     const c2 = await RawClient.established(n2.wsUrl(APP.key));
@@ -285,7 +350,12 @@ async function sigkill(store) {
     for (const round of rounds) {
       const missing = await missingAcked(s, APP, round.channel, round.acked);
       lost += missing.length;
-      r.details.rounds.push({ acked: round.acked.size, notAcknowledged: round.sent - round.acked.size, killedBy: round.signal, missing: missing.slice(0, 10) });
+      r.details.rounds.push({
+        acked: round.acked.size,
+        notAcknowledged: round.sent - round.acked.size,
+        killedBy: round.signal,
+        missing: missing.slice(0, 10),
+      });
     }
     r.checks.noAckedEventLost = lost === 0;
     r.checks.restartClean = s.problems().length === 0;

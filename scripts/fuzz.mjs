@@ -38,12 +38,22 @@ if (!(seconds > 0) || !Number.isInteger(seed) || !(concurrency > 0)) {
 const APP = { id: 'fuzz-app', key: 'fuzz-key', secret: 'fuzz-secret-0123456789' };
 const dir = mkdtempSync(join(tmpdir(), 'pushi-fuzz-'));
 const appsFile = join(dir, 'apps.json');
-writeFileSync(appsFile, JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, persist: true, subscriptionCount: true } }] }));
+writeFileSync(
+  appsFile,
+  JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, persist: true, subscriptionCount: true } }] }),
+);
 
 const log = (...a) => !values.json && console.log(...a);
 log(`fuzz: seed ${seed}, ${seconds} s, ${concurrency} in parallel; starting pushi serve…`);
-const server = await startLiveServer({ env: { PUSHI_APPS_FILE: appsFile, PUSHI_DB: join(dir, 'pushi.db'), PUSHI_MAX_MESSAGE_BYTES: '65536', LOG_LEVEL: 'warn' } });
-let failed = false;
+const server = await startLiveServer({
+  env: {
+    PUSHI_APPS_FILE: appsFile,
+    PUSHI_DB: join(dir, 'pushi.db'),
+    PUSHI_MAX_MESSAGE_BYTES: '65536',
+    LOG_LEVEL: 'warn',
+  },
+});
+let failed;
 let report;
 let servesError;
 try {
@@ -52,9 +62,13 @@ try {
     seed,
     durationMs: seconds * 1000,
     concurrency,
-    onProgress: (r) => log(`  … ${r.actions} actions, ${r.violations.length} violations, server ${server.alive() ? 'up' : 'DOWN'}`),
+    onProgress: (r) =>
+      log(`  … ${r.actions} actions, ${r.violations.length} violations, server ${server.alive() ? 'up' : 'DOWN'}`),
   });
-  if (server.alive()) await assertServes({ wsPort: server.wsPort, httpPort: server.httpPort, app: APP }).catch((e) => (servesError = e.message));
+  if (server.alive())
+    await assertServes({ wsPort: server.wsPort, httpPort: server.httpPort, app: APP }).catch(
+      (e) => (servesError = e.message),
+    );
 } finally {
   const problems = server.problems();
   const alive = server.alive();
@@ -66,7 +80,9 @@ try {
     log(`\nactions: ${report?.actions ?? 0} ${JSON.stringify(report?.byType ?? {})}`);
     log(`HTTP statuses: ${JSON.stringify(report?.httpStatus ?? {})}`);
     log(`WebSocket close codes seen by clients: ${JSON.stringify(report?.closeCodes ?? {})}`);
-    log(`server alive to the end: ${alive}; still serves a normal client: ${!alive ? 'not checked (server down)' : servesError ? `NO (${servesError})` : 'yes'}`);
+    log(
+      `server alive to the end: ${alive}; still serves a normal client: ${!alive ? 'not checked (server down)' : servesError ? `NO (${servesError})` : 'yes'}`,
+    );
     log(`server problems (crash, error logs, stderr): ${problems.length}`);
     for (const p of problems.slice(0, 20)) log(`  ${p}`);
     log(`violations (5xx, mutated signature accepted, malformed frames): ${report?.violations.length ?? 'n/a'}`);

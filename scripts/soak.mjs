@@ -47,14 +47,32 @@ const log = (...a) => !v.json && console.log(...a);
 
 const APP = { id: 'soak-app', key: 'soak-key', secret: 'soak-secret-0123456789' };
 const dir = mkdtempSync(join(tmpdir(), 'pushi-soak-'));
-writeFileSync(join(dir, 'apps.json'), JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, maxApiRequestsPerSecond: 0 } }] }));
-const server = await startLiveServer({ env: { PUSHI_APPS_FILE: join(dir, 'apps.json'), PUSHI_DB: join(dir, 'pushi.db'), LOG_LEVEL: 'warn' } });
-log(`soak: pushi serve pid ${server.pid}; ${N} connections, ${CHURN}/s churn, ${RATE} triggers/s over ${CHANNELS * 2} channels, ${seconds} s`);
+writeFileSync(
+  join(dir, 'apps.json'),
+  JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, maxApiRequestsPerSecond: 0 } }] }),
+);
+const server = await startLiveServer({
+  env: { PUSHI_APPS_FILE: join(dir, 'apps.json'), PUSHI_DB: join(dir, 'pushi.db'), LOG_LEVEL: 'warn' },
+});
+log(
+  `soak: pushi serve pid ${server.pid}; ${N} connections, ${CHURN}/s churn, ${RATE} triggers/s over ${CHANNELS * 2} channels, ${seconds} s`,
+);
 
 // --- clients ---------------------------------------------------------------------------------
 const clients = new Set();
 const bySub = new Map(); // channel → Set<client> confirmed and not closing
-const stats = { opened: 0, closed: 0, unexpectedCloses: {}, connectFailures: 0, triggers: 0, triggerErrors: {}, expected: 0, delivered: 0, missing: 0, missingExamples: [] };
+const stats = {
+  opened: 0,
+  closed: 0,
+  unexpectedCloses: {},
+  connectFailures: 0,
+  triggers: 0,
+  triggerErrors: {},
+  expected: 0,
+  delivered: 0,
+  missing: 0,
+  missingExamples: [],
+};
 let nextId = 0;
 
 function verify(c) {
@@ -63,7 +81,8 @@ function verify(c) {
     if (c.received.has(seq)) stats.delivered++;
     else {
       stats.missing++;
-      if (stats.missingExamples.length < 10) stats.missingExamples.push({ client: c.id, seq, closeCode: c.closeCode ?? null });
+      if (stats.missingExamples.length < 10)
+        stats.missingExamples.push({ client: c.id, seq, closeCode: c.closeCode ?? null });
     }
   }
   c.expected.clear();
@@ -77,7 +96,15 @@ function leave(c) {
 function open() {
   const id = nextId++;
   const channels = [`soak-${id % CHANNELS}`, `private-soak-${(id * 7) % CHANNELS}`];
-  const c = { id, channels, expected: new Set(), received: new Set(), closing: false, closeCode: undefined, ws: undefined };
+  const c = {
+    id,
+    channels,
+    expected: new Set(),
+    received: new Set(),
+    closing: false,
+    closeCode: undefined,
+    ws: undefined,
+  };
   return new Promise((resolve) => {
     const ws = new WebSocket(server.wsUrl(APP.key));
     c.ws = ws;
@@ -89,7 +116,12 @@ function open() {
         const socketId = JSON.parse(f.data).socket_id;
         stats.opened++;
         ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: channels[0] } }));
-        ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: channels[1], auth: channelAuth(APP.key, APP.secret, socketId, channels[1]) } }));
+        ws.send(
+          JSON.stringify({
+            event: 'pusher:subscribe',
+            data: { channel: channels[1], auth: channelAuth(APP.key, APP.secret, socketId, channels[1]) },
+          }),
+        );
       } else if (f.event === 'pusher_internal:subscription_succeeded') {
         if (!c.closing) {
           if (!bySub.has(f.channel)) bySub.set(f.channel, new Set());
@@ -135,12 +167,22 @@ async function trigger() {
   const channel = n % 2 ? `soak-${n % CHANNELS}` : `private-soak-${n % CHANNELS}`;
   const snapshot = [...(bySub.get(channel) ?? [])];
   const body = JSON.stringify({ name: 'soak', channel, data: JSON.stringify({ seq: n, pad: 'x'.repeat(100) }) });
-  const params = { auth_key: APP.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0', body_md5: md5Hex(body) };
+  const params = {
+    auth_key: APP.key,
+    auth_timestamp: String(Math.floor(Date.now() / 1000)),
+    auth_version: '1.0',
+    body_md5: md5Hex(body),
+  };
   const path = `/apps/${APP.id}/events`;
   params.auth_signature = signRequest(APP.secret, 'POST', path, params);
   inFlight++;
   try {
-    const res = await fetch(`${server.httpUrl}${path}?${new URLSearchParams(params)}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${server.httpUrl}${path}?${new URLSearchParams(params)}`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json' },
+      signal: AbortSignal.timeout(30_000),
+    });
     await res.arrayBuffer();
     stats.triggers++;
     if (res.status !== 200) stats.triggerErrors[res.status] = (stats.triggerErrors[res.status] ?? 0) + 1;
@@ -168,7 +210,10 @@ function metric(text, name) {
 async function sample(phase) {
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  const text = await fetch(`${server.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text(), () => '');
+  const text = await fetch(`${server.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then(
+    (r) => r.text(),
+    () => '',
+  );
   const s = {
     t: Math.round((Date.now() - t0) / 1000),
     phase,
@@ -184,11 +229,13 @@ async function sample(phase) {
     missing: stats.missing,
   };
   samples.push(s);
-  log(`  t=${String(s.t).padStart(4)}s ${phase.padEnd(6)} rss ${s.rssMB} MB  heap ${s.heapMB} MB  fds ${s.fds}  handles ${s.handles}  conns ${s.connections}  lag p99 ${s.lagP99ms} ms (max ${s.lagMaxMs})  triggers ${s.triggers}  missing ${s.missing}`);
+  log(
+    `  t=${String(s.t).padStart(4)}s ${phase.padEnd(6)} rss ${s.rssMB} MB  heap ${s.heapMB} MB  fds ${s.fds}  handles ${s.handles}  conns ${s.connections}  lag p99 ${s.lagP99ms} ms (max ${s.lagMaxMs})  triggers ${s.triggers}  missing ${s.missing}`,
+  );
 }
 
 // --- run -------------------------------------------------------------------------------------
-let failed = false;
+let failed;
 try {
   await sample('start');
   for (let i = 0; i < N; i += 100) await Promise.all(Array.from({ length: Math.min(100, N - i) }, open));
@@ -233,7 +280,10 @@ try {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const early = steady.slice(0, half);
   const late = steady.slice(half);
-  const growthMB = early.length && late.length ? +(median(late.map((s) => s.rssMB)) - median(early.map((s) => s.rssMB))).toFixed(1) : 0;
+  const growthMB =
+    early.length && late.length
+      ? +(median(late.map((s) => s.rssMB)) - median(early.map((s) => s.rssMB))).toFixed(1)
+      : 0;
   const allowedMB = early.length ? Math.max(32, 0.15 * median(early.map((s) => s.rssMB))) : Infinity;
   const extra = (s) => s.handles - s.connections;
   const handleDrift = early.length && late.length ? median(late.map(extra)) - median(early.map(extra)) : 0;
@@ -248,12 +298,26 @@ try {
     enoughSamples: steady.length >= 4,
   };
   failed = Object.values(checks).some((ok) => !ok);
-  const report = { config: { seconds, connections: N, churnPerSecond: CHURN, triggersPerSecond: RATE, channels: CHANNELS * 2 }, checks, rss: { growthMB, allowedMB: +allowedMB.toFixed(1) }, handleDrift, stats, problems, samples };
+  const report = {
+    config: { seconds, connections: N, churnPerSecond: CHURN, triggersPerSecond: RATE, channels: CHANNELS * 2 },
+    checks,
+    rss: { growthMB, allowedMB: +allowedMB.toFixed(1) },
+    handleDrift,
+    stats,
+    problems,
+    samples,
+  };
   if (v.json) console.log(JSON.stringify(report, null, 2));
   else {
-    log(`\nconnections established ${stats.opened}, closed ${stats.closed} (some before establishing); triggers ${stats.triggers}; deliveries expected ${stats.expected}, delivered ${stats.delivered}, missing ${stats.missing}`);
-    log(`unexpected closes ${JSON.stringify(stats.unexpectedCloses)}; trigger errors ${JSON.stringify(stats.triggerErrors)}; connect failures ${stats.connectFailures}`);
-    log(`RSS growth over the steady phase: ${growthMB} MB (allowed ${allowedMB.toFixed(1)} MB); handles beyond connections drifted by ${handleDrift}`);
+    log(
+      `\nconnections established ${stats.opened}, closed ${stats.closed} (some before establishing); triggers ${stats.triggers}; deliveries expected ${stats.expected}, delivered ${stats.delivered}, missing ${stats.missing}`,
+    );
+    log(
+      `unexpected closes ${JSON.stringify(stats.unexpectedCloses)}; trigger errors ${JSON.stringify(stats.triggerErrors)}; connect failures ${stats.connectFailures}`,
+    );
+    log(
+      `RSS growth over the steady phase: ${growthMB} MB (allowed ${allowedMB.toFixed(1)} MB); handles beyond connections drifted by ${handleDrift}`,
+    );
     for (const [k, ok] of Object.entries(checks)) log(`  ${ok ? 'ok  ' : 'FAIL'} ${k}`);
     for (const p of problems.slice(0, 10)) log(`  server: ${p}`);
     log(failed ? '\nSOAK FAILED' : '\nsoak passed');

@@ -5,8 +5,13 @@ export function createLogger(level: string, pretty: boolean): Logger {
   return pino({
     level,
     base: { service: 'pushi' },
-    redact: { paths: ['secret', '*.secret', '*.*.secret', 'adminToken', '*.adminToken', 'auth', '*.auth'], censor: '[redacted]' },
-    transport: pretty ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } : undefined,
+    redact: {
+      paths: ['secret', '*.secret', '*.*.secret', 'adminToken', '*.adminToken', 'auth', '*.auth'],
+      censor: '[redacted]',
+    },
+    transport: pretty
+      ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } }
+      : undefined,
   });
 }
 

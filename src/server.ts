@@ -79,8 +79,15 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
   ];
   for (const seed of seeds) {
     const existing = await store.getApp(seed.id);
-    const fields = { key: seed.key, secret: seed.secret, name: seed.name, enabled: seed.enabled, options: seed.options as unknown as Record<string, unknown> };
-    if (existing) await store.updateApp(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
+    const fields = {
+      key: seed.key,
+      secret: seed.secret,
+      name: seed.name,
+      enabled: seed.enabled,
+      options: seed.options as unknown as Record<string, unknown>,
+    };
+    if (existing)
+      await store.updateApp(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
     else await store.createApp({ id: seed.id, ...fields, createdAt: Date.now() });
   }
   if (seeds.length) return undefined;
@@ -95,7 +102,11 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<PushiServer> {
   const logger = options.logger ?? silentLogger;
-  const metrics = new Metrics({ webhookQueueDepth: () => store.countPendingWebhooks(), health: () => health, traffic: () => hub.states });
+  const metrics = new Metrics({
+    webhookQueueDepth: () => store.countPendingWebhooks(),
+    health: () => health,
+    traffic: () => hub.states,
+  });
   const store = instrumentStore(await openStore(config.storage), logger, metrics);
   let defaultApp: App | undefined;
   try {
@@ -107,9 +118,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const apps = new StoreAppSource(store);
   // The web console (/console) watches the hub and webhook outcomes; inert without the admin token.
   const consoleFeed = new ConsoleFeed(Boolean(config.adminToken));
-  const webhooks = new Webhooks({ store, apps, logger, metrics: consoleFeed.webhookMetrics(metrics), peekApp: (id): App | undefined => hub.states.get(id)?.app, pollMs: options.webhookPollMs });
-  const notifier = new Notifier({ store, apps, logger, smtpUrl: config.smtpUrl, ca: options.notify?.ca, pollMs: options.notify?.pollMs });
-  const observers: HubObserver[] = [metrics.observer, loggingObserver(logger), webhooks.observer, consoleFeed.observer, ...(options.observers ?? [])];
+  const webhooks = new Webhooks({
+    store,
+    apps,
+    logger,
+    metrics: consoleFeed.webhookMetrics(metrics),
+    peekApp: (id): App | undefined => hub.states.get(id)?.app,
+    pollMs: options.webhookPollMs,
+  });
+  const notifier = new Notifier({
+    store,
+    apps,
+    logger,
+    smtpUrl: config.smtpUrl,
+    ca: options.notify?.ca,
+    pollMs: options.notify?.pollMs,
+  });
+  const observers: HubObserver[] = [
+    metrics.observer,
+    loggingObserver(logger),
+    webhooks.observer,
+    consoleFeed.observer,
+    ...(options.observers ?? []),
+  ];
   if (config.notifications) observers.push(notifier.observer); // after publishing; looks targets up on a later turn
   const hub = new Hub({
     apps,
@@ -137,7 +168,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide,
   // and the once-per-cluster webhooks (occupied/vacated, members, counts) come from the cluster.
   const broker: RedisBroker | undefined = config.redisUrl
-    ? new (await import('./cluster/redis-broker.ts')).RedisBroker(hub, { url: config.redisUrl, prefix: config.redisPrefix, logger, observer: webhooks.cluster })
+    ? new (await import('./cluster/redis-broker.ts')).RedisBroker(hub, {
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        logger,
+        observer: webhooks.cluster,
+      })
     : undefined;
   if (broker) {
     webhooks.clusterDecides = true;
@@ -146,14 +182,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await broker.start(); // registered before the first client arrives (or degraded after a wait)
   }
   const localQueries = new LocalQueries(hub);
-  const queries = broker ? new (await import('./cluster/cluster-queries.ts')).ClusterQueries(broker, localQueries) : localQueries;
+  const queries = broker
+    ? new (await import('./cluster/cluster-queries.ts')).ClusterQueries(broker, localQueries)
+    : localQueries;
   // Scaled out, a trigger is answered once Redis has it: the next one, on any node, comes after.
-  const publish: TriggerPublisher = consoleFeed.timed(broker
-    ? async (app, t) => {
-        await persistence.publish(app, t);
-        await broker.published();
-      }
-    : persistence.publish);
+  const publish: TriggerPublisher = consoleFeed.timed(
+    broker
+      ? async (app, t) => {
+          await persistence.publish(app, t);
+          await broker.published();
+        }
+      : persistence.publish,
+  );
   const deps: ApiDeps = { config, hub, queries, apps, logger, health, demoApp, metrics, limitApi };
   const routes: RouteRegistrar[] = [
     healthRoutes,
@@ -170,11 +210,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const api = createApiHandler(deps, routes);
   const perIp =
     options.connectionRatePerIp ??
-    (config.connectionsPerIpPerSecond > 0 ? { perSecond: config.connectionsPerIpPerSecond, trustForwardedFor: config.trustForwardedFor } : undefined);
+    (config.connectionsPerIpPerSecond > 0
+      ? { perSecond: config.connectionsPerIpPerSecond, trustForwardedFor: config.trustForwardedFor }
+      : undefined);
   const admit = perIp
-    ? connectionRateAdmit({ ...perIp, onRefused: (key) => hub.observer.connectionRejected?.(key, 4100, 'per-IP connection rate') })
+    ? connectionRateAdmit({
+        ...perIp,
+        onRefused: (key) => hub.observer.connectionRejected?.(key, 4100, 'per-IP connection rate'),
+      })
     : undefined;
-  const ws = new WsTransport(hub, { pathPrefix: config.pathPrefix, maxMessageBytes: config.maxMessageBytes, admit, coalesce: config.wsCoalesce });
+  const ws = new WsTransport(hub, {
+    pathPrefix: config.pathPrefix,
+    maxMessageBytes: config.maxMessageBytes,
+    admit,
+    coalesce: config.wsCoalesce,
+  });
   let listeners: Listeners;
   try {
     listeners = await startListeners(config.ws, config.http, (req, res) => void api(req, res), ws);
@@ -190,7 +240,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await store.close();
     throw err;
   }
-  logger.info({ config: effectiveConfig(config), wsPort: listeners.wsPort, httpPort: listeners.httpPort }, 'configuration');
+  logger.info(
+    { config: effectiveConfig(config), wsPort: listeners.wsPort, httpPort: listeners.httpPort },
+    'configuration',
+  );
   webhooks.start();
   notifier.start();
   let closing: Promise<void> | undefined;

@@ -38,13 +38,24 @@ async function waitPort(port, timeoutMs = 30000) {
 /** Triggers `events` persisted events (10 channels, 100 B each) with `concurrency` in flight. */
 export async function runPersist(target, { creds, events, concurrency }) {
   const out = fs.openSync(target.log, 'a');
-  const child = spawn(target.cmd[0], target.cmd.slice(1), { cwd: target.cwd, env: { ...process.env, ...target.env }, stdio: ['ignore', out, out] });
+  const child = spawn(target.cmd[0], target.cmd.slice(1), {
+    cwd: target.cwd,
+    env: { ...process.env, ...target.env },
+    stdio: ['ignore', out, out],
+  });
   const exited = new Promise((r) => child.once('exit', r));
   const res = { scenario: 'persist', target: target.name, params: { events, concurrency, payload: 100, channels: 10 } };
   try {
     await waitPort(target.port);
     await sleep(1000);
-    const pub = new Publisher({ host: '127.0.0.1', port: target.port, appId: creds.id, key: creds.key, secret: creds.secret, maxSockets: concurrency });
+    const pub = new Publisher({
+      host: '127.0.0.1',
+      port: target.port,
+      appId: creds.id,
+      key: creds.key,
+      secret: creds.secret,
+      maxSockets: concurrency,
+    });
     const accepted = new Set();
     let next = 0;
     const cpu0 = cpuMs(child.pid);
@@ -53,7 +64,12 @@ export async function runPersist(target, { creds, events, concurrency }) {
     const worker = async () => {
       while (next < events) {
         const k = next++;
-        const body = JSON.stringify({ name: 'persisted', channels: [`bench-persist-${k % 10}`], data: makePayload(k, 100), persist: true });
+        const body = JSON.stringify({
+          name: 'persisted',
+          channels: [`bench-persist-${k % 10}`],
+          data: makePayload(k, 100),
+          persist: true,
+        });
         const status = await pub._post(`/apps/${creds.id}/events`, body);
         if (status === 200) accepted.add(k);
       }

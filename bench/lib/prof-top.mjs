@@ -12,7 +12,8 @@ const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of prof.nodes) for (const c of n.children || []) parent.set(c, n.id);
-const label = (cf) => `${cf.functionName || '(anon)'} ${cf.url.replace(/^.*\/(node_modules|src|dist|lib|harness)\//, '$1/')}:${cf.lineNumber + 1}`;
+const label = (cf) =>
+  `${cf.functionName || '(anon)'} ${cf.url.replace(/^.*\/(node_modules|src|dist|lib|harness)\//, '$1/')}:${cf.lineNumber + 1}`;
 const self = new Map();
 const inside = new Map(incl.map((f) => [f, 0]));
 const dt = prof.timeDeltas;
@@ -42,4 +43,5 @@ for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Nu
   if (k.startsWith('(idle)')) continue;
   console.log(`${((v / busy) * 100).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
-for (const [f, v] of inside) console.log(`inside ${f}: ${(v / 1000).toFixed(0)} ms (${((v / busy) * 100).toFixed(1)}%)`);
+for (const [f, v] of inside)
+  console.log(`inside ${f}: ${(v / 1000).toFixed(0)} ms (${((v / busy) * 100).toFixed(1)}%)`);

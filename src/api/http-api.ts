@@ -31,7 +31,8 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       }
       const match = router.match(method, path);
       if (!match) throw new HttpError(404, `No route for ${method} ${path}`);
-      if ('methods' in match) throw new HttpError(405, `Method ${method} not allowed`, { Allow: match.methods.join(', ') });
+      if ('methods' in match)
+        throw new HttpError(405, `Method ${method} not allowed`, { Allow: match.methods.join(', ') });
       label = match.route.label;
       const body = await readBody(req, deps.config.maxBodyBytes);
       const ctx = new Context(req, res, method, path, target.search, match.params, body);
@@ -89,7 +90,11 @@ function checkSigned(deps: ApiDeps, ctx: Context): Promise<void> | void {
 
 function signedBy(deps: ApiDeps, ctx: Context, app: App | undefined): Promise<void> | void {
   if (!app) throw new HttpError(404, `Unknown app ${ctx.params.appId}`);
-  verifySignedRequest(app, { method: ctx.method, path: ctx.path, query: ctx.search, body: ctx.body }, deps.config.authTimestampWindow);
+  verifySignedRequest(
+    app,
+    { method: ctx.method, path: ctx.path, query: ctx.search, body: ctx.body },
+    deps.config.authTimestampWindow,
+  );
   if (!app.enabled) throw new HttpError(403, 'App is disabled');
   ctx.app = app;
   if (deps.limitApi) return deps.limitApi(app); // after the signature: unsigned requests must not spend the allowance
@@ -100,7 +105,8 @@ function checkAdmin(deps: ApiDeps, req: IncomingMessage): void {
   if (!token) throw new HttpError(403, 'App management over HTTP is off: set PUSHI_ADMIN_TOKEN to turn it on');
   const header = req.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-  if (!given || !safeEqual(given, token)) throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
+  if (!given || !safeEqual(given, token))
+    throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
 }
 
 /** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
@@ -177,6 +183,7 @@ export function jsonBody(ctx: RequestContext): Record<string, unknown> {
   } catch {
     throw new HttpError(400, 'Malformed JSON body');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'Body must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new HttpError(400, 'Body must be a JSON object');
   return parsed as Record<string, unknown>;
 }

@@ -35,7 +35,8 @@ export function verifySignedRequest(app: App, r: SignedRequest, windowSeconds: n
     if (!bodyMd5 || bodyMd5 !== md5Hex(r.body)) throw new HttpError(401, 'body_md5 does not match the request body');
   }
   const expected = hmacHex(app.secret, stringToSign(r.method, r.path, canonical ?? canonicalQuery(params)));
-  if (!safeEqual(signature, expected)) throw new HttpError(401, 'Invalid signature: check the app secret and the request path');
+  if (!safeEqual(signature, expected))
+    throw new HttpError(401, 'Invalid signature: check the app secret and the request path');
 }
 
 interface ParsedQuery {
@@ -60,7 +61,7 @@ function queryParams(query: string): ParsedQuery {
   let signed = '';
   let previous = '';
   let inOrder = true;
-  for (let start = 0; start <= query.length; ) {
+  for (let start = 0; start <= query.length;) {
     let end = query.indexOf('&', start);
     if (end < 0) end = query.length;
     if (end > start) {

@@ -154,11 +154,13 @@ export function resolveOptions(given: Record<string, unknown> | undefined): AppO
     if (typeof value !== typeof DEFAULT_APP_OPTIONS[key]) {
       throw new TypeError(`app option ${key} must be a ${typeof DEFAULT_APP_OPTIONS[key]}`);
     }
-    if (Array.isArray(DEFAULT_APP_OPTIONS[key]) && !Array.isArray(value)) throw new TypeError(`app option ${key} must be an array`);
+    if (Array.isArray(DEFAULT_APP_OPTIONS[key]) && !Array.isArray(value))
+      throw new TypeError(`app option ${key} must be an array`);
     (options as unknown as Record<string, unknown>)[key] = value;
   }
   if (given.webhooks !== undefined) options.webhooks = checkWebhooks(options.webhooks);
-  if (options.allowedOrigins.some((o) => typeof o !== 'string')) throw new TypeError('app option allowedOrigins must hold strings');
+  if (options.allowedOrigins.some((o) => typeof o !== 'string'))
+    throw new TypeError('app option allowedOrigins must hold strings');
   checkNotifyOptions(options);
   return options;
 }
@@ -169,20 +171,29 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 function checkNotifyOptions(o: AppOptions): void {
   const bad = (name: string, why: string) => new TypeError(`app option ${name} ${why}`);
   if (!o.vapidPublicKey !== !o.vapidPrivateKey) throw bad('vapidPublicKey', 'and vapidPrivateKey must be set together');
-  if (o.vapidPublicKey && (!B64URL.test(o.vapidPublicKey) || Buffer.from(o.vapidPublicKey, 'base64url').length !== 65)) {
+  if (
+    o.vapidPublicKey &&
+    (!B64URL.test(o.vapidPublicKey) || Buffer.from(o.vapidPublicKey, 'base64url').length !== 65)
+  ) {
     throw bad('vapidPublicKey', 'must be a base64url uncompressed P-256 point (65 bytes)');
   }
-  if (o.vapidPrivateKey && (!B64URL.test(o.vapidPrivateKey) || Buffer.from(o.vapidPrivateKey, 'base64url').length !== 32)) {
+  if (
+    o.vapidPrivateKey &&
+    (!B64URL.test(o.vapidPrivateKey) || Buffer.from(o.vapidPrivateKey, 'base64url').length !== 32)
+  ) {
     throw bad('vapidPrivateKey', 'must be a base64url P-256 private key (32 bytes)');
   }
-  if (o.vapidSubject && !/^(mailto:|https:\/\/)\S+$/.test(o.vapidSubject)) throw bad('vapidSubject', 'must be a mailto: or https: URL');
+  if (o.vapidSubject && !/^(mailto:|https:\/\/)\S+$/.test(o.vapidSubject))
+    throw bad('vapidSubject', 'must be a mailto: or https: URL');
   if (!Number.isInteger(o.webPushTtl) || o.webPushTtl < 0) throw bad('webPushTtl', 'must be a whole number of seconds');
-  if (o.apnsKey && !/-----BEGIN PRIVATE KEY-----/.test(o.apnsKey)) throw bad('apnsKey', 'must be the PEM text of the .p8 key');
+  if (o.apnsKey && !/-----BEGIN PRIVATE KEY-----/.test(o.apnsKey))
+    throw bad('apnsKey', 'must be the PEM text of the .p8 key');
   if (o.apnsKeyId && !/^[A-Z0-9]{10}$/.test(o.apnsKeyId)) throw bad('apnsKeyId', 'must be the 10-character key id');
   if (o.apnsTeamId && !/^[A-Z0-9]{10}$/.test(o.apnsTeamId)) throw bad('apnsTeamId', 'must be the 10-character team id');
   if (o.apnsUrl && !/^https:\/\/[^/]+\/?$/.test(o.apnsUrl)) throw bad('apnsUrl', 'must be https://host[:port]');
   if (o.smtpUrl && !/^smtps?:\/\/[^/]/.test(o.smtpUrl)) throw bad('smtpUrl', 'must be an smtp:// or smtps:// URL');
-  if (o.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(o.emailFrom)) throw bad('emailFrom', 'must be an e-mail address');
+  if (o.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(o.emailFrom))
+    throw bad('emailFrom', 'must be an e-mail address');
 }
 
 function checkWebhooks(list: unknown[]): WebhookTarget[] {
@@ -190,11 +201,13 @@ function checkWebhooks(list: unknown[]): WebhookTarget[] {
     const t = w as Partial<WebhookTarget> | null;
     const where = `app option webhooks[${i}]`;
     if (!t || typeof t !== 'object') throw new TypeError(`${where} must be {url, events, channelPrefix?}`);
-    if (typeof t.url !== 'string' || !/^https?:\/\//.test(t.url)) throw new TypeError(`${where}.url must be an http(s) URL`);
+    if (typeof t.url !== 'string' || !/^https?:\/\//.test(t.url))
+      throw new TypeError(`${where}.url must be an http(s) URL`);
     if (!Array.isArray(t.events) || t.events.some((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e))) {
       throw new TypeError(`${where}.events must list some of ${WEBHOOK_EVENTS.join(', ')}`);
     }
-    if (t.channelPrefix !== undefined && typeof t.channelPrefix !== 'string') throw new TypeError(`${where}.channelPrefix must be a string`);
+    if (t.channelPrefix !== undefined && typeof t.channelPrefix !== 'string')
+      throw new TypeError(`${where}.channelPrefix must be a string`);
     return { url: t.url, events: [...t.events], ...(t.channelPrefix ? { channelPrefix: t.channelPrefix } : {}) };
   });
 }

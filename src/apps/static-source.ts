@@ -56,7 +56,8 @@ export function readAppsFile(path: string): App[] {
     throw new ConfigError(`PUSHI_APPS_FILE: cannot read "${path}": ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
   const list = Array.isArray(parsed) ? parsed : (parsed as { apps?: unknown })?.apps;
-  if (!Array.isArray(list)) throw new ConfigError(`PUSHI_APPS_FILE: "${path}" must hold an array of apps or {"apps":[...]}`);
+  if (!Array.isArray(list))
+    throw new ConfigError(`PUSHI_APPS_FILE: "${path}" must hold an array of apps or {"apps":[...]}`);
   return list.map((entry: AppFileEntry, i) => {
     for (const field of ['id', 'key', 'secret'] as const) {
       if (typeof entry?.[field] !== 'string' || !entry[field]) {

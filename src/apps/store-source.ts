@@ -12,7 +12,14 @@ interface Entry {
 }
 
 export function toApp(rec: AppRecord): App {
-  return { id: rec.id, key: rec.key, secret: rec.secret, name: rec.name, enabled: rec.enabled, options: resolveOptions(rec.options) };
+  return {
+    id: rec.id,
+    key: rec.key,
+    secret: rec.secret,
+    name: rec.name,
+    enabled: rec.enabled,
+    options: resolveOptions(rec.options),
+  };
 }
 
 /** New credentials from a cryptographically random source. */
@@ -32,7 +39,10 @@ export class StoreAppSource implements AppSource {
   private readonly byId = new Map<string, Entry>();
   private readonly byKey = new Map<string, Entry>();
 
-  constructor(private readonly store: Store, private readonly ttlMs = TTL_MS) {}
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = TTL_MS,
+  ) {}
 
   findById(id: string): Promise<App | undefined> {
     return this.lookup(this.byId, id, () => this.store.getApp(id));
@@ -66,7 +76,11 @@ export class StoreAppSource implements AppSource {
     this.byKey.delete(app.key);
   }
 
-  private async lookup(map: Map<string, Entry>, k: string, load: () => Promise<AppRecord | undefined>): Promise<App | undefined> {
+  private async lookup(
+    map: Map<string, Entry>,
+    k: string,
+    load: () => Promise<AppRecord | undefined>,
+  ): Promise<App | undefined> {
     const now = Date.now();
     const hit = map.get(k);
     if (hit && now - hit.at < this.ttlMs) return hit.app;

@@ -5,7 +5,18 @@ import { openStore } from '../store/open-store.ts';
 import type { AppRecord } from '../store/store.ts';
 
 const show = (a: AppRecord, withSecret: boolean) =>
-  JSON.stringify({ id: a.id, key: a.key, ...(withSecret ? { secret: a.secret } : {}), name: a.name, enabled: a.enabled, options: a.options }, null, 2);
+  JSON.stringify(
+    {
+      id: a.id,
+      key: a.key,
+      ...(withSecret ? { secret: a.secret } : {}),
+      name: a.name,
+      enabled: a.enabled,
+      options: a.options,
+    },
+    null,
+    2,
+  );
 
 export async function runAppsCommand(args: string[], config: Config): Promise<void> {
   const [sub, arg] = args;
@@ -22,7 +33,8 @@ export async function runAppsCommand(args: string[], config: Config): Promise<vo
       case 'list': {
         const apps = await store.listApps();
         if (apps.length === 0) process.stdout.write('no apps\n');
-        for (const a of apps) process.stdout.write(`${a.id}\t${a.key}\t${a.enabled ? 'enabled' : 'disabled'}\t${a.name}\n`);
+        for (const a of apps)
+          process.stdout.write(`${a.id}\t${a.key}\t${a.enabled ? 'enabled' : 'disabled'}\t${a.name}\n`);
         return;
       }
       case 'show': {

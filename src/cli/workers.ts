@@ -21,7 +21,8 @@ export function workersFlag(args: string[]): number | undefined {
   let n: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a !== '--workers' && !a.startsWith('--workers=')) throw new ConfigError(`unknown option "${a}" for serve (options: --workers N)`);
+    if (a !== '--workers' && !a.startsWith('--workers='))
+      throw new ConfigError(`unknown option "${a}" for serve (options: --workers N)`);
     let raw = a.includes('=') ? a.slice(a.indexOf('=') + 1) : undefined;
     if (raw === undefined && args[i + 1] !== undefined && !args[i + 1].startsWith('-')) raw = args[++i];
     if (raw === undefined || raw === 'auto') n = availableParallelism();
@@ -42,7 +43,9 @@ export function announceWorker(ready: Omit<ReadyMessage, 'type'>, stop: (why: st
 /** The primary: forks and supervises the workers until SIGTERM/SIGINT. */
 export async function runWorkers(n: number, config: Config, logger: Logger): Promise<void> {
   if (!config.redisUrl) {
-    throw new ConfigError(`multi-worker mode (--workers ${n}) needs Redis to share channels and presence between workers: set PUSHI_REDIS_URL=redis://host:6379`);
+    throw new ConfigError(
+      `multi-worker mode (--workers ${n}) needs Redis to share channels and presence between workers: set PUSHI_REDIS_URL=redis://host:6379`,
+    );
   }
   let stopping = false;
   let backoff = RESTART_MIN_MS;

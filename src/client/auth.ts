@@ -7,13 +7,17 @@ export function needsAuth(channel: string): boolean {
 }
 
 export class AuthError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'AuthError';
   }
 }
 
-const resolve = (v: Record<string, string> | (() => Record<string, string>) | undefined) => (typeof v === 'function' ? v() : v ?? {});
+const resolve = (v: Record<string, string> | (() => Record<string, string>) | undefined) =>
+  typeof v === 'function' ? v() : (v ?? {});
 
 /** Asks for a channel signature the way pusher-js does: form-encoded socket_id and channel_name. */
 export async function authorize(options: PushiOptions, socketId: string, channelName: string): Promise<ChannelAuth> {
@@ -21,8 +25,13 @@ export async function authorize(options: PushiOptions, socketId: string, channel
   if (options.authorizer) {
     answer = await options.authorizer({ socketId, channelName });
   } else {
-    if (!options.authEndpoint) throw new AuthError(`${channelName} needs a signature: set authEndpoint or authorizer`, 0);
-    const body = new URLSearchParams({ ...resolve(options.authParams), socket_id: socketId, channel_name: channelName });
+    if (!options.authEndpoint)
+      throw new AuthError(`${channelName} needs a signature: set authEndpoint or authorizer`, 0);
+    const body = new URLSearchParams({
+      ...resolve(options.authParams),
+      socket_id: socketId,
+      channel_name: channelName,
+    });
     let res: Response;
     try {
       res = await fetch(options.authEndpoint, {

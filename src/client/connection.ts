@@ -59,7 +59,10 @@ export class Connection {
   private activityTimer?: ReturnType<typeof setTimeout>;
   private pongTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(private readonly settings: ConnectionSettings, private readonly hooks: ConnectionHooks) {}
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly hooks: ConnectionHooks,
+  ) {}
 
   connect(): void {
     if (this.state === 'connecting' || this.state === 'connected') return;

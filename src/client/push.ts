@@ -49,8 +49,12 @@ function fromBase64Url(text: string): Uint8Array {
 
 async function registration(o: Pick<WebPushOptions, 'serviceWorker' | 'scope'>): Promise<ServiceWorkerRegistration> {
   const nav = globalThis.navigator as Navigator | undefined;
-  if (!nav?.serviceWorker || !('PushManager' in globalThis)) throw new Error('This browser has no service workers or Push API');
-  const reg = typeof o.serviceWorker === 'string' ? await nav.serviceWorker.register(o.serviceWorker, o.scope ? { scope: o.scope } : undefined) : o.serviceWorker;
+  if (!nav?.serviceWorker || !('PushManager' in globalThis))
+    throw new Error('This browser has no service workers or Push API');
+  const reg =
+    typeof o.serviceWorker === 'string'
+      ? await nav.serviceWorker.register(o.serviceWorker, o.scope ? { scope: o.scope } : undefined)
+      : o.serviceWorker;
   // pushManager.subscribe needs an active worker.
   const worker = reg.installing ?? reg.waiting;
   if (!reg.active && worker) {
@@ -78,11 +82,15 @@ async function vapidKey(o: WebPushOptions): Promise<string> {
  */
 export async function subscribeWebPush(o: WebPushOptions): Promise<WebPushKeys> {
   const N = (globalThis as { Notification?: typeof Notification }).Notification;
-  if (N && N.permission !== 'granted' && (await N.requestPermission()) !== 'granted') throw new Error('Notification permission was not granted');
+  if (N && N.permission !== 'granted' && (await N.requestPermission()) !== 'granted')
+    throw new Error('Notification permission was not granted');
   const reg = await registration(o);
   const sub =
     (await reg.pushManager.getSubscription()) ??
-    (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(await vapidKey(o)) as BufferSource }));
+    (await reg.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: fromBase64Url(await vapidKey(o)) as BufferSource,
+    }));
   const keys = webPushKeys(sub);
   if (typeof o.register === 'function') await o.register(keys, o.channel);
   else {
@@ -97,7 +105,9 @@ export async function subscribeWebPush(o: WebPushOptions): Promise<WebPushKeys> 
 }
 
 /** Ends the worker's push subscription; returns what it was (tell your back end to remove the target). */
-export async function unsubscribeWebPush(o: Pick<WebPushOptions, 'serviceWorker' | 'scope'>): Promise<WebPushKeys | undefined> {
+export async function unsubscribeWebPush(
+  o: Pick<WebPushOptions, 'serviceWorker' | 'scope'>,
+): Promise<WebPushKeys | undefined> {
   const reg = await registration(o);
   const sub = await reg.pushManager.getSubscription();
   if (!sub) return undefined;

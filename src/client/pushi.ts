@@ -34,11 +34,13 @@ export class Pushi extends Emitter<PushiEventMap> {
 
   constructor(appKey: string, options: PushiOptions = {}) {
     super();
-    if (typeof appKey !== 'string' || appKey.length === 0) throw new TypeError('new Pushi(appKey): the app key is required');
+    if (typeof appKey !== 'string' || appKey.length === 0)
+      throw new TypeError('new Pushi(appKey): the app key is required');
     this.key = appKey;
     this.options = options;
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) throw new TypeError('No WebSocket here: pass options.WebSocket (e.g. the default export of the `ws` package)');
+    if (!WS)
+      throw new TypeError('No WebSocket here: pass options.WebSocket (e.g. the default export of the `ws` package)');
     this.connection = new Connection(
       {
         url: () => this.url(),
@@ -91,10 +93,12 @@ export class Pushi extends Emitter<PushiEventMap> {
 
   /** Subscribes (now, or as soon as connected) and returns the channel; the same object on repeat calls. */
   subscribe(name: string): Channel {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError('subscribe(name): the channel name is required');
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('subscribe(name): the channel name is required');
     let ch = this.channels.get(name);
     if (ch && !ch.via) return ch;
-    if (ch) ch.via = undefined; // an alias the app now wants in its own right
+    if (ch)
+      ch.via = undefined; // an alias the app now wants in its own right
     else this.channels.set(name, (ch = new Channel(name, this)));
     if (this.state === 'connected') void this.sendSubscribe(ch);
     return ch;
@@ -236,7 +240,10 @@ export class Pushi extends Emitter<PushiEventMap> {
     if (name !== undefined && !ch && !name.startsWith('peer-')) return;
     const meta: EventMeta = { channel: name };
     if (frame.user_id !== undefined) meta.userId = frame.user_id;
-    if (frame.mid !== undefined) (meta.mid = frame.mid), (meta.timestamp = frame.timestamp);
+    if (frame.mid !== undefined) {
+      meta.mid = frame.mid;
+      meta.timestamp = frame.timestamp;
+    }
     const data = decodeAppData(frame.data);
     ch?.emit(frame.event, data, meta, true);
     this.emit(frame.event, data, meta, true);

@@ -52,7 +52,10 @@ export interface ClusterState {
  * Transitions reported once per cluster, by the node whose Redis write made them (or the node that
  * reaped a dead one): webhooks listen here (notify/webhooks/batcher.ts `cluster` feed).
  */
-export type ClusterObserver = Pick<HubObserver, 'channelOccupied' | 'channelVacated' | 'memberAdded' | 'memberRemoved' | 'subscriptionCount'>;
+export type ClusterObserver = Pick<
+  HubObserver,
+  'channelOccupied' | 'channelVacated' | 'memberAdded' | 'memberRemoved' | 'subscriptionCount'
+>;
 
 /** What the cluster's presence and count keepers share from the broker that owns them. */
 export interface ClusterContext {

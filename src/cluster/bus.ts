@@ -24,7 +24,10 @@ export type BusType =
 export class Names {
   readonly prefix: string;
 
-  constructor(prefix: string, readonly node: string) {
+  constructor(
+    prefix: string,
+    readonly node: string,
+  ) {
     this.prefix = prefix.endsWith(':') ? prefix : prefix + ':';
   }
 

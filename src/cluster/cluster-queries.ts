@@ -8,7 +8,10 @@ import { channelRules } from '../protocol/channels.ts';
 import type { RedisBroker } from './redis-broker.ts';
 
 export class ClusterQueries implements ChannelQueries {
-  constructor(private readonly broker: RedisBroker, private readonly local: ChannelQueries) {}
+  constructor(
+    private readonly broker: RedisBroker,
+    private readonly local: ChannelQueries,
+  ) {}
 
   async channels(appId: string, prefix = ''): Promise<ChannelSummary[]> {
     if (!this.broker.connected()) return this.local.channels(appId, prefix);

@@ -8,7 +8,6 @@ import { decodeApp, encodeApp } from './bus.ts';
 
 export type CountKind = 's' | 'u';
 
-
 const BATCH = 250;
 /** subscription_count webhooks: at most one a second per channel from this node (latest value). */
 const COUNT_REPORT_MS = 1000;
@@ -54,7 +53,13 @@ export class ClusterCounts {
     for (let i = 0; i < batch.length; i += BATCH) {
       const args: (string | number)[] = [this.ctx.prefix, this.ctx.node];
       for (const [kind, appId, name] of batch.slice(i, i + BATCH)) {
-        args.push(kind, encodeApp(appId), name, this.local(kind, appId, name), this.counted(kind, appId, name) ? '1' : '0');
+        args.push(
+          kind,
+          encodeApp(appId),
+          name,
+          this.local(kind, appId, name),
+          this.counted(kind, appId, name) ? '1' : '0',
+        );
       }
       let out: number | (string | number)[];
       try {
@@ -86,7 +91,8 @@ export class ClusterCounts {
         if (before === 0 && after > 0) observer.channelOccupied?.(appId, name);
         if (before > 0 && after === 0) observer.channelVacated?.(appId, name);
         // (the scripts announced 'c' and 'w' on the bus themselves)
-        if (channelRules(name).kind !== 'presence' && hub.states.get(appId)?.app.options.subscriptionCount) this.report(appId, name, after);
+        if (channelRules(name).kind !== 'presence' && hub.states.get(appId)?.app.options.subscriptionCount)
+          this.report(appId, name, after);
       }
     }
   }
@@ -94,7 +100,7 @@ export class ClusterCounts {
   private report(appId: string, channel: string, value: number): void {
     const k = `${appId}\0${channel}`;
     const now = Date.now();
-    let r = this.reports.get(k);
+    const r = this.reports.get(k);
     if (!r || now - r.at >= COUNT_REPORT_MS) {
       if (r?.timer) clearTimeout(r.timer);
       this.reports.set(k, { at: now });
@@ -102,10 +108,13 @@ export class ClusterCounts {
       return;
     }
     r.value = value;
-    r.timer ??= setTimeout(() => {
-      this.reports.delete(k);
-      if (r!.value !== undefined) this.report(appId, channel, r!.value);
-    }, COUNT_REPORT_MS - (now - r.at)).unref();
+    r.timer ??= setTimeout(
+      () => {
+        this.reports.delete(k);
+        if (r!.value !== undefined) this.report(appId, channel, r!.value);
+      },
+      COUNT_REPORT_MS - (now - r.at),
+    ).unref();
   }
 
   /** A subscription_count announcement from the bus. */

@@ -67,7 +67,10 @@ export class Liveness {
     const ok = await withTimeout(link.sub.ping(), HEARTBEAT_MS * 1.5);
     if (!ok) link.reconnect('sub');
     if (!this.ctx.online()) return;
-    const res = await withTimeout(link.cmd.set(names.heartbeat(), String(Date.now()), 'PX', NODE_TTL_MS, 'XX'), HEARTBEAT_MS * 1.5);
+    const res = await withTimeout(
+      link.cmd.set(names.heartbeat(), String(Date.now()), 'PX', NODE_TTL_MS, 'XX'),
+      HEARTBEAT_MS * 1.5,
+    );
     if (res === undefined) link.reconnect('cmd');
     else if (res === null) {
       this.ctx.logger.warn({ node: names.node }, 'redis: our heartbeat had expired; registering this node again');
@@ -87,7 +90,10 @@ export class Liveness {
         const alive = await Promise.all(nodes.map((n) => link.cmd.exists(names.heartbeat(n))));
         for (let i = 0; i < nodes.length; i++) {
           if (alive[i]) continue;
-          this.ctx.logger.warn({ node: nodes[i] }, 'redis: a node stopped heartbeating; removing its connections and members');
+          this.ctx.logger.warn(
+            { node: nodes[i] },
+            'redis: a node stopped heartbeating; removing its connections and members',
+          );
           await this.reap(nodes[i]);
         }
       } finally {

@@ -54,7 +54,10 @@ export class RedisBroker implements Broker, ClusterState {
   private seq = 0;
   private deliveredUpTo = 0;
 
-  constructor(private readonly hub: Hub, options: RedisBrokerOptions) {
+  constructor(
+    private readonly hub: Hub,
+    options: RedisBrokerOptions,
+  ) {
     this.logger = options.logger;
     this.names = new Names(options.prefix, `${hostname()}-${process.pid}-${randomHex(3)}`);
     this.link = new RedisLink(options.url, this.names, this.logger, {
@@ -64,7 +67,15 @@ export class RedisBroker implements Broker, ClusterState {
     });
     this.scripts = defineScripts(this.link.cmd);
     this.observer = options.observer ?? {};
-    const base = { hub, observer: this.observer, scripts: this.scripts, prefix: this.names.prefix, node: this.names.node, online: () => this.connected(), resync: () => this.relost() };
+    const base = {
+      hub,
+      observer: this.observer,
+      scripts: this.scripts,
+      prefix: this.names.prefix,
+      node: this.names.node,
+      online: () => this.connected(),
+      resync: () => this.relost(),
+    };
     this.presence = new ClusterPresence(base);
     this.counts = new ClusterCounts(base);
     this.liveness = new Liveness({
@@ -92,7 +103,11 @@ export class RedisBroker implements Broker, ClusterState {
     await this.link.start(waitMs);
     while (!this.synced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.liveness.start();
-    if (!this.synced) this.logger.warn({ err: this.link.lastError }, 'redis not reachable yet: serving this node\'s connections only; retrying');
+    if (!this.synced)
+      this.logger.warn(
+        { err: this.link.lastError },
+        "redis not reachable yet: serving this node's connections only; retrying",
+      );
   }
 
   /** Connected and registered: scripts run, markers arrive. */
@@ -110,7 +125,9 @@ export class RedisBroker implements Broker, ClusterState {
       name: 'redis',
       check: async () => {
         if (this.ready) return;
-        const why = this.link.up ? 're-syncing cluster state' : `unreachable${this.link.lastError ? ` (${this.link.lastError})` : ''}`;
+        const why = this.link.up
+          ? 're-syncing cluster state'
+          : `unreachable${this.link.lastError ? ` (${this.link.lastError})` : ''}`;
         throw new Error(`${why}; serving this node's connections only`);
       },
     };
@@ -130,7 +147,9 @@ export class RedisBroker implements Broker, ClusterState {
     const here = this.link.up && this.inflight.length < MAX_INFLIGHT;
     const seq = here ? ++this.seq : 0; // 0: already delivered here
     if (here) this.inflight.push({ seq, appId, channel, frame, except: exceptSocketId });
-    this.link.publish(encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame));
+    this.link.publish(
+      encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame),
+    );
     return here;
   }
 
@@ -247,7 +266,10 @@ export class RedisBroker implements Broker, ClusterState {
     };
     const state = this.hub.states.get(appId);
     if (state) return put(state);
-    this.hub.options.apps.findById(appId).then((app) => app && put(this.hub.state(app)), () => undefined);
+    this.hub.options.apps.findById(appId).then(
+      (app) => app && put(this.hub.state(app)),
+      () => undefined,
+    );
   }
 
   // ── losing and regaining Redis ────────────────────────────────────────────────────────────────
@@ -262,7 +284,11 @@ export class RedisBroker implements Broker, ClusterState {
       this.hub.deliver(e.appId, e.channel, e.frame, e.except);
     }
     this.presence.lost();
-    if (!this.closing) this.logger.warn({ err: this.link.lastError || undefined }, 'redis connection lost: serving this node\'s connections only until it is back');
+    if (!this.closing)
+      this.logger.warn(
+        { err: this.link.lastError || undefined },
+        "redis connection lost: serving this node's connections only until it is back",
+      );
   }
 
   /** Redis says we are not registered (reaped after a long pause): write everything again. */
@@ -295,7 +321,8 @@ export class RedisBroker implements Broker, ClusterState {
       this.resyncing = false;
       if (this.registered && this.link.up && !this.again) {
         this.synced = true;
-        if (this.everSynced) this.logger.info({ node: this.names.node }, 'redis connection restored: cluster state re-synced');
+        if (this.everSynced)
+          this.logger.info({ node: this.names.node }, 'redis connection restored: cluster state re-synced');
         this.everSynced = true;
       }
     })();
@@ -309,7 +336,11 @@ export class RedisBroker implements Broker, ClusterState {
     const held = entriesToWrite(this.hub, inRedis);
     await this.counts.write(held.counts);
     for (let i = 0; i < held.presence.length; i += RESYNC_SLICE) {
-      await Promise.all(held.presence.slice(i, i + RESYNC_SLICE).map(([appId, channel, user]) => this.presence.rewrite(appId, channel, user)));
+      await Promise.all(
+        held.presence
+          .slice(i, i + RESYNC_SLICE)
+          .map(([appId, channel, user]) => this.presence.rewrite(appId, channel, user)),
+      );
     }
     await this.presence.catchUp();
   }
@@ -324,7 +355,10 @@ export class RedisBroker implements Broker, ClusterState {
         await this.link.cmd.del(this.names.heartbeat());
         await this.liveness.reap(this.names.node);
       } catch (err) {
-        this.logger.debug({ err: (err as Error).message }, 'redis: could not remove this node on shutdown; the reaper will');
+        this.logger.debug(
+          { err: (err as Error).message },
+          'redis: could not remove this node on shutdown; the reaper will',
+        );
       }
     }
     await this.link.close();

@@ -28,7 +28,12 @@ export class RedisLink {
   private lastPublish: Promise<unknown> = Promise.resolve();
   lastError = '';
 
-  constructor(url: string, private readonly names: Names, private readonly logger: Logger, private readonly events: LinkEvents) {
+  constructor(
+    url: string,
+    private readonly names: Names,
+    private readonly logger: Logger,
+    private readonly events: LinkEvents,
+  ) {
     const options = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -57,7 +62,9 @@ export class RedisLink {
         (err) => this.fail(err),
       );
     });
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.events.message(channel.toString(), message));
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.events.message(channel.toString(), message),
+    );
     for (const [conn, which] of [
       [this.cmd, 'cmd'],
       [this.sub, 'sub'],
@@ -96,7 +103,11 @@ export class RedisLink {
     }
     if (this.outbox.length >= OUTBOX_LIMIT) {
       this.outbox.shift();
-      if (this.dropped++ === 0) this.logger.warn({ limit: OUTBOX_LIMIT }, 'redis unreachable: outbox full, dropping the oldest cross-node events');
+      if (this.dropped++ === 0)
+        this.logger.warn(
+          { limit: OUTBOX_LIMIT },
+          'redis unreachable: outbox full, dropping the oldest cross-node events',
+        );
     }
     this.outbox.push(message);
   }
@@ -110,7 +121,11 @@ export class RedisLink {
   }
 
   private flushOutbox(): void {
-    if (this.outbox.length) this.logger.info({ events: this.outbox.length, dropped: this.dropped }, 'redis back: sending events held while it was unreachable');
+    if (this.outbox.length)
+      this.logger.info(
+        { events: this.outbox.length, dropped: this.dropped },
+        'redis back: sending events held while it was unreachable',
+      );
     const held = this.outbox;
     this.outbox = [];
     this.dropped = 0;

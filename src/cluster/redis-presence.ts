@@ -25,7 +25,6 @@ interface Mirror {
   pending: Set<Connection>;
 }
 
-
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
 
 export class ClusterPresence {
@@ -52,7 +51,13 @@ export class ClusterPresence {
         const current = this.mirrors.get(k);
         if (current && snapshot?.length) this.applySnapshot(state.app.id, ch.name, current, snapshot);
         if (result === FULL) {
-          reject(subscriptionError(ch.name, 4100, `Presence channel is full (${state.app.options.maxPresenceMembers} members)`));
+          reject(
+            subscriptionError(
+              ch.name,
+              4100,
+              `Presence channel is full (${state.app.options.maxPresenceMembers} members)`,
+            ),
+          );
           return;
         }
         if (current && (result === FALLBACK || result === UNREGISTERED || !current.loaded)) {
@@ -64,11 +69,12 @@ export class ClusterPresence {
       this.markers.set(token, finish);
       const count = ch.members.get(userId)?.connections.size ?? 0;
       const args = this.args(state.app.id, ch.name, userId, count, info);
-      this.ctx.scripts
-        .presence(...args, state.app.options.maxPresenceMembers, token, m.loaded ? '0' : '1')
-        .then((r) => {
+      this.ctx.scripts.presence(...args, state.app.options.maxPresenceMembers, token, m.loaded ? '0' : '1').then(
+        (r) => {
           if (r === 1) this.ctx.observer.memberAdded?.(state.app.id, ch.name, userId);
-        }, () => finish(FALLBACK));
+        },
+        () => finish(FALLBACK),
+      );
     });
   }
 
@@ -88,7 +94,8 @@ export class ClusterPresence {
       },
       () => {
         const now = this.mirrors.get(k);
-        if (now && (ch.members.get(userId)?.connections.size ?? 0) === 0) this.applyLocally(state, ch, now, userId, undefined, false);
+        if (now && (ch.members.get(userId)?.connections.size ?? 0) === 0)
+          this.applyLocally(state, ch, now, userId, undefined, false);
       },
     );
   }
@@ -96,7 +103,12 @@ export class ClusterPresence {
   /** Writes one entry with this node's current count (read now, so the latest write wins). */
   async rewrite(appId: string, channel: string, user: string): Promise<void> {
     const member = this.ctx.hub.states.get(appId)?.channel(channel)?.members.get(user);
-    const r = await this.ctx.scripts.presence(...this.args(appId, channel, user, member?.connections.size ?? 0, member?.info), 0, '', '0');
+    const r = await this.ctx.scripts.presence(
+      ...this.args(appId, channel, user, member?.connections.size ?? 0, member?.info),
+      0,
+      '',
+      '0',
+    );
     if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, user);
     if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, user);
   }
@@ -165,7 +177,9 @@ export class ClusterPresence {
             resolve();
           };
           this.markers.set(token, done);
-          this.ctx.scripts.snapshot(this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, token).catch(() => done(FALLBACK));
+          this.ctx.scripts
+            .snapshot(this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, token)
+            .catch(() => done(FALLBACK));
         }),
       );
     }

@@ -17,7 +17,8 @@ export function entriesToWrite(hub: Hub, inRedis: Record<string, string>): Held 
     const f = splitField(field);
     if (!f) continue;
     if (f.kind === 'p') presence.set(`${f.appId}\0${f.name}\0${f.user}`, [f.appId, f.name, f.user!]);
-    else if (f.kind === 's' || f.kind === 'u') counts.set(`${f.kind}\0${f.appId}\0${f.name}`, [f.kind, f.appId, f.name]);
+    else if (f.kind === 's' || f.kind === 'u')
+      counts.set(`${f.kind}\0${f.appId}\0${f.name}`, [f.kind, f.appId, f.name]);
   }
   for (const state of hub.states.values()) {
     const appId = state.app.id;

@@ -123,8 +123,10 @@ function readPem(name: string, path: string): Buffer {
 function envAppOptions(env: Env): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   if (env.PUSHI_APP_CLIENT_EVENTS !== undefined) options.clientEvents = flag(env, 'PUSHI_APP_CLIENT_EVENTS');
-  if (env.PUSHI_APP_SUBSCRIPTION_COUNT !== undefined) options.subscriptionCount = flag(env, 'PUSHI_APP_SUBSCRIPTION_COUNT');
-  if (env.PUSHI_APP_USER_AUTHENTICATION !== undefined) options.userAuthentication = flag(env, 'PUSHI_APP_USER_AUTHENTICATION');
+  if (env.PUSHI_APP_SUBSCRIPTION_COUNT !== undefined)
+    options.subscriptionCount = flag(env, 'PUSHI_APP_SUBSCRIPTION_COUNT');
+  if (env.PUSHI_APP_USER_AUTHENTICATION !== undefined)
+    options.userAuthentication = flag(env, 'PUSHI_APP_USER_AUTHENTICATION');
   if (env.PUSHI_APP_MAX_CONNECTIONS !== undefined) options.maxConnections = int(env, 'PUSHI_APP_MAX_CONNECTIONS', 0);
   if (env.PUSHI_APP_PERSIST !== undefined) options.persist = flag(env, 'PUSHI_APP_PERSIST');
   return options;
@@ -134,7 +136,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 function logLevel(env: Env): string {
   const level = (env.LOG_LEVEL || 'info').trim().toLowerCase();
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   return level;
 }
 
@@ -160,9 +163,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
   }
   const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl))
+    throw new ConfigError(
+      `SMTP_URL must be an smtp:// or smtps:// URL, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`,
+    );
   const redisUrl = env.PUSHI_REDIS_URL || undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`PUSHI_REDIS_URL must be a redis:// URL, got "${redisUrl}"`);
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    throw new ConfigError(`PUSHI_REDIS_URL must be a redis:// URL, got "${redisUrl}"`);
   return {
     ws,
     http,

@@ -32,7 +32,9 @@ export async function overview(deps: ApiDeps, feed: ConsoleFeed, appId: string) 
   const channels = await deps.queries.channels(appId);
   const subscribers = new Map(channels.map((c) => [c.name, c.subscriptionCount]));
   const stats = feed.statsOf(appId);
-  const presenceAll = channels.filter((c) => c.userCount !== undefined).sort((a, b) => (b.userCount ?? 0) - (a.userCount ?? 0) || (a.name < b.name ? -1 : 1));
+  const presenceAll = channels
+    .filter((c) => c.userCount !== undefined)
+    .sort((a, b) => (b.userCount ?? 0) - (a.userCount ?? 0) || (a.name < b.name ? -1 : 1));
   const presence = [];
   for (const c of presenceAll.slice(0, MAX_PRESENCE_CHANNELS)) {
     const local = state?.channel(c.name);
@@ -69,16 +71,26 @@ export async function stored(store: Store, persistence: Persistence, appId: stri
   if (channel !== undefined) {
     const err = channelNameError(channel);
     if (err) throw new HttpError(400, err);
-    const [events, subs] = await Promise.all([persistence.history(appId, channel, page), store.listSubscriptions(appId, { channel })]);
+    const [events, subs] = await Promise.all([
+      persistence.history(appId, channel, page),
+      store.listSubscriptions(appId, { channel }),
+    ]);
     return { channel, events: events.map(toWire), subscriptions: subs.map(subView) };
   }
   if (userId !== undefined) {
     const err = userIdError(userId);
     if (err) throw new HttpError(400, err);
-    const [events, subs] = await Promise.all([store.userEvents(appId, userId, page), store.listSubscriptions(appId, { userId })]);
+    const [events, subs] = await Promise.all([
+      store.userEvents(appId, userId, page),
+      store.listSubscriptions(appId, { userId }),
+    ]);
     return { user_id: userId, events: events.map(toWire), subscriptions: subs.map(subView) };
   }
   throw new HttpError(400, 'give channel or user_id');
 }
 
-const subView = (s: { userId: string; channel: string; createdAt: number }) => ({ user_id: s.userId, channel: s.channel, created_at: s.createdAt });
+const subView = (s: { userId: string; channel: string; createdAt: number }) => ({
+  user_id: s.userId,
+  channel: s.channel,
+  created_at: s.createdAt,
+});

@@ -121,15 +121,26 @@ export class ConsoleFeed {
     return {
       delivered: (appId, seconds) => {
         inner.delivered(appId, seconds);
-        if (this.watching(appId)) this.emit(appId, { t: Date.now(), type: 'webhook_sent', detail: `answered 2xx in ${Math.round(seconds * 1000)} ms` });
+        if (this.watching(appId))
+          this.emit(appId, {
+            t: Date.now(),
+            type: 'webhook_sent',
+            detail: `answered 2xx in ${Math.round(seconds * 1000)} ms`,
+          });
       },
       attemptFailed: (appId, reason) => {
         inner.attemptFailed(appId, reason);
-        if (this.watching(appId)) this.emit(appId, { t: Date.now(), type: 'webhook_failed', detail: `attempt failed (${reason}); will retry` });
+        if (this.watching(appId))
+          this.emit(appId, { t: Date.now(), type: 'webhook_failed', detail: `attempt failed (${reason}); will retry` });
       },
       gaveUp: (appId) => {
         inner.gaveUp(appId);
-        if (this.watching(appId)) this.emit(appId, { t: Date.now(), type: 'webhook_gave_up', detail: 'gave up retrying; kept under GET /apps/{id}/webhooks/failed' });
+        if (this.watching(appId))
+          this.emit(appId, {
+            t: Date.now(),
+            type: 'webhook_gave_up',
+            detail: 'gave up retrying; kept under GET /apps/{id}/webhooks/failed',
+          });
       },
     };
   }
@@ -195,7 +206,14 @@ export class ConsoleFeed {
         if (on(appId)) this.emit(appId, { t: at(), type: 'unsubscribed', channel, socket_id: socketId, detail: kind });
       },
       memberAdded: (appId, channel, userId) => {
-        if (on(appId)) this.emit(appId, { t: at(), type: 'member_added', channel, user_id: userId, info: this.memberInfo(appId, channel, userId) });
+        if (on(appId))
+          this.emit(appId, {
+            t: at(),
+            type: 'member_added',
+            channel,
+            user_id: userId,
+            info: this.memberInfo(appId, channel, userId),
+          });
       },
       memberRemoved: (appId, channel, userId) => {
         if (on(appId)) this.emit(appId, { t: at(), type: 'member_removed', channel, user_id: userId });
@@ -206,13 +224,31 @@ export class ConsoleFeed {
       clientEvent: (appId, e) => {
         const now = at();
         this.statsOf(appId).published(e.channel, now);
-        if (on(appId)) this.emit(appId, { t: now, type: 'client_event', channel: e.channel, event: e.event, socket_id: e.socketId, user_id: e.userId, ...clip(e.data) });
+        if (on(appId))
+          this.emit(appId, {
+            t: now,
+            type: 'client_event',
+            channel: e.channel,
+            event: e.event,
+            socket_id: e.socketId,
+            user_id: e.userId,
+            ...clip(e.data),
+          });
       },
       eventTriggered: (appId, e) => {
         const now = at();
         const stats = this.statsOf(appId);
         for (const ch of e.channels) stats.published(ch, now);
-        if (on(appId)) this.emit(appId, { t: now, type: 'api_event', channel: e.channels[0], channels: e.channels, event: e.event, socket_id: e.socketId, ...clip(e.data) });
+        if (on(appId))
+          this.emit(appId, {
+            t: now,
+            type: 'api_event',
+            channel: e.channels[0],
+            channels: e.channels,
+            event: e.event,
+            socket_id: e.socketId,
+            ...clip(e.data),
+          });
       },
     };
   }

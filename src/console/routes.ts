@@ -26,7 +26,8 @@ export interface ConsoleRouteOptions {
 }
 
 // The page loads nothing from elsewhere; the token in sessionStorage is only as safe as the page.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function asset(text: string, contentType: string) {
   return { text, contentType, etag: `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"` };
@@ -44,7 +45,8 @@ function guard(deps: ApiDeps, req: IncomingMessage): void {
   if (!token) throw new HttpError(404, 'The console is off: set PUSHI_ADMIN_TOKEN to turn it on');
   const header = req.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-  if (!given || !safeEqual(given, token)) throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
+  if (!given || !safeEqual(given, token))
+    throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
 }
 
 export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
@@ -95,7 +97,13 @@ export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
       if (!app.enabled) throw new HttpError(403, 'App is disabled');
       const body = jsonBody(ctx);
       // The form's fields, checked by the same rules (and app limits) as POST /apps/:id/events.
-      const t = parseTrigger(app, { name: body.event ?? body.name, channel: body.channel, channels: body.channels, data: body.data ?? '', persist: body.persist });
+      const t = parseTrigger(app, {
+        name: body.event ?? body.name,
+        channel: body.channel,
+        channels: body.channels,
+        data: body.data ?? '',
+        persist: body.persist,
+      });
       await o.publish(app, t);
       return { body: { ok: true, channels: t.channels } };
     });

@@ -8,7 +8,11 @@ import type { ConsoleEntry, ConsoleFeed } from './feed.ts';
 const HIGH_WATER = 256 * 1024;
 const HEARTBEAT_MS = 15_000;
 
-export function streamEntries(ctx: RequestContext, feed: ConsoleFeed, app: { id: string; key: string }): Promise<Reply> {
+export function streamEntries(
+  ctx: RequestContext,
+  feed: ConsoleFeed,
+  app: { id: string; key: string },
+): Promise<Reply> {
   const { res, req } = ctx;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -18,7 +22,8 @@ export function streamEntries(ctx: RequestContext, feed: ConsoleFeed, app: { id:
   });
   req.socket.setNoDelay(true);
   let dropped = 0;
-  const write = (e: ConsoleEntry | { type: string; t: number; count?: number }) => res.write(`data: ${JSON.stringify(e)}\n\n`);
+  const write = (e: ConsoleEntry | { type: string; t: number; count?: number }) =>
+    res.write(`data: ${JSON.stringify(e)}\n\n`);
   write({ type: 'hello', t: Date.now() });
   const off = feed.listen(app, (e) => {
     if (res.writableLength > HIGH_WATER) {

@@ -35,7 +35,8 @@ export function clientEvent(hub: Hub, conn: Connection, msg: InboundMessage): Pr
   const dataIsText = typeof msg.data === 'string';
   const dataText = dataIsText ? (msg.data as string) : (rawData ?? encodeData(msg.data));
   const size = Buffer.byteLength(dataText);
-  if (size > options.maxEventBytes) throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
+  if (size > options.maxEventBytes)
+    throw rejected(`Client event data is ${size} bytes; the limit is ${options.maxEventBytes}`);
   const userId = rules.kind === 'presence' ? sub.userId : undefined;
   const e = { channel, event: msg.event, data: dataText, socketId: conn.id, userId };
   const fields: AppEventFields = dataIsText

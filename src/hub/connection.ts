@@ -70,7 +70,8 @@ export class Connection {
     if (this.closed) return;
     // Judged by what the write left queued: one frame past the bound at most, and no second
     // look at the socket per frame (this runs once per subscriber per event).
-    if (this.socket.send(frame) > this.maxBufferedBytes) this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
+    if (this.socket.send(frame) > this.maxBufferedBytes)
+      this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
   }
 
   sendError(err: PusherError): void {

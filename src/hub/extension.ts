@@ -16,11 +16,27 @@ export interface HubExtension {
    * Stores a client event when the app or the message asks; resolves with the frame to publish
    * (with mid/timestamp). `e.data` is the data as text, `fields` the event as it goes in a frame.
    */
-  persistClientEvent?(conn: Connection, e: ClientEvent, fields: AppEventFields, persist: boolean | undefined): Promise<Buffer> | undefined;
+  persistClientEvent?(
+    conn: Connection,
+    e: ClientEvent,
+    fields: AppEventFields,
+    persist: boolean | undefined,
+  ): Promise<Buffer> | undefined;
   /** Extra fields for subscription_succeeded data (e.g. stored events); undefined when there are none to read. */
-  subscriptionData?(state: AppState, conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined> | undefined;
+  subscriptionData?(
+    state: AppState,
+    conn: Connection,
+    channel: Channel,
+  ): Promise<Record<string, unknown> | undefined> | undefined;
   /** A presence member joined (first connection of the user on this channel, or a further one). */
-  memberJoined?(state: AppState, conn: Connection, channel: Channel, userId: string, channelData: Record<string, unknown>, first: boolean): void;
+  memberJoined?(
+    state: AppState,
+    conn: Connection,
+    channel: Channel,
+    userId: string,
+    channelData: Record<string, unknown>,
+    first: boolean,
+  ): void;
   /** A presence connection left; `last` when it was the user's last connection on the channel. */
   memberLeft?(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void;
 }

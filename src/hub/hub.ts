@@ -74,9 +74,18 @@ export class Hub {
    * send `connection_established` in the same write as the handshake; a promise when the app
    * must be looked up first.
    */
-  open(socket: SocketLike, appKey: string, protocol: string | null): Connection | undefined | Promise<Connection | undefined> {
+  open(
+    socket: SocketLike,
+    appKey: string,
+    protocol: string | null,
+  ): Connection | undefined | Promise<Connection | undefined> {
     if (protocol !== null && !SUPPORTED_PROTOCOLS.has(protocol)) {
-      return this.reject(socket, appKey, ErrorCode.UNSUPPORTED_PROTOCOL, `Unsupported protocol version ${protocol}; this server speaks 7`);
+      return this.reject(
+        socket,
+        appKey,
+        ErrorCode.UNSUPPORTED_PROTOCOL,
+        `Unsupported protocol version ${protocol}; this server speaks 7`,
+      );
     }
     const known = this.options.apps.peekByKey?.(appKey);
     if (known) return this.admit(socket, appKey, known);
@@ -87,15 +96,26 @@ export class Hub {
   }
 
   private admit(socket: SocketLike, appKey: string, app: App | undefined): Connection | undefined {
-    if (this.shuttingDown) return this.reject(socket, appKey, ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
+    if (this.shuttingDown)
+      return this.reject(socket, appKey, ErrorCode.RECONNECT, 'Server shutting down; please reconnect');
     if (!app) return this.reject(socket, appKey, ErrorCode.APP_NOT_FOUND, `App key ${appKey} does not exist`);
     if (!app.enabled) return this.reject(socket, appKey, ErrorCode.APP_DISABLED, 'App is disabled');
     if (!originAllowed(app.options.allowedOrigins, socket.origin)) {
-      return this.reject(socket, appKey, ErrorCode.UNAUTHORIZED, `Origin ${socket.origin ?? '(none)'} is not allowed for this app`);
+      return this.reject(
+        socket,
+        appKey,
+        ErrorCode.UNAUTHORIZED,
+        `Origin ${socket.origin ?? '(none)'} is not allowed for this app`,
+      );
     }
     const state = this.state(app);
     if (app.options.maxConnections > 0 && state.connections.size >= app.options.maxConnections) {
-      return this.reject(socket, appKey, ErrorCode.OVER_CONNECTION_QUOTA, `App is over its connection quota (${app.options.maxConnections})`);
+      return this.reject(
+        socket,
+        appKey,
+        ErrorCode.OVER_CONNECTION_QUOTA,
+        `App is over its connection quota (${app.options.maxConnections})`,
+      );
     }
     const conn = new Connection(newSocketId(), app, socket, this.options.maxBufferedBytes, Date.now(), state.traffic);
     state.connections.set(conn.id, conn);
@@ -216,7 +236,8 @@ export class Hub {
       const { userAuthentication, userAuthenticationTimeout } = state.app.options;
       for (const conn of state.connections.values()) {
         if (conn.pingSentAt) {
-          if (now - conn.pingSentAt >= pongMs) conn.closeWithError(ErrorCode.PONG_NOT_RECEIVED, 'Pong reply not received');
+          if (now - conn.pingSentAt >= pongMs)
+            conn.closeWithError(ErrorCode.PONG_NOT_RECEIVED, 'Pong reply not received');
         } else if (now - conn.lastSeen >= idleMs) {
           conn.pingSentAt = now;
           conn.write(ping);

@@ -11,7 +11,10 @@ export interface HubObserver {
   memberAdded?(appId: string, channel: string, userId: string): void;
   memberRemoved?(appId: string, channel: string, userId: string): void;
   /** `data` as text: a string as the client sent it, anything else as its JSON. */
-  clientEvent?(appId: string, e: { channel: string; event: string; data: string; socketId: string; userId?: string }): void;
+  clientEvent?(
+    appId: string,
+    e: { channel: string; event: string; data: string; socketId: string; userId?: string },
+  ): void;
   cacheMiss?(appId: string, channel: string): void;
   subscriptionCount?(appId: string, channel: string, count: number): void;
   /** `socketId` is given by the hub (optional so other reporters need not know it). */

@@ -18,7 +18,9 @@ export function publishTrigger(hub: Hub, app: App, t: Trigger): void {
   const now = Date.now();
   for (const channel of t.channels) {
     const s = t.stored?.get(channel);
-    const frame = Buffer.from(encodeAppEvent({ event: t.event, channel, data: t.data, mid: s?.mid, timestamp: s?.timestamp }));
+    const frame = Buffer.from(
+      encodeAppEvent({ event: t.event, channel, data: t.data, mid: s?.mid, timestamp: s?.timestamp }),
+    );
     if (channelRules(channel).cache) {
       state.cache.set(channel, { frame, event: t.event, data: t.data, expiresAt: now + app.options.cacheTtl * 1000 });
     }

@@ -23,7 +23,11 @@ export class LocalQueries implements ChannelQueries {
     const out: ChannelSummary[] = [];
     for (const ch of state.channels.values()) {
       if (!ch.name.startsWith(prefix) || ch.subscribers.size === 0) continue;
-      out.push({ name: ch.name, subscriptionCount: ch.subscribers.size, userCount: ch.presence ? ch.members.size : undefined });
+      out.push({
+        name: ch.name,
+        subscriptionCount: ch.subscribers.size,
+        userCount: ch.presence ? ch.members.size : undefined,
+      });
     }
     return out;
   }

@@ -35,14 +35,24 @@ export class Subscriptions {
     if (conn.channels.has(channel)) {
       // Already joined (a client retrying): confirm again without repeating member events.
       const ch = state.ensureChannel(channel);
-      conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', ch.presence ? this.presenceData(state, ch, conn) : {}, channel));
+      conn.write(
+        encodeSpecEvent(
+          'pusher_internal:subscription_succeeded',
+          ch.presence ? this.presenceData(state, ch, conn) : {},
+          channel,
+        ),
+      );
       return;
     }
     let presence: PresenceJoin | undefined;
     switch (rules.kind) {
       case 'user':
         if (!conn.user || channel !== USER_CHANNEL_PREFIX + conn.user.id) {
-          throw subscriptionError(channel, 4009, 'Only the signed-in user may subscribe to its #server-to-user- channel');
+          throw subscriptionError(
+            channel,
+            4009,
+            'Only the signed-in user may subscribe to its #server-to-user- channel',
+          );
         }
         break;
       case 'private':
@@ -94,7 +104,9 @@ export class Subscriptions {
   private confirm(state: AppState, conn: Connection, ch: Channel, extra?: Record<string, unknown>): void {
     if (conn.closed || !conn.channels.has(ch.name)) return; // left while we were reading the store
     const data = ch.presence ? this.presenceData(state, ch, conn) : {};
-    conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', extra ? { ...data, ...extra } : data, ch.name));
+    conn.write(
+      encodeSpecEvent('pusher_internal:subscription_succeeded', extra ? { ...data, ...extra } : data, ch.name),
+    );
     if (ch.rules.cache) {
       const cached = state.cached(ch.name, Date.now());
       if (cached) conn.write(cached.frame);
@@ -105,7 +117,12 @@ export class Subscriptions {
     }
   }
 
-  private checkPresence(conn: Connection, state: AppState, channel: string, data: Record<string, unknown>): PresenceJoin {
+  private checkPresence(
+    conn: Connection,
+    state: AppState,
+    channel: string,
+    data: Record<string, unknown>,
+  ): PresenceJoin {
     const app = conn.app;
     let raw = data.channel_data;
     if (raw !== undefined && typeof raw !== 'string') {
@@ -118,7 +135,8 @@ export class Subscriptions {
     let parsed: Record<string, unknown>;
     if (raw === undefined) {
       // Legal when signed in: the member is the signed-in user (pusher-js does this).
-      if (!conn.user) throw subscriptionError(channel, 4009, 'Presence channels need channel_data (or a signed-in user)');
+      if (!conn.user)
+        throw subscriptionError(channel, 4009, 'Presence channels need channel_data (or a signed-in user)');
       if (!verifyChannelAuth(data.auth, app.key, app.secret, conn.id, channel)) throw badAuth(channel);
       parsed = { user_id: conn.user.id, user_info: conn.user.info };
     } else {
@@ -128,17 +146,23 @@ export class Subscriptions {
       } catch {
         throw subscriptionError(channel, 4009, 'channel_data is not valid JSON');
       }
-      if (!parsed || typeof parsed !== 'object') throw subscriptionError(channel, 4009, 'channel_data must be a JSON object');
+      if (!parsed || typeof parsed !== 'object')
+        throw subscriptionError(channel, 4009, 'channel_data must be a JSON object');
     }
     const id = parsed.user_id;
     if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0) {
       throw subscriptionError(channel, 4009, 'channel_data needs a user_id (string or number)');
     }
     const userId = String(id);
-    if (userId.length > MAX_USER_ID) throw subscriptionError(channel, 4009, `user_id longer than ${MAX_USER_ID} characters`);
+    if (userId.length > MAX_USER_ID)
+      throw subscriptionError(channel, 4009, `user_id longer than ${MAX_USER_ID} characters`);
     const infoBytes = parsed.user_info === undefined ? 0 : Buffer.byteLength(JSON.stringify(parsed.user_info));
     if (infoBytes > app.options.maxPresenceUserInfoBytes) {
-      throw subscriptionError(channel, 4301, `user_info is ${infoBytes} bytes; the limit is ${app.options.maxPresenceUserInfoBytes}`);
+      throw subscriptionError(
+        channel,
+        4301,
+        `user_info is ${infoBytes} bytes; the limit is ${app.options.maxPresenceUserInfoBytes}`,
+      );
     }
     const ch = state.channel(channel);
     if (ch && !ch.members.has(userId) && ch.members.size >= app.options.maxPresenceMembers) {
@@ -158,7 +182,11 @@ export class Subscriptions {
     }
     if (first) {
       if (!cluster) {
-        const frame = encodeSpecEvent('pusher_internal:member_added', { user_id: p.userId, user_info: member.info }, ch.name);
+        const frame = encodeSpecEvent(
+          'pusher_internal:member_added',
+          { user_id: p.userId, user_info: member.info },
+          ch.name,
+        );
         for (const other of ch.subscribers) if (other !== conn) other.write(frame);
       }
       this.hub.observer.memberAdded?.(state.app.id, ch.name, p.userId);
@@ -236,7 +264,9 @@ export class Subscriptions {
       if (count === ch.countSent) continue;
       ch.countSentAt = now;
       ch.countSent = count;
-      const frame = Buffer.from(encodeSpecEvent('pusher_internal:subscription_count', { subscription_count: count }, ch.name));
+      const frame = Buffer.from(
+        encodeSpecEvent('pusher_internal:subscription_count', { subscription_count: count }, ch.name),
+      );
       for (const conn of ch.subscribers) conn.write(frame);
       this.hub.observer.subscriptionCount?.(state.app.id, ch.name, count);
     }
@@ -248,5 +278,9 @@ export class Subscriptions {
 }
 
 function badAuth(channel: string) {
-  return subscriptionError(channel, null, `Invalid signature: auth does not match this socket and channel (${channel})`);
+  return subscriptionError(
+    channel,
+    null,
+    `Invalid signature: auth does not match this socket and channel (${channel})`,
+  );
 }

@@ -11,6 +11,8 @@ export function apiRateLimit(limiter: RateLimiter, onLimited?: (appId: string) =
     const wait = await limiter.hit(`api:${app.id}`, limit);
     if (wait === undefined) return;
     onLimited?.(app.id);
-    throw new HttpError(429, `Over the app's API rate limit (${limit} requests per second)`, { 'Retry-After': String(wait) });
+    throw new HttpError(429, `Over the app's API rate limit (${limit} requests per second)`, {
+      'Retry-After': String(wait),
+    });
   };
 }

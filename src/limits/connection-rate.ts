@@ -25,6 +25,9 @@ export function connectionRateAdmit(o: ConnectionRateOptions) {
     const ip = clientIp(req, o.trustForwardedFor);
     if (limiter.hit(ip, o.perSecond) === undefined) return undefined;
     o.onRefused?.(appKey, ip);
-    return { code: ErrorCode.OVER_CAPACITY, message: `Too many connections from this address (${o.perSecond} per second); retry later` };
+    return {
+      code: ErrorCode.OVER_CAPACITY,
+      message: `Too many connections from this address (${o.perSecond} per second); retry later`,
+    };
   };
 }

@@ -53,7 +53,10 @@ export class RedisRateLimiter implements RateLimiter {
     const now = Date.now();
     if (now - this.downLoggedAt < 10_000) return;
     this.downLoggedAt = now;
-    this.o.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'Redis unavailable for rate limits; counting per node meanwhile');
+    this.o.logger.warn(
+      { err: (err as Error)?.message ?? String(err) },
+      'Redis unavailable for rate limits; counting per node meanwhile',
+    );
   }
 
   async close(): Promise<void> {

@@ -36,7 +36,16 @@ export function instrumentStore(store: Store, logger: Logger, metrics?: StoreWri
     }
     lastLogged.set(op, { at: now, suppressed: 0 });
     const e = err as Error;
-    logger.error({ op, store: store.kind, error: e?.constructor?.name, err: e?.message ?? String(err), suppressed: seen?.suppressed ?? 0 }, 'store error');
+    logger.error(
+      {
+        op,
+        store: store.kind,
+        error: e?.constructor?.name,
+        err: e?.message ?? String(err),
+        suppressed: seen?.suppressed ?? 0,
+      },
+      'store error',
+    );
   };
   const wrapped = new WeakMap<object, unknown>(); // by function: a method replaced later is wrapped afresh
   const done = (op: string, args: unknown[], started: bigint, ok: boolean, result: unknown) => {
@@ -50,7 +59,8 @@ export function instrumentStore(store: Store, logger: Logger, metrics?: StoreWri
     } else if (op === 'deleteApp' && result === true) logger.info({ appId: args[0] }, 'app deleted');
   };
   // Store methods return promises; anything synchronous a store adds passes through untouched.
-  const wrap = (op: string, fn: (...args: unknown[]) => unknown) =>
+  const wrap =
+    (op: string, fn: (...args: unknown[]) => unknown) =>
     (...args: unknown[]) => {
       const started = process.hrtime.bigint();
       let result: unknown;

@@ -18,7 +18,10 @@ export function loggingObserver(logger: Logger): HubObserver {
       }
       last.set(code, { at: now, suppressed: 0 });
       // The key is public (it is in every browser), but attacker-chosen: bounded.
-      logger.info({ appKey: appKey.slice(0, 64), code, reason, suppressed: seen?.suppressed ?? 0 }, 'connection rejected');
+      logger.info(
+        { appKey: appKey.slice(0, 64), code, reason, suppressed: seen?.suppressed ?? 0 },
+        'connection rejected',
+      );
     },
   };
 }
@@ -30,7 +33,10 @@ export function effectiveConfig(config: Config): Record<string, unknown> {
     ...rest,
     ws: { host: ws.host, port: ws.port, tls: Boolean(ws.tls) },
     http: { host: http.host, port: http.port, tls: Boolean(http.tls) },
-    apps: { envApp: apps.envApp ? { id: apps.envApp.id, key: apps.envApp.key, options: apps.envApp.options } : undefined, file: apps.file },
+    apps: {
+      envApp: apps.envApp ? { id: apps.envApp.id, key: apps.envApp.key, options: apps.envApp.options } : undefined,
+      file: apps.file,
+    },
     storage: {
       kind: storage.databaseUrl ? 'postgres' : 'sqlite',
       database: storage.databaseUrl ? withoutCredentials(storage.databaseUrl) : storage.sqlitePath,

@@ -28,7 +28,10 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly channels: TallyGauge;
   private readonly httpRequests: TallyCounter;
   private readonly httpDuration: TallyHistogram;
-  private readonly httpSeries = new Map<string, Map<string, { duration: { observe(v: number): void }; byStatus: Map<number, { inc(): void }> }>>();
+  private readonly httpSeries = new Map<
+    string,
+    Map<string, { duration: { observe(v: number): void }; byStatus: Map<number, { inc(): void }> }>
+  >();
   private readonly rateLimited: Counter<'app_id' | 'limit'>;
   private readonly webhookDelivered: Counter<'app_id'>;
   private readonly webhookDuration: Histogram<'app_id'>;
@@ -43,27 +46,114 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 }); // event-loop lag, memory, GC, handles
     // Per connection, subscription, message and request: tallies (see tally.ts), not prom-client's label hashing.
     this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
-    this.connectionsOpened = new TallyCounter('pushi_connections_opened_total', 'WebSocket connections established', ['app_id'], registers);
-    this.rejected = new Counter({ name: 'pushi_connections_rejected_total', help: 'WebSocket connections refused, by Pusher close code', labelNames: ['code'], registers });
+    this.connectionsOpened = new TallyCounter(
+      'pushi_connections_opened_total',
+      'WebSocket connections established',
+      ['app_id'],
+      registers,
+    );
+    this.rejected = new Counter({
+      name: 'pushi_connections_rejected_total',
+      help: 'WebSocket connections refused, by Pusher close code',
+      labelNames: ['code'],
+      registers,
+    });
     const traffic = (field: keyof Traffic) =>
       function* (): Iterable<[string, number]> {
         for (const [appId, state] of o.traffic?.() ?? []) yield [appId, state.traffic[field]];
       };
-    new SampledCounter('pushi_ws_messages_received_total', 'Messages received from clients', 'app_id', traffic('messagesIn'), registers);
-    new SampledCounter('pushi_ws_received_bytes_total', 'Bytes of messages received from clients', 'app_id', traffic('bytesIn'), registers);
-    new SampledCounter('pushi_ws_messages_sent_total', 'Event messages written to subscribers', 'app_id', traffic('messagesOut'), registers);
-    new SampledCounter('pushi_ws_sent_bytes_total', 'Bytes of event messages written to subscribers', 'app_id', traffic('bytesOut'), registers);
-    this.subscriptions = new TallyGauge('pushi_subscriptions', 'Channel subscriptions, by channel type', ['app_id', 'type'], registers);
+    new SampledCounter(
+      'pushi_ws_messages_received_total',
+      'Messages received from clients',
+      'app_id',
+      traffic('messagesIn'),
+      registers,
+    );
+    new SampledCounter(
+      'pushi_ws_received_bytes_total',
+      'Bytes of messages received from clients',
+      'app_id',
+      traffic('bytesIn'),
+      registers,
+    );
+    new SampledCounter(
+      'pushi_ws_messages_sent_total',
+      'Event messages written to subscribers',
+      'app_id',
+      traffic('messagesOut'),
+      registers,
+    );
+    new SampledCounter(
+      'pushi_ws_sent_bytes_total',
+      'Bytes of event messages written to subscribers',
+      'app_id',
+      traffic('bytesOut'),
+      registers,
+    );
+    this.subscriptions = new TallyGauge(
+      'pushi_subscriptions',
+      'Channel subscriptions, by channel type',
+      ['app_id', 'type'],
+      registers,
+    );
     this.channels = new TallyGauge('pushi_channels', 'Occupied channels on this node', ['app_id'], registers);
-    this.httpRequests = new TallyCounter('pushi_http_requests_total', 'HTTP API requests, by route pattern and status', ['route', 'method', 'status'], registers);
-    this.httpDuration = new TallyHistogram('pushi_http_request_duration_seconds', 'HTTP API request latency', ['route', 'method'], SECONDS, registers);
-    this.rateLimited = new Counter({ name: 'pushi_rate_limited_total', help: 'Requests or connections refused by a rate limit', labelNames: ['app_id', 'limit'], registers });
-    this.webhookDelivered = new Counter({ name: 'pushi_webhook_deliveries_total', help: 'Webhook POSTs answered 2xx', labelNames: ['app_id'], registers });
-    this.webhookDuration = new Histogram({ name: 'pushi_webhook_delivery_duration_seconds', help: 'Webhook POST latency (successful)', labelNames: ['app_id'], buckets: SECONDS, registers });
-    this.webhookAttemptFailed = new Counter({ name: 'pushi_webhook_attempt_failures_total', help: 'Webhook attempts that failed (will retry or give up)', labelNames: ['app_id', 'reason'], registers });
-    this.webhookFailed = new Counter({ name: 'pushi_webhook_failed_total', help: 'Webhooks given up after retrying (see GET /apps/{id}/webhooks/failed)', labelNames: ['app_id'], registers });
-    this.storeDuration = new Histogram({ name: 'pushi_store_write_duration_seconds', help: 'Store write latency, by operation', labelNames: ['op'], buckets: SECONDS, registers });
-    this.storeErrors = new Counter({ name: 'pushi_store_errors_total', help: 'Store operations that failed', labelNames: ['op'], registers });
+    this.httpRequests = new TallyCounter(
+      'pushi_http_requests_total',
+      'HTTP API requests, by route pattern and status',
+      ['route', 'method', 'status'],
+      registers,
+    );
+    this.httpDuration = new TallyHistogram(
+      'pushi_http_request_duration_seconds',
+      'HTTP API request latency',
+      ['route', 'method'],
+      SECONDS,
+      registers,
+    );
+    this.rateLimited = new Counter({
+      name: 'pushi_rate_limited_total',
+      help: 'Requests or connections refused by a rate limit',
+      labelNames: ['app_id', 'limit'],
+      registers,
+    });
+    this.webhookDelivered = new Counter({
+      name: 'pushi_webhook_deliveries_total',
+      help: 'Webhook POSTs answered 2xx',
+      labelNames: ['app_id'],
+      registers,
+    });
+    this.webhookDuration = new Histogram({
+      name: 'pushi_webhook_delivery_duration_seconds',
+      help: 'Webhook POST latency (successful)',
+      labelNames: ['app_id'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.webhookAttemptFailed = new Counter({
+      name: 'pushi_webhook_attempt_failures_total',
+      help: 'Webhook attempts that failed (will retry or give up)',
+      labelNames: ['app_id', 'reason'],
+      registers,
+    });
+    this.webhookFailed = new Counter({
+      name: 'pushi_webhook_failed_total',
+      help: 'Webhooks given up after retrying (see GET /apps/{id}/webhooks/failed)',
+      labelNames: ['app_id'],
+      registers,
+    });
+    this.storeDuration = new Histogram({
+      name: 'pushi_store_write_duration_seconds',
+      help: 'Store write latency, by operation',
+      labelNames: ['op'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: 'pushi_store_errors_total',
+      help: 'Store operations that failed',
+      labelNames: ['op'],
+      registers,
+    });
     const depth = o.webhookQueueDepth;
     new Gauge({
       name: 'pushi_webhook_queue_depth',
@@ -80,7 +170,14 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
       labelNames: ['check'],
       registers,
       async collect() {
-        for (const h of health?.() ?? []) this.set({ check: h.name }, await h.check().then(() => 1, () => 0));
+        for (const h of health?.() ?? [])
+          this.set(
+            { check: h.name },
+            await h.check().then(
+              () => 1,
+              () => 0,
+            ),
+          );
       },
     });
     this.observer = {
@@ -103,7 +200,8 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     let byMethod = this.httpSeries.get(route);
     if (!byMethod) this.httpSeries.set(route, (byMethod = new Map()));
     let series = byMethod.get(method);
-    if (!series) byMethod.set(method, (series = { duration: this.httpDuration.labels(route, method), byStatus: new Map() }));
+    if (!series)
+      byMethod.set(method, (series = { duration: this.httpDuration.labels(route, method), byStatus: new Map() }));
     let count = series.byStatus.get(status);
     if (!count) series.byStatus.set(status, (count = this.httpRequests.labels(route, method, String(status))));
     count.inc();

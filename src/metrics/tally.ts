@@ -116,7 +116,13 @@ export class TallyHistogram extends Tally<HistogramSeries> {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly buckets: readonly number[], registers: Registry[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly buckets: readonly number[],
+    registers: Registry[],
+  ) {
     super(name, help, labelNames, registers);
   }
 

@@ -64,11 +64,15 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
     if (this.closing || at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timerAt = Infinity;
-      if (this.ticking) this.again = true; // the running pass goes round once more
-      else this.ticked = this.tick();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Infinity;
+        if (this.ticking)
+          this.again = true; // the running pass goes round once more
+        else this.ticked = this.tick();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timer.unref();
   }
 
@@ -103,7 +107,12 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
   private launch(row: Row): void {
     const work = this.closing ? this.o.release(row) : this.o.attempt(row);
     const done = work
-      .catch((err) => this.o.logger.error({ err: (err as Error)?.message ?? String(err), appId: row.appId }, `${this.o.name} bookkeeping failed`))
+      .catch((err) =>
+        this.o.logger.error(
+          { err: (err as Error)?.message ?? String(err), appId: row.appId },
+          `${this.o.name} bookkeeping failed`,
+        ),
+      )
       .finally(() => {
         this.inFlight.delete(row.id);
         if (this.inFlight.size === this.concurrency - 1) this.poke(); // there was no room before

@@ -24,8 +24,10 @@ export function toWire(e: StoredEvent): WireEvent {
 export function parsePage(skipRaw: unknown, countRaw: unknown): { skip: number; count: number } | string {
   const skip = skipRaw === undefined || skipRaw === null || skipRaw === '' ? 0 : Number(skipRaw);
   const count = countRaw === undefined || countRaw === null || countRaw === '' ? 10 : Number(countRaw);
-  if (!Number.isInteger(skip) || skip < 0 || skip > MAX_HISTORY_SKIP) return `skip must be a whole number from 0 to ${MAX_HISTORY_SKIP}`;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_HISTORY_COUNT) return `count must be a whole number from 1 to ${MAX_HISTORY_COUNT}`;
+  if (!Number.isInteger(skip) || skip < 0 || skip > MAX_HISTORY_SKIP)
+    return `skip must be a whole number from 0 to ${MAX_HISTORY_SKIP}`;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HISTORY_COUNT)
+    return `count must be a whole number from 1 to ${MAX_HISTORY_COUNT}`;
   return { skip, count };
 }
 

@@ -33,7 +33,8 @@ export class Peers {
 
   left(state: AppState, conn: Connection, ch: Channel, userId: string, last: boolean): void {
     // The leaving socket drops its own pairs on this presence channel, on unsubscribe as on disconnect.
-    for (const [name, sub] of [...conn.channels]) if (sub.via === ch.name) this.hub.subscriptions.leave(state, conn, name);
+    for (const [name, sub] of [...conn.channels])
+      if (sub.via === ch.name) this.hub.subscriptions.leave(state, conn, name);
     if (!last) return;
     for (const [otherId, member] of ch.members) {
       const pair = peerChannelName(ch.name, userId, otherId);

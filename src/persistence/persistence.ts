@@ -13,7 +13,13 @@ import type { ParsedTrigger } from '../api/routes/events.ts';
 import { channelNameError, channelRules, parsePeerChannel } from '../protocol/channels.ts';
 import { ErrorCode, type PusherError, subscriptionError, warn } from '../protocol/errors.ts';
 import { newMessageId } from '../protocol/ids.ts';
-import { type AppEventFields, encodeAppEvent, encodeSpecEvent, type InboundMessage, objectData } from '../protocol/messages.ts';
+import {
+  type AppEventFields,
+  encodeAppEvent,
+  encodeSpecEvent,
+  type InboundMessage,
+  objectData,
+} from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
 import type { Store, StoredEvent } from '../store/store.ts';
 import { parsePage, toWire } from './history.ts';
@@ -28,7 +34,9 @@ const PERSONAL = 'personal-';
 function storeDown(err: unknown, what: string, channel?: string): PusherError | unknown {
   if ((err as Error)?.name !== 'StoreUnavailableError') return err;
   const message = `Storage unavailable: ${what}; try again later`;
-  return channel === undefined ? warn(ErrorCode.SERVER_ERROR, message) : subscriptionError(channel, ErrorCode.SERVER_ERROR, message);
+  return channel === undefined
+    ? warn(ErrorCode.SERVER_ERROR, message)
+    : subscriptionError(channel, ErrorCode.SERVER_ERROR, message);
 }
 
 export class Persistence implements HubExtension {
@@ -53,10 +61,21 @@ export class Persistence implements HubExtension {
     const timestamp = Date.now();
     const stored = await Promise.all(
       t.channels.map((channel) =>
-        this.committer.append({ mid: newMessageId(timestamp), appId: app.id, channel, event: t.event, data: t.data, socketId: t.socketId ?? null, timestamp }),
+        this.committer.append({
+          mid: newMessageId(timestamp),
+          appId: app.id,
+          channel,
+          event: t.event,
+          data: t.data,
+          socketId: t.socketId ?? null,
+          timestamp,
+        }),
       ),
     );
-    publishTrigger(this.hub, app, { ...t, stored: new Map(stored.map((e) => [e.channel, { mid: e.mid, timestamp: e.timestamp }])) });
+    publishTrigger(this.hub, app, {
+      ...t,
+      stored: new Map(stored.map((e) => [e.channel, { mid: e.mid, timestamp: e.timestamp }])),
+    });
   }
 
   /** Client events are stored like triggers when the app persists by default or the message asks. */
@@ -65,7 +84,16 @@ export class Persistence implements HubExtension {
     const { channel, event, userId } = e;
     const timestamp = Date.now();
     return this.committer
-      .append({ mid: newMessageId(timestamp), appId: conn.app.id, channel, event, data: e.data, socketId: conn.id, userId: userId ?? null, timestamp })
+      .append({
+        mid: newMessageId(timestamp),
+        appId: conn.app.id,
+        channel,
+        event,
+        data: e.data,
+        socketId: conn.id,
+        userId: userId ?? null,
+        timestamp,
+      })
       .then(
         (s) => Buffer.from(encodeAppEvent({ ...fields, mid: s.mid, timestamp: s.timestamp })),
         (err) => {
@@ -91,7 +119,13 @@ export class Persistence implements HubExtension {
     const events = await this.history(conn.app.id, name, page).catch((err) => {
       throw storeDown(err, `pusher:latest cannot read the history of ${name}`);
     });
-    conn.write(encodeSpecEvent('pusher_internal:latest', { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) }, name));
+    conn.write(
+      encodeSpecEvent(
+        'pusher_internal:latest',
+        { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) },
+        name,
+      ),
+    );
   }
 
   /** A channel's history; a personal channel's history is its user's events. */
@@ -109,7 +143,11 @@ export class Persistence implements HubExtension {
     return !!userId && peer!.users.includes(userId);
   }
 
-  subscriptionData(state: AppState, _conn: Connection, channel: Channel): Promise<Record<string, unknown> | undefined> | undefined {
+  subscriptionData(
+    state: AppState,
+    _conn: Connection,
+    channel: Channel,
+  ): Promise<Record<string, unknown> | undefined> | undefined {
     // Only apps that persist by default pay a store read per subscribe; the others' subscribes stay
     // synchronous (no promise, no queueing of the socket's next messages).
     const { persist, historyCount } = state.app.options;
@@ -117,7 +155,11 @@ export class Persistence implements HubExtension {
     return this.latestOnSubscribe(state.app.id, channel.name, historyCount);
   }
 
-  private async latestOnSubscribe(appId: string, channel: string, count: number): Promise<Record<string, unknown> | undefined> {
+  private async latestOnSubscribe(
+    appId: string,
+    channel: string,
+    count: number,
+  ): Promise<Record<string, unknown> | undefined> {
     try {
       const events = await this.store.channelEvents(appId, channel, { skip: 0, count });
       return { events: events.map(toWire) };
@@ -145,11 +187,14 @@ export class Persistence implements HubExtension {
       alias.push(s.channel);
       this.joinAlias(state, conn, channel, s.channel);
     }
-    conn.write(encodeSpecEvent('pusher_internal:subscription_succeeded', { alias, events: events.map(toWire) }, channel));
+    conn.write(
+      encodeSpecEvent('pusher_internal:subscription_succeeded', { alias, events: events.map(toWire) }, channel),
+    );
   }
 
   unsubscribePersonal(state: AppState, conn: Connection, channel: string): void {
-    for (const [name, sub] of [...conn.channels]) if (sub.via === channel) this.hub.subscriptions.leave(state, conn, name);
+    for (const [name, sub] of [...conn.channels])
+      if (sub.via === channel) this.hub.subscriptions.leave(state, conn, name);
     this.hub.subscriptions.leave(state, conn, channel);
   }
 
@@ -183,7 +228,14 @@ export class Persistence implements HubExtension {
     }
   }
 
-  memberJoined(state: AppState, conn: Connection, channel: Channel, userId: string, channelData: Record<string, unknown>, first: boolean): void {
+  memberJoined(
+    state: AppState,
+    conn: Connection,
+    channel: Channel,
+    userId: string,
+    channelData: Record<string, unknown>,
+    first: boolean,
+  ): void {
     this.peers.joined(state, conn, channel, userId, channelData.peer === true, first);
   }
 

@@ -11,7 +11,11 @@ export function startRetention(store: Store, logger: Logger, intervalMs = 60_000
     try {
       for (const rec of await store.listApps()) {
         const o = resolveOptions(rec.options);
-        const removed = await store.prune({ appId: rec.id, maxPerChannel: o.maxStoredEventsPerChannel, maxAgeMs: o.maxStoredEventAge * 1000 });
+        const removed = await store.prune({
+          appId: rec.id,
+          maxPerChannel: o.maxStoredEventsPerChannel,
+          maxAgeMs: o.maxStoredEventAge * 1000,
+        });
         if (removed > 0) logger.info({ appId: rec.id, removed }, 'retention removed stored events');
       }
     } catch (err) {

@@ -1,13 +1,6 @@
 // Channel-name rules: which kind a name is, and whether it is a legal name at all.
 
-export type ChannelKind =
-  | 'public'
-  | 'private'
-  | 'private-encrypted'
-  | 'presence'
-  | 'personal'
-  | 'peer'
-  | 'user';
+export type ChannelKind = 'public' | 'private' | 'private-encrypted' | 'presence' | 'personal' | 'peer' | 'user';
 
 export interface ChannelRules {
   kind: ChannelKind;

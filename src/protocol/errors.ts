@@ -42,7 +42,11 @@ export const subscriptionError = (channel: string, code: number | null, message:
 
 /** HTTP API errors: a status and a message, rendered as `{"error": message, "code": status}`. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers?: Record<string, string>) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers?: Record<string, string>,
+  ) {
     super(message);
   }
 }

@@ -92,7 +92,14 @@ export interface AppEventFields {
 export function encodeAppEvent(e: AppEventFields): string {
   if (e.dataJson === undefined) {
     // One JSON.stringify of a flat object writes one flat string; undefined fields are left out.
-    return JSON.stringify({ event: e.event, channel: e.channel, data: e.data ?? null, user_id: e.userId, mid: e.mid, timestamp: e.timestamp });
+    return JSON.stringify({
+      event: e.event,
+      channel: e.channel,
+      data: e.data ?? null,
+      user_id: e.userId,
+      mid: e.mid,
+      timestamp: e.timestamp,
+    });
   }
   let out = `{"event":${JSON.stringify(e.event)},"channel":${JSON.stringify(e.channel)},"data":${e.dataJson}`;
   if (e.userId !== undefined) out += `,"user_id":${JSON.stringify(e.userId)}`;
@@ -100,5 +107,4 @@ export function encodeAppEvent(e: AppEventFields): string {
   return out + '}';
 }
 
-export const pusherError = (message: string, code: number | null) =>
-  encodeSpecEvent('pusher:error', { message, code });
+export const pusherError = (message: string, code: number | null) => encodeSpecEvent('pusher:error', { message, code });

@@ -20,7 +20,13 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** `key:hex(HMAC(secret, socket_id:channel[:channel_data]))` as pusher.authorizeChannel makes it. */
-export function channelAuth(key: string, secret: string, socketId: string, channel: string, channelData?: string): string {
+export function channelAuth(
+  key: string,
+  secret: string,
+  socketId: string,
+  channel: string,
+  channelData?: string,
+): string {
   const toSign = channelData === undefined ? `${socketId}:${channel}` : `${socketId}:${channel}:${channelData}`;
   return `${key}:${hmacHex(secret, toSign)}`;
 }
@@ -41,7 +47,13 @@ export function userAuth(key: string, secret: string, socketId: string, userData
   return `${key}:${hmacHex(secret, `${socketId}::user::${userData}`)}`;
 }
 
-export function verifyUserAuth(auth: unknown, key: string, secret: string, socketId: string, userData: string): boolean {
+export function verifyUserAuth(
+  auth: unknown,
+  key: string,
+  secret: string,
+  socketId: string,
+  userData: string,
+): boolean {
   if (typeof auth !== 'string') return false;
   return safeEqual(auth, userAuth(key, secret, socketId, userData));
 }
@@ -50,7 +62,11 @@ export function verifyUserAuth(auth: unknown, key: string, secret: string, socke
  * The string the Pusher server SDKs sign for a REST call: method, path, and every query
  * parameter but auth_signature, keys lower-cased and sorted, values not URL-escaped.
  */
-export function requestStringToSign(method: string, path: string, params: Record<string, string> | Map<string, string>): string {
+export function requestStringToSign(
+  method: string,
+  path: string,
+  params: Record<string, string> | Map<string, string>,
+): string {
   return stringToSign(method, path, canonicalQuery(params));
 }
 
@@ -73,7 +89,12 @@ export function canonicalQuery(params: Record<string, string> | Map<string, stri
 
 const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-export function signRequest(secret: string, method: string, path: string, params: Record<string, string> | Map<string, string>): string {
+export function signRequest(
+  secret: string,
+  method: string,
+  path: string,
+  params: Record<string, string> | Map<string, string>,
+): string {
   return hmacHex(secret, requestStringToSign(method, path, params));
 }
 

@@ -25,7 +25,8 @@ const DATA_KEY = '"data":';
 export function verbatimData(text: string, event: string, channel: string): string | undefined {
   // A name without a backslash that matches the text up to a quote stands there unescaped: where
   // the text had an escape, the name would hold the decoded character (a backslash only for `\\`).
-  if (!text.startsWith(EVENT_KEY) || !text.startsWith(event, EVENT_KEY.length) || event.includes('\\')) return undefined;
+  if (!text.startsWith(EVENT_KEY) || !text.startsWith(event, EVENT_KEY.length) || event.includes('\\'))
+    return undefined;
   let i = EVENT_KEY.length + event.length;
   if (text.charCodeAt(i) !== QUOTE || text.charCodeAt(i + 1) !== COMMA) return undefined;
   i += 2;

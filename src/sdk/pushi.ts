@@ -84,12 +84,18 @@ export class Pushi {
 
   /** The members of a presence channel. */
   async users(name: string): Promise<Array<{ id: string }>> {
-    const res = await this.request<{ users: Array<{ id: string }> }>('GET', `/apps/${this.appId}/channels/${encodeURIComponent(name)}/users`);
+    const res = await this.request<{ users: Array<{ id: string }> }>(
+      'GET',
+      `/apps/${this.appId}/channels/${encodeURIComponent(name)}/users`,
+    );
     return res.users;
   }
 
   /** Stored events of a channel, newest first. */
-  latest(channel: string, params: { skip?: number; count?: number } = {}): Promise<{ channel: string; skip: number; count: number; events: StoredEvent[] }> {
+  latest(
+    channel: string,
+    params: { skip?: number; count?: number } = {},
+  ): Promise<{ channel: string; skip: number; count: number; events: StoredEvent[] }> {
     const query: Record<string, string> = {};
     if (params.skip !== undefined) query.skip = String(params.skip);
     if (params.count !== undefined) query.count = String(params.count);
@@ -100,13 +106,15 @@ export class Pushi {
   addTarget(params: AddTargetParams): Promise<{ channel: string; kind: string; address: string; created: boolean }> {
     const body: Record<string, unknown> = { channel: params.channel, kind: params.kind, target: params.target };
     // Signed channels want the socket-style token, with the target's address as socket id.
-    if (channelRules(params.channel).signed) body.channel_auth = channelAuth(this.appKey, this.appSecret, targetAddress(params), params.channel);
+    if (channelRules(params.channel).signed)
+      body.channel_auth = channelAuth(this.appKey, this.appSecret, targetAddress(params), params.channel);
     return this.request('POST', `/apps/${this.appId}/targets`, {}, body);
   }
 
   /** Targets on a channel, or one target (kind + address) on every channel, or both. */
   async listTargets(filter: TargetFilterParams): Promise<TargetInfo[]> {
-    return (await this.request<{ targets: TargetInfo[] }>('GET', `/apps/${this.appId}/targets`, targetQuery(filter))).targets;
+    return (await this.request<{ targets: TargetInfo[] }>('GET', `/apps/${this.appId}/targets`, targetQuery(filter)))
+      .targets;
   }
 
   /** Removes the targets matching the filter (a channel, or kind + address, or both). */
@@ -128,11 +136,20 @@ export class Pushi {
 
   /** Closes every connection signed in as the user (pusher:signin). */
   terminateUserConnections(userId: string): Promise<Record<string, unknown>> {
-    return this.request('POST', `/apps/${this.appId}/users/${encodeURIComponent(userId)}/terminate_connections`, {}, {});
+    return this.request(
+      'POST',
+      `/apps/${this.appId}/users/${encodeURIComponent(userId)}/terminate_connections`,
+      {},
+      {},
+    );
   }
 
   /** The answer an auth endpoint gives for a private, personal, peer or (with channelData) presence channel. */
-  authorizeChannel(socketId: string, channel: string, channelData?: { user_id: string | number; user_info?: unknown; [k: string]: unknown }): ChannelAuthResult {
+  authorizeChannel(
+    socketId: string,
+    channel: string,
+    channelData?: { user_id: string | number; user_info?: unknown; [k: string]: unknown },
+  ): ChannelAuthResult {
     checkSocketId(socketId);
     if (!channel) throw new TypeError('authorizeChannel: the channel name is required');
     if (channelData === undefined) return { auth: channelAuth(this.appKey, this.appSecret, socketId, channel) };
@@ -143,7 +160,8 @@ export class Pushi {
   /** The answer a user-authentication endpoint gives for pusher:signin. */
   authenticateUser(socketId: string, user: UserData): UserAuthResult {
     checkSocketId(socketId);
-    if (typeof user?.id !== 'string' || user.id.length === 0) throw new TypeError('authenticateUser: user.id must be a non-empty string');
+    if (typeof user?.id !== 'string' || user.id.length === 0)
+      throw new TypeError('authenticateUser: user.id must be a non-empty string');
     const userData = JSON.stringify(user);
     return { auth: userAuth(this.appKey, this.appSecret, socketId, userData), user_data: userData };
   }
@@ -164,7 +182,12 @@ export class Pushi {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    query: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<T> {
     const bodyText = body === undefined ? undefined : JSON.stringify(body);
     const params: Record<string, string> = {
       ...query,
@@ -197,7 +220,8 @@ export class Pushi {
       const message = (parsed as { error?: unknown } | undefined)?.error;
       throw new PushiError(typeof message === 'string' ? message : text || `HTTP ${res.status}`, res.status, text);
     }
-    if (parsed === undefined) throw new PushiError(`${method} ${path} answered with something that is not JSON`, res.status, text);
+    if (parsed === undefined)
+      throw new PushiError(`${method} ${path} answered with something that is not JSON`, res.status, text);
     return parsed as T;
   }
 }
@@ -215,7 +239,8 @@ function triggerBody(p: TriggerParams): Record<string, unknown> {
   if (p.socketId !== undefined) body.socket_id = p.socketId;
   if (p.persist !== undefined) body.persist = p.persist;
   if (p.info !== undefined) body.info = p.info;
-  for (const k of ['web_push', 'apn', 'push', 'subject', 'body', 'html'] as const) if (p[k] !== undefined) body[k] = p[k];
+  for (const k of ['web_push', 'apn', 'push', 'subject', 'body', 'html'] as const)
+    if (p[k] !== undefined) body[k] = p[k];
   return body;
 }
 
@@ -239,7 +264,8 @@ function checkSocketId(socketId: string): void {
 }
 
 function header(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function')
+    return (headers as { get(n: string): string | null }).get(name) ?? undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
   const v = key === undefined ? undefined : bag[key];

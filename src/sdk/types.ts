@@ -77,7 +77,8 @@ export interface WebhookPayload {
 export type TargetKind = 'web_push' | 'apns' | 'email' | 'webhook';
 
 /** A browser push subscription: `PushSubscription.toJSON()` works as is. */
-export type WebPushSubscription = { endpoint: string; p256dh: string; auth: string } | { endpoint: string; keys: { p256dh: string; auth: string } };
+export type WebPushSubscription =
+  { endpoint: string; p256dh: string; auth: string } | { endpoint: string; keys: { p256dh: string; auth: string } };
 
 /** Where a notification goes: a Web Push subscription, an APNs device token, an e-mail address, a webhook URL. */
 export type TargetSpec =

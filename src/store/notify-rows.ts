@@ -25,7 +25,8 @@ export interface NotificationRow {
 }
 
 export const TARGET_COLUMNS = 'app_id, channel, kind, address, target, created_at';
-export const NOTIFICATION_COLUMNS = 'id, app_id, kind, address, target, body, attempts, last_error, created_at, next_attempt_at';
+export const NOTIFICATION_COLUMNS =
+  'id, app_id, kind, address, target, body, attempts, last_error, created_at, next_attempt_at';
 
 function object(text: string): Record<string, unknown> {
   const v: unknown = JSON.parse(text);
@@ -33,7 +34,14 @@ function object(text: string): Record<string, unknown> {
 }
 
 export function toTarget(row: TargetRow): NotifyTarget {
-  return { appId: row.app_id, channel: row.channel, kind: row.kind, address: row.address, target: object(row.target), createdAt: Number(row.created_at) };
+  return {
+    appId: row.app_id,
+    channel: row.channel,
+    kind: row.kind,
+    address: row.address,
+    target: object(row.target),
+    createdAt: Number(row.created_at),
+  };
 }
 
 export function toTargetVia(row: TargetRow): NotifyTarget & { via: string } {
@@ -57,7 +65,19 @@ export function toNotification(row: NotificationRow): NotificationDelivery {
 
 /** Orders targets by channel, kind, address (RETURNING rows come unordered). */
 export function byTarget(x: NotifyTarget, y: NotifyTarget): number {
-  return x.channel < y.channel ? -1 : x.channel > y.channel ? 1 : x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : x.address < y.address ? -1 : x.address > y.address ? 1 : 0;
+  return x.channel < y.channel
+    ? -1
+    : x.channel > y.channel
+      ? 1
+      : x.kind < y.kind
+        ? -1
+        : x.kind > y.kind
+          ? 1
+          : x.address < y.address
+            ? -1
+            : x.address > y.address
+              ? 1
+              : 0;
 }
 
 /** The filter as (channel, kind, address) with null for "any"; refuses an empty one (it would match everything). */

@@ -188,7 +188,12 @@ export interface Store {
   /** Sent, or given up on: removed from the queue. */
   notificationDone(id: number): Promise<void>;
   /** Next attempt at `nextAttemptAt`; `countAttempt` false gives a lease back without counting an attempt. */
-  rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt?: boolean): Promise<void>;
+  rescheduleNotification(
+    id: number,
+    nextAttemptAt: number,
+    error: string | null,
+    countAttempt?: boolean,
+  ): Promise<void>;
   /** Queued notifications (all apps when appId is omitted). */
   countPendingNotifications(appId?: string): Promise<number>;
 }

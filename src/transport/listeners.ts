@@ -20,7 +20,9 @@ const CLIENT_ERROR_STATUS: Record<string, string> = {
 };
 
 function makeServer(cfg: ListenerConfig, onRequest: RequestHandler): Server {
-  const server = cfg.tls ? createHttpsServer({ key: cfg.tls.key, cert: cfg.tls.cert }, onRequest) : createHttpServer(onRequest);
+  const server = cfg.tls
+    ? createHttpsServer({ key: cfg.tls.key, cert: cfg.tls.cert }, onRequest)
+    : createHttpServer(onRequest);
   server.headersTimeout = 15_000; // slow-loris: headers must arrive promptly
   server.requestTimeout = 30_000;
   server.maxHeadersCount = 100;

@@ -54,14 +54,15 @@ export function queryNeedsDecoding(search: string): boolean {
  */
 export function queryParam(search: string, name: string): string | null {
   if (queryNeedsDecoding(search)) return searchParams(search).get(name);
-  for (let start = 0; start <= search.length; ) {
+  for (let start = 0; start <= search.length;) {
     let end = search.indexOf('&', start);
     if (end < 0) end = search.length;
     if (end > start) {
       // an empty segment ("a&&b") is no parameter, not one with an empty name
       const eq = search.indexOf('=', start);
       const keyEnd = eq >= 0 && eq < end ? eq : end;
-      if (keyEnd - start === name.length && search.startsWith(name, start)) return keyEnd === end ? '' : search.slice(eq + 1, end);
+      if (keyEnd - start === name.length && search.startsWith(name, start))
+        return keyEnd === end ? '' : search.slice(eq + 1, end);
     }
     start = end + 1;
   }

@@ -220,7 +220,10 @@ export class WsTransport {
   private readonly sockets = new Set<WebSocket>();
   readonly coalesce: boolean;
 
-  constructor(readonly hub: Hub, private readonly options: WsTransportOptions) {
+  constructor(
+    readonly hub: Hub,
+    private readonly options: WsTransportOptions,
+  ) {
     this.coalesce = options.coalesce !== false;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -261,7 +264,8 @@ export class WsTransport {
     const prefix = this.options.pathPrefix;
     if (prefix && path.startsWith(prefix + '/')) path = path.slice(prefix.length);
     const m = /^\/app\/([^/]+)\/?$/.exec(path);
-    if (!m) return sock.refuse(ErrorCode.PATH_NOT_FOUND, `Path ${path} not found; connect to /app/{key}`, 'Path not found');
+    if (!m)
+      return sock.refuse(ErrorCode.PATH_NOT_FOUND, `Path ${path} not found; connect to /app/{key}`, 'Path not found');
     let appKey = m[1];
     try {
       appKey = decodeURIComponent(appKey);

@@ -10,7 +10,16 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { freePort, sdk } from './util.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const missing = !existsSync(CHROMIUM);
 // Locally a missing browser skips with the reason; in CI (.ci/run installs it) it is a failure.
 const skip = missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
@@ -49,12 +58,18 @@ describe('browser client and demo page', { skip, timeout: 180_000 }, () => {
       w.received = [];
       w.p = new w.Pushi('test-key', { host: '127.0.0.1', port, reconnect: { minDelay: 50, maxDelay: 500 } });
       w.ch = w.p.subscribe('browser');
-      w.ch.bind('hello', (event: string, data: unknown, meta: { channel: string }) => w.received.push({ event, data, channel: meta.channel }));
+      w.ch.bind('hello', (event: string, data: unknown, meta: { channel: string }) =>
+        w.received.push({ event, data, channel: meta.channel }),
+      );
     }, ts.wsPort);
     await page.waitForFunction(() => (window as any).ch.subscribed);
     await sdk(ts).triggerEvent({ channel: 'browser', event: 'hello', data: { n: 1 } });
     await page.waitForFunction(() => (window as any).received.length === 1);
-    assert.deepEqual(await page.evaluate(() => (window as any).received[0]), { event: 'hello', data: { n: 1 }, channel: 'browser' });
+    assert.deepEqual(await page.evaluate(() => (window as any).received[0]), {
+      event: 'hello',
+      data: { n: 1 },
+      channel: 'browser',
+    });
 
     const first = await page.evaluate(() => (window as any).p.socketId);
     await ts.server.close();
@@ -78,7 +93,10 @@ describe('browser client and demo page', { skip, timeout: 180_000 }, () => {
 
     const bob = await context.newPage();
     await bob.goto(`${ts.httpUrl}/`);
-    for (const [page, name] of [[alice, 'alice'], [bob, 'bob']] as const) {
+    for (const [page, name] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ] as const) {
       await waitText(page, '#state', 'connected');
       await page.fill('#name', name);
       await page.click('#join-btn');

@@ -16,8 +16,10 @@ describe('Pushi client against the server', () => {
     return p;
   };
   const signer = () => sdk(ts);
-  const authorizer = (channelData?: object) => ({ socketId, channelName }: { socketId: string; channelName: string }) =>
-    signer().authorizeChannel(socketId, channelName, channelData as { user_id: string } | undefined);
+  const authorizer =
+    (channelData?: object) =>
+    ({ socketId, channelName }: { socketId: string; channelName: string }) =>
+      signer().authorizeChannel(socketId, channelName, channelData as { user_id: string } | undefined);
 
   before(async () => {
     ts = await startServer({ env: { PUSHI_APP_PERSIST: '1' } });
@@ -192,7 +194,10 @@ describe('Pushi client against the server', () => {
     );
     assert.ok(page.events.every((e) => e.mid && e.timestamp && e.channel === 'history'));
     const rest = await ch.latest(2, 10);
-    assert.deepEqual(rest.events.map((e) => e.data), [{ n: 1 }]);
+    assert.deepEqual(
+      rest.events.map((e) => e.data),
+      [{ n: 1 }],
+    );
     const q = open(ts, { autoConnect: false });
     await assert.rejects(q.latest('history'), /Not connected/);
   });

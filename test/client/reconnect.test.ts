@@ -33,7 +33,12 @@ async function scripted(onOpen: (ws: WebSocket, n: number) => void, activityTime
   wss.on('connection', (ws) => {
     s.sockets.push(ws);
     ws.on('message', (buf) => s.frames.push(JSON.parse(buf.toString())));
-    ws.send(JSON.stringify({ event: 'pusher:connection_established', data: JSON.stringify({ socket_id: `1.${s.sockets.length}`, activity_timeout: activityTimeout }) }));
+    ws.send(
+      JSON.stringify({
+        event: 'pusher:connection_established',
+        data: JSON.stringify({ socket_id: `1.${s.sockets.length}`, activity_timeout: activityTimeout }),
+      }),
+    );
     onOpen(ws, s.sockets.length);
   });
   return s;
@@ -51,9 +56,12 @@ describe('client reconnects', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pushi-client-'));
     const env = { SERVER_PORT: String(port) };
     let ts = await startServer({ dataDir, env });
-    const p = client({ wsPort: port }, {
-      authorizer: ({ socketId, channelName }) => sdk(ts).authorizeChannel(socketId, channelName, { user_id: 'rita' }),
-    });
+    const p = client(
+      { wsPort: port },
+      {
+        authorizer: ({ socketId, channelName }) => sdk(ts).authorizeChannel(socketId, channelName, { user_id: 'rita' }),
+      },
+    );
     try {
       const live = p.subscribe('live');
       const room = p.subscribe('presence-room');
@@ -173,9 +181,21 @@ describe('client reconnects', () => {
     assert.equal(closeAction(4299), 'now');
     assert.equal(closeAction(1006), 'backoff');
     const o = { minDelay: 1000, maxDelay: 30_000, jitter: 0.5 };
-    assert.equal(backoffDelay(0, o, () => 0), 1000);
-    assert.equal(backoffDelay(0, o, () => 1), 500);
-    assert.equal(backoffDelay(3, o, () => 0), 8000);
-    assert.equal(backoffDelay(50, o, () => 0), 30_000);
+    assert.equal(
+      backoffDelay(0, o, () => 0),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(0, o, () => 1),
+      500,
+    );
+    assert.equal(
+      backoffDelay(3, o, () => 0),
+      8000,
+    );
+    assert.equal(
+      backoffDelay(50, o, () => 0),
+      30_000,
+    );
   });
 });

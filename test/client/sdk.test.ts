@@ -8,7 +8,7 @@ import { webhookSignature } from '../../src/protocol/signatures.ts';
 import { Pushi, PushiError, WebhookError } from '../../src/sdk/index.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { client, next, sdk, waitFor } from './util.ts';
+import { client, next, sdk } from './util.ts';
 
 describe('Pushi SDK against the server', () => {
   let ts: TestServer;
@@ -23,7 +23,12 @@ describe('Pushi SDK against the server', () => {
       const ch = p.subscribe('sdk-news');
       await next(ch, 'subscribe');
       const one = next(ch, 'one');
-      const res = await sdk(ts).triggerEvent({ channels: ['sdk-news', 'other'], event: 'one', data: { a: 1 }, info: 'subscription_count' });
+      const res = await sdk(ts).triggerEvent({
+        channels: ['sdk-news', 'other'],
+        event: 'one',
+        data: { a: 1 },
+        info: 'subscription_count',
+      });
       assert.deepEqual((await one)[0], { a: 1 });
       assert.equal(res.channels?.['sdk-news'].subscription_count, 1);
       const two = next(ch, 'two');
@@ -36,7 +41,10 @@ describe('Pushi SDK against the server', () => {
       await sdk(ts).triggerEvent({ channel: 'sdk-news', event: 'skipped', data: '1', socketId: p.socketId });
       await sdk(ts).triggerEvent({ channel: 'sdk-news', event: 'three', data: '1' });
       await three;
-      assert.equal((await sdk(ts).latest('sdk-news')).events.some((e) => e.event === 'skipped'), true);
+      assert.equal(
+        (await sdk(ts).latest('sdk-news')).events.some((e) => e.event === 'skipped'),
+        true,
+      );
     } finally {
       p.disconnect();
     }
@@ -44,19 +52,29 @@ describe('Pushi SDK against the server', () => {
 
   test('channels, channel, users, latest, subscribe/unsubscribe', async () => {
     const api = sdk(ts);
-    const p = client(ts, { authorizer: ({ socketId, channelName }) => api.authorizeChannel(socketId, channelName, { user_id: 'uma', user_info: { n: 1 } }) });
+    const p = client(ts, {
+      authorizer: ({ socketId, channelName }) =>
+        api.authorizeChannel(socketId, channelName, { user_id: 'uma', user_info: { n: 1 } }),
+    });
     try {
       await next(p.subscribe('presence-sdk'), 'subscribe');
       const list = await api.channels({ prefix: 'presence-', info: 'user_count' });
       assert.deepEqual(list.channels['presence-sdk'], { user_count: 1 });
-      assert.deepEqual(await api.channel('presence-sdk', 'user_count,subscription_count'), { occupied: true, user_count: 1, subscription_count: 1 });
+      assert.deepEqual(await api.channel('presence-sdk', 'user_count,subscription_count'), {
+        occupied: true,
+        user_count: 1,
+        subscription_count: 1,
+      });
       assert.deepEqual(await api.users('presence-sdk'), [{ id: 'uma' }]);
       assert.deepEqual(await api.channel('empty-one'), { occupied: false });
 
       await api.triggerEvent({ channel: 'sdk-history', event: 'e', data: '1' });
       await api.triggerEvent({ channel: 'sdk-history', event: 'e', data: '2' });
       const page = await api.latest('sdk-history', { skip: 0, count: 1 });
-      assert.deepEqual(page.events.map((e) => e.data), ['2']);
+      assert.deepEqual(
+        page.events.map((e) => e.data),
+        ['2'],
+      );
 
       assert.equal((await api.subscribe({ userId: 'uma', event: 'sdk-history' })).created, true);
       assert.equal((await api.unsubscribe({ userId: 'uma', event: 'sdk-history' })).removed, true);
@@ -82,17 +100,23 @@ describe('Pushi SDK against the server', () => {
     assert.equal(e401.status, 401);
     assert.match(e401.message, /Invalid signature/);
 
-    const e404 = await sdk(ts, { appId: 'no-such-app' }).channels().catch((e) => e);
+    const e404 = await sdk(ts, { appId: 'no-such-app' })
+      .channels()
+      .catch((e) => e);
     assert.ok(e404 instanceof PushiError);
     assert.equal(e404.status, 404);
     assert.match(e404.message, /no-such-app/);
 
-    const e413 = await sdk(ts).triggerEvent({ channel: 'big', event: 'e', data: 'x'.repeat(20 * 1024) }).catch((e) => e);
+    const e413 = await sdk(ts)
+      .triggerEvent({ channel: 'big', event: 'e', data: 'x'.repeat(20 * 1024) })
+      .catch((e) => e);
     assert.ok(e413 instanceof PushiError);
     assert.equal(e413.status, 413);
     assert.match(e413.message, /limit/);
 
-    const down = await sdk(ts, { port: 1 }).channels().catch((e) => e);
+    const down = await sdk(ts, { port: 1 })
+      .channels()
+      .catch((e) => e);
     assert.ok(down instanceof PushiError);
     assert.equal(down.status, 0);
 
@@ -106,11 +130,20 @@ describe('Pushi SDK against the server', () => {
     assert.equal(api.verifyWebhook(headers, body).events[0].name, 'channel_occupied');
     assert.equal(api.verifyWebhook(new Headers(headers), Buffer.from(body)).time_ms, 1);
     assert.throws(() => api.verifyWebhook({ ...headers, 'x-pusher-signature': 'f00' }, body), WebhookError);
-    assert.throws(() => api.verifyWebhook({ ...headers, 'x-pusher-key': 'other' }, body), (e: unknown) => e instanceof PushiError && e.status === 401);
+    assert.throws(
+      () => api.verifyWebhook({ ...headers, 'x-pusher-key': 'other' }, body),
+      (e: unknown) => e instanceof PushiError && e.status === 401,
+    );
   });
 
   test('configuration falls back to PUSHI_* variables', () => {
-    const env = { PUSHI_APP_ID: 'i', PUSHI_APP_KEY: 'k', PUSHI_APP_SECRET: 's', PUSHI_HOST: 'example.test', PUSHI_PORT: '8181' };
+    const env = {
+      PUSHI_APP_ID: 'i',
+      PUSHI_APP_KEY: 'k',
+      PUSHI_APP_SECRET: 's',
+      PUSHI_HOST: 'example.test',
+      PUSHI_PORT: '8181',
+    };
     const api = new Pushi({}, env);
     assert.equal(api.appId, 'i');
     assert.equal(api.baseUrl, 'http://example.test:8181');
@@ -151,15 +184,32 @@ describe('static and demo routes', () => {
       const got = next(ch, 'message');
       const post = (path: string, body: string, type = 'application/json') =>
         fetch(`${ts.httpUrl}${path}`, { method: 'POST', headers: { 'Content-Type': type }, body });
-      assert.equal((await post('/demo/trigger', JSON.stringify({ channel: 'demo', event: 'message', data: 'hello world' }))).status, 200);
+      assert.equal(
+        (await post('/demo/trigger', JSON.stringify({ channel: 'demo', event: 'message', data: 'hello world' })))
+          .status,
+        200,
+      );
       assert.equal((await got)[0], 'hello world');
-      assert.equal((await post('/demo/trigger', JSON.stringify({ channel: 'private-x', event: 'm', data: '1' }))).status, 403);
+      assert.equal(
+        (await post('/demo/trigger', JSON.stringify({ channel: 'private-x', event: 'm', data: '1' }))).status,
+        403,
+      );
       const form = 'application/x-www-form-urlencoded';
       const ok = await post('/demo/auth', 'socket_id=1.2&channel_name=presence-demo-chat&name=alice', form);
       assert.equal(ok.status, 200);
-      assert.deepEqual(JSON.parse((await ok.json()).channel_data), { user_id: 'alice', user_info: { name: 'alice' }, peer: true });
-      assert.equal((await post('/demo/auth', 'socket_id=1.2&channel_name=presence-other&name=alice', form)).status, 403);
-      assert.equal((await post('/demo/auth', 'socket_id=1.2&channel_name=presence-demo-chat&name=a%26b', form)).status, 400);
+      assert.deepEqual(JSON.parse((await ok.json()).channel_data), {
+        user_id: 'alice',
+        user_info: { name: 'alice' },
+        peer: true,
+      });
+      assert.equal(
+        (await post('/demo/auth', 'socket_id=1.2&channel_name=presence-other&name=alice', form)).status,
+        403,
+      );
+      assert.equal(
+        (await post('/demo/auth', 'socket_id=1.2&channel_name=presence-demo-chat&name=a%26b', form)).status,
+        400,
+      );
     } finally {
       p.disconnect();
       await ts.close();
@@ -177,9 +227,15 @@ async function demoOff(env: Record<string, string>): Promise<void> {
     const page = await (await fetch(`${ts.httpUrl}/`)).text();
     assert.match(page, /demo page is off/);
     assert.ok(!page.includes('test-key'));
-    const res = await fetch(`${ts.httpUrl}/demo/trigger`, { method: 'POST', body: JSON.stringify({ channel: 'demo', event: 'm', data: '1' }) });
+    const res = await fetch(`${ts.httpUrl}/demo/trigger`, {
+      method: 'POST',
+      body: JSON.stringify({ channel: 'demo', event: 'm', data: '1' }),
+    });
     assert.equal(res.status, 404);
-    const auth = await fetch(`${ts.httpUrl}/demo/auth`, { method: 'POST', body: 'socket_id=1.2&channel_name=presence-demo-chat&name=x' });
+    const auth = await fetch(`${ts.httpUrl}/demo/auth`, {
+      method: 'POST',
+      body: 'socket_id=1.2&channel_name=presence-demo-chat&name=x',
+    });
     assert.equal(auth.status, 404);
   } finally {
     await ts.close();

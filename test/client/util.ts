@@ -16,7 +16,17 @@ export function client(ts: { wsPort: number }, options: PushiOptions = {}, key =
 }
 
 export function sdk(ts: TestServer, overrides: ConstructorParameters<typeof PushiSdk>[0] = {}): PushiSdk {
-  return new PushiSdk({ appId: ts.app.id, appKey: ts.app.key, appSecret: ts.app.secret, host: '127.0.0.1', port: ts.httpPort, ...overrides }, {});
+  return new PushiSdk(
+    {
+      appId: ts.app.id,
+      appKey: ts.app.key,
+      appSecret: ts.app.secret,
+      host: '127.0.0.1',
+      port: ts.httpPort,
+      ...overrides,
+    },
+    {},
+  );
 }
 
 /** Polls until `check` is truthy (no fixed sleeps); fails naming what it waited for. */
@@ -31,7 +41,11 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 }
 
 /** Resolves with the next call of a listener bound on `target` for `event`: [data, meta]. */
-export function next(target: { once(event: string, fn: Callback): unknown }, event: string, timeoutMs = 15_000): Promise<[any, any]> {
+export function next(
+  target: { once(event: string, fn: Callback): unknown },
+  event: string,
+  timeoutMs = 15_000,
+): Promise<[any, any]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${event}`)), timeoutMs);
     target.once(event, (_e: string, data: unknown, meta: unknown) => {

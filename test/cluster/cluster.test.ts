@@ -9,12 +9,29 @@ import { RawClient } from '../helpers/raw-client.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
 import { Receiver } from '../ops/ops-helpers.ts';
 import type { ChildServer } from '../helpers/child-server.ts';
-import { APP, type Client, type Cluster, connect, got, joinPresence, privateAuth, redisSkipReason, signin, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  connect,
+  got,
+  joinPresence,
+  privateAuth,
+  redisSkipReason,
+  signin,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 10_000;
 /** A second app: presence channels of two members (the limit is cluster-wide), and webhooks. */
-const SMALL = { id: 'small-app', key: 'small-key', secret: 'small-secret', options: { maxPresenceMembers: 2, webhookBatchMs: 50, webhooks: [] as unknown[] } };
+const SMALL = {
+  id: 'small-app',
+  key: 'small-key',
+  secret: 'small-secret',
+  options: { maxPresenceMembers: 2, webhookBatchMs: 50, webhooks: [] as unknown[] },
+};
 const HOOKED = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'];
 
 describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
@@ -31,7 +48,11 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
   const settle = async (channel: string, clients: Client[], via = 0) => {
     const mark = `${Date.now()}-${Math.random()}`;
     await sdk(via).trigger(channel, 'sentinel', { mark });
-    await Promise.all(clients.map((c) => c.waitFor((f) => f.event === 'sentinel' && f.channel === channel && (f.data as string).includes(mark), T)));
+    await Promise.all(
+      clients.map((c) =>
+        c.waitFor((f) => f.event === 'sentinel' && f.channel === channel && (f.data as string).includes(mark), T),
+      ),
+    );
   };
   const query = async (i: number, path: string, params: Record<string, string> = {}) => {
     const res = await sdk(i).get({ path, params });
@@ -44,7 +65,10 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
   let rx: Receiver;
   before(async () => {
     rx = await Receiver.start();
-    SMALL.options.webhooks = [{ url: `${rx.url}/hooks`, events: HOOKED, channelPrefix: 'hook-' }, { url: `${rx.url}/hooks`, events: HOOKED, channelPrefix: 'presence-hook' }];
+    SMALL.options.webhooks = [
+      { url: `${rx.url}/hooks`, events: HOOKED, channelPrefix: 'hook-' },
+      { url: `${rx.url}/hooks`, events: HOOKED, channelPrefix: 'presence-hook' },
+    ];
     writeFileSync(join(dir, 'apps.json'), JSON.stringify([SMALL]));
     cluster = await startCluster(3, { PUSHI_APP_SUBSCRIPTION_COUNT: '1', PUSHI_APPS_FILE: join(dir, 'apps.json') });
     nodes = cluster.nodes;
@@ -61,7 +85,11 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
     for (const c of cs) await c.subscribe('orders');
     for (let i = 0; i < 15; i++) await sdk(i % 3).trigger('orders', 'n', { i });
     await settle('orders', cs, 2);
-    for (const c of cs) assert.deepEqual(got(c, 'n', 'orders'), Array.from({ length: 15 }, (_, i) => ({ i })));
+    for (const c of cs)
+      assert.deepEqual(
+        got(c, 'n', 'orders'),
+        Array.from({ length: 15 }, (_, i) => ({ i })),
+      );
 
     await sdk(0).trigger('orders', 'x', { skip: 'b' }, { socket_id: cs[1].socketId });
     await settle('orders', cs, 1);
@@ -72,7 +100,11 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
 
   test('client events cross nodes, never back to the sender', async () => {
     const cs = await Promise.all(nodes.map(client));
-    for (const c of cs) assert.equal((await c.subscribe('private-chat', privateAuth(c, 'private-chat'))).event, 'pusher_internal:subscription_succeeded');
+    for (const c of cs)
+      assert.equal(
+        (await c.subscribe('private-chat', privateAuth(c, 'private-chat'))).event,
+        'pusher_internal:subscription_succeeded',
+      );
     cs[0].send({ event: 'client-hi', channel: 'private-chat', data: { from: 'a' } });
     await cs[1].waitFor((f) => f.event === 'client-hi', T);
     await cs[2].waitFor((f) => f.event === 'client-hi', T);
@@ -90,7 +122,8 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
       await c.subscribe('#server-to-user-alice');
     }
     await sdk(0).sendToUser('alice', 'note', { hello: 'alice' });
-    for (const c of [onB, onC]) assert.deepEqual(JSON.parse((await c.waitFor((f) => f.event === 'note', T)).data as string), { hello: 'alice' });
+    for (const c of [onB, onC])
+      assert.deepEqual(JSON.parse((await c.waitFor((f) => f.event === 'note', T)).data as string), { hello: 'alice' });
     await sdk(0).terminateUserConnections('alice');
     assert.equal(await onB.waitClose(T), 4009);
     assert.equal(await onC.waitClose(T), 4009);
@@ -120,14 +153,22 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
 
     // One of alice's two connections goes: she is still there (wait until node A has processed it).
     alice1.close();
-    await waitUntil(async () => (await query(2, `/channels/${ch}`, { info: 'subscription_count' })).subscription_count === 3, T, 'A to drop alice1');
+    await waitUntil(
+      async () => (await query(2, `/channels/${ch}`, { info: 'subscription_count' })).subscription_count === 3,
+      T,
+      'A to drop alice1',
+    );
     await settle(ch, [watcher, bob]);
     assert.equal(got(watcher, 'pusher_internal:member_removed').length, 0);
     assert.deepEqual(await userIds(2, ch), ['alice', 'bob', 'watcher']);
 
     // Her last connection goes: everyone else hears it once.
     alice2.send({ event: 'pusher:unsubscribe', data: { channel: ch } });
-    for (const c of [watcher, bob]) assert.deepEqual(JSON.parse((await c.waitFor((f) => f.event === 'pusher_internal:member_removed', T)).data as string), { user_id: 'alice' });
+    for (const c of [watcher, bob])
+      assert.deepEqual(
+        JSON.parse((await c.waitFor((f) => f.event === 'pusher_internal:member_removed', T)).data as string),
+        { user_id: 'alice' },
+      );
     await settle(ch, [watcher, bob]);
     assert.equal(got(watcher, 'pusher_internal:member_removed').length, 1);
     assert.deepEqual(await userIds(0, ch), ['bob', 'watcher']);
@@ -141,10 +182,16 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
     const lists = await Promise.all(racers.map((c) => joinPresence(c, ch, 'racer')));
     for (const l of lists) assert.deepEqual(l.ids.sort(), ['racer', 'watcher']);
     await settle(ch, [watcher]);
-    assert.deepEqual(got(watcher, 'pusher_internal:member_added'), [{ user_id: 'racer', user_info: { name: 'racer' } }]);
+    assert.deepEqual(got(watcher, 'pusher_internal:member_added'), [
+      { user_id: 'racer', user_info: { name: 'racer' } },
+    ]);
     for (const c of racers) c.close();
     await watcher.waitFor((f) => f.event === 'pusher_internal:member_removed', T);
-    await waitUntil(async () => (await query(1, `/channels/${ch}`, { info: 'subscription_count' })).subscription_count === 1, T, 'racers gone');
+    await waitUntil(
+      async () => (await query(1, `/channels/${ch}`, { info: 'subscription_count' })).subscription_count === 1,
+      T,
+      'racers gone',
+    );
     await settle(ch, [watcher]);
     assert.deepEqual(got(watcher, 'pusher_internal:member_removed'), [{ user_id: 'racer' }]);
   });
@@ -181,7 +228,11 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
     for (const c of cs) await joinSmall(c, 'presence-hook', 'same-user');
     for (const c of cs) c.close();
     const events = () => rx.delivered('/hooks').map((e) => `${e.name} ${e.channel}${e.user_id ? ` ${e.user_id}` : ''}`);
-    await rx.until(() => events().includes('channel_vacated hook-news') && events().includes('member_removed presence-hook same-user'), T);
+    await rx.until(
+      () =>
+        events().includes('channel_vacated hook-news') && events().includes('member_removed presence-hook same-user'),
+      T,
+    );
     // Markers: each node makes one more transition of its own, reported after anything it queued before.
     const markers = await Promise.all(nodes.map(small));
     await Promise.all(markers.map((c, i) => c.subscribe(`hook-mark-${i}`)));
@@ -195,16 +246,27 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
   });
 
   test('channel queries, occupied and subscription_count answer for the whole cluster', async () => {
-    const [a, b, c1, c2] = [await client(nodes[0]), await client(nodes[1]), await client(nodes[2]), await client(nodes[2])];
+    const [a, b, c1, c2] = [
+      await client(nodes[0]),
+      await client(nodes[1]),
+      await client(nodes[2]),
+      await client(nodes[2]),
+    ];
     await a.subscribe('q-news');
     await b.subscribe('q-news');
     // subscription_count goes to every subscriber with the cluster-wide number.
-    await a.waitFor((f) => f.event === 'pusher_internal:subscription_count' && JSON.parse(f.data as string).subscription_count === 2, T);
+    await a.waitFor(
+      (f) => f.event === 'pusher_internal:subscription_count' && JSON.parse(f.data as string).subscription_count === 2,
+      T,
+    );
     await joinPresence(a, 'presence-q', 'u1');
     await joinPresence(c1, 'presence-q', 'u2');
     await joinPresence(c2, 'presence-q', 'u2');
     for (const i of [0, 1, 2]) {
-      const all = await query(i, '/channels', { filter_by_prefix: 'presence-q', info: 'user_count,subscription_count' });
+      const all = await query(i, '/channels', {
+        filter_by_prefix: 'presence-q',
+        info: 'user_count,subscription_count',
+      });
       assert.deepEqual(all.channels, { 'presence-q': { user_count: 2, subscription_count: 3 } });
       const one = await query(i, '/channels/q-news', { info: 'subscription_count' });
       assert.deepEqual(one, { occupied: true, subscription_count: 2 });
@@ -213,7 +275,11 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
     }
     a.close();
     b.close();
-    await waitUntil(async () => (await query(2, '/channels/q-news')).occupied === false, T, 'q-news vacated cluster-wide');
+    await waitUntil(
+      async () => (await query(2, '/channels/q-news')).occupied === false,
+      T,
+      'q-news vacated cluster-wide',
+    );
   });
 
   test('watchlists see users come online and go offline on other nodes', async () => {
@@ -229,7 +295,10 @@ describe('three nodes on one Redis', { skip, timeout: 240_000 }, () => {
     const seen = await late.waitFor((f) => f.event === 'pusher_internal:watchlist_events', T);
     assert.deepEqual(JSON.parse(seen.data as string), { events: [{ name: 'online', user_ids: ['xavier'] }] });
     xavier.close();
-    await watcher.waitFor((f) => f.event === 'pusher_internal:watchlist_events' && (f.data as string).includes('offline'), T);
+    await watcher.waitFor(
+      (f) => f.event === 'pusher_internal:watchlist_events' && (f.data as string).includes('offline'),
+      T,
+    );
   });
 
   test('a cache channel remembers a trigger made on another node', async () => {

@@ -5,7 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildServer } from '../helpers/child-server.ts';
 import { NODE_TTL_MS, REAP_INTERVAL_MS } from '../../src/cluster/liveness.ts';
-import { APP, type Client, type Cluster, connect, got, joinPresence, RedisProxy, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  connect,
+  got,
+  joinPresence,
+  RedisProxy,
+  redisSkipReason,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 10_000;
@@ -44,7 +55,7 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     await proxy?.close();
   });
 
-  test('SIGKILL: the dead node\'s members are removed everywhere, with member_removed, within the bound', async () => {
+  test("SIGKILL: the dead node's members are removed everywhere, with member_removed, within the bound", async () => {
     const ch = 'presence-crash';
     const watcher = await client(a);
     await joinPresence(watcher, ch, 'watcher');
@@ -57,7 +68,11 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     await joinPresence(v2onB, ch, 'v2');
     await joinPresence(v2onA, ch, 'v2');
     await v1a.subscribe('crash-news');
-    assert.deepEqual((await query(a, `/channels/${ch}`, { info: 'user_count,subscription_count' })), { occupied: true, user_count: 3, subscription_count: 5 });
+    assert.deepEqual(await query(a, `/channels/${ch}`, { info: 'user_count,subscription_count' }), {
+      occupied: true,
+      user_count: 3,
+      subscription_count: 5,
+    });
 
     const killedAt = Date.now();
     await b.kill('SIGKILL');
@@ -70,7 +85,11 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     await a.sdk(APP).trigger(ch, 'sentinel', {});
     await watcher.waitFor((f) => f.event === 'sentinel', T);
     assert.deepEqual(got(watcher, 'pusher_internal:member_removed'), [{ user_id: 'v1' }]);
-    assert.deepEqual(await query(c, `/channels/${ch}`, { info: 'user_count,subscription_count' }), { occupied: true, user_count: 2, subscription_count: 2 });
+    assert.deepEqual(await query(c, `/channels/${ch}`, { info: 'user_count,subscription_count' }), {
+      occupied: true,
+      user_count: 2,
+      subscription_count: 2,
+    });
     assert.deepEqual(await query(c, '/channels/crash-news'), { occupied: false });
     assert.equal((await cluster.redis.smembers(`${cluster.prefix}nodes`)).length, 2, 'the dead node is forgotten');
   });
@@ -99,14 +118,22 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     await onC.waitFor((f) => f.event === 'pusher_internal:member_added' && (f.data as string).includes('"late"'), T);
     // Meanwhile on A a member leaves: C cannot hear it yet.
     onA.send({ event: 'pusher:unsubscribe', data: { channel: 'presence-cut' } });
-    await waitUntil(async () => (await query(a, '/channels/presence-cut', { info: 'user_count' })).user_count === 1, T, 'pa gone in Redis');
+    await waitUntil(
+      async () => (await query(a, '/channels/presence-cut', { info: 'user_count' })).user_count === 1,
+      T,
+      'pa gone in Redis',
+    );
 
     proxy.restore();
     await waitUntil(async () => (await ready(c)).status === 200, 30_000, 'C to reconnect and re-sync');
     // Caught up both ways: C's new member reached A, A's departure reached C, C's held event reached A.
     await onA.waitFor((f) => f.event === 'during', T);
     await onC.waitFor((f) => f.event === 'pusher_internal:member_removed' && (f.data as string).includes('"pa"'), T);
-    await waitUntil(async () => (await query(a, '/channels/presence-cut', { info: 'user_count' })).user_count === 2, T, 'late registered');
+    await waitUntil(
+      async () => (await query(a, '/channels/presence-cut', { info: 'user_count' })).user_count === 2,
+      T,
+      'late registered',
+    );
     // Delivery resumes both ways.
     await a.sdk(APP).trigger('live', 'after-a', {});
     await c.sdk(APP).trigger('live', 'after-c', {});
@@ -129,8 +156,15 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
 
     proxy.restore();
     const removedAt = onA.frames.indexOf(removed);
-    const back = await onA.waitFor((f) => f.event === 'pusher_internal:member_added' && onA.frames.indexOf(f) > removedAt, 30_000);
+    const back = await onA.waitFor(
+      (f) => f.event === 'pusher_internal:member_added' && onA.frames.indexOf(f) > removedAt,
+      30_000,
+    );
     assert.deepEqual(JSON.parse(back.data as string), { user_id: 'carl', user_info: { name: 'carl' } });
-    await waitUntil(async () => (await query(a, `/channels/${ch}`, { info: 'user_count' })).user_count === 2, T, 'carl registered again');
+    await waitUntil(
+      async () => (await query(a, `/channels/${ch}`, { info: 'user_count' })).user_count === 2,
+      T,
+      'carl registered again',
+    );
   });
 });

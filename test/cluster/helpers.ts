@@ -17,7 +17,12 @@ export const REDIS_URL = process.env.PUSHI_TEST_REDIS_URL || 'redis://127.0.0.1:
 
 /** Undefined when Redis answers; otherwise why the suite is skipped (throws under CI=true). */
 export async function redisSkipReason(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   let cause = '';
   r.on('error', (err: Error) => (cause ||= err.message));
   try {
@@ -26,7 +31,8 @@ export async function redisSkipReason(): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const reason = `Redis not reachable at ${REDIS_URL} (${cause || (err as Error).message})`;
-    if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the cluster tests (set PUSHI_TEST_REDIS_URL)`);
+    if (process.env.CI === 'true')
+      throw new Error(`${reason}; CI must run the cluster tests (set PUSHI_TEST_REDIS_URL)`, { cause: err });
     return `${reason}: skipping cluster tests`;
   } finally {
     r.disconnect();
@@ -71,7 +77,11 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
   const add = async (redisUrl = REDIS_URL) => {
     const node = await startChildServer(env(redisUrl), 90_000);
     nodes.push(node);
-    await waitUntil(async () => (await fetch(`${node.httpUrl}/ready`)).status === 200, 30_000, 'node ready (registered in Redis)');
+    await waitUntil(
+      async () => (await fetch(`${node.httpUrl}/ready`)).status === 200,
+      30_000,
+      'node ready (registered in Redis)',
+    );
     return node;
   };
   const redis = new Redis(REDIS_URL);
@@ -127,7 +137,10 @@ export async function joinPresence(c: Client, channel: string, userId: string, i
 
 export async function signin(c: Client, user: Record<string, unknown>): Promise<void> {
   const userData = JSON.stringify(user);
-  c.send({ event: 'pusher:signin', data: { user_data: userData, auth: userAuth(APP.key, APP.secret, c.socketId, userData) } });
+  c.send({
+    event: 'pusher:signin',
+    data: { user_data: userData, auth: userAuth(APP.key, APP.secret, c.socketId, userData) },
+  });
   await c.waitFor((f) => f.event === 'pusher:signin_success');
 }
 

@@ -104,12 +104,22 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
       const share = Number(await redis.hget(`${prefix}n:${node}`, `s\0${APP.id}\0w-news`));
       assert.ok(share > 0, `worker ${node} has no subscriber (round-robin expected)`);
     }
-    const sdk = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false });
+    const sdk = new Pusher({
+      appId: APP.id,
+      key: APP.key,
+      secret: APP.secret,
+      host: '127.0.0.1',
+      port: String(port),
+      useTLS: false,
+    });
     for (let i = 0; i < 5; i++) await sdk.trigger('w-news', 'n', { i });
     await sdk.trigger('w-news', 'sentinel', {});
     for (const c of clients) {
       await c.waitFor((f) => f.event === 'sentinel', T);
-      assert.deepEqual(got(c, 'n'), [0, 1, 2, 3, 4].map((i) => ({ i })));
+      assert.deepEqual(
+        got(c, 'n'),
+        [0, 1, 2, 3, 4].map((i) => ({ i })),
+      );
     }
   });
 

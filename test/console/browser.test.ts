@@ -12,7 +12,10 @@ import { call, DESKTOP, launchChromium, PHONE, presenceMember, skipBrowser, TOKE
 /** A screenshot at desktop and at phone width (the page is left at desktop width). */
 async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync('test-results', { recursive: true });
-  for (const [label, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
     await page.setViewportSize(size);
     await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -77,7 +80,9 @@ describe('web console in headless Chromium', { skip: skipBrowser, timeout: 300_0
     let now = (await call(ts, 'GET', `/apps/${id}`)).body;
     assert.equal(now.name, 'Shop EU');
     assert.deepEqual([now.options.clientEvents, now.options.persist, now.options.maxConnections], [true, true, 50]);
-    assert.deepEqual(now.options.webhooks, [{ url: 'http://127.0.0.1:9/hook', events: ['channel_occupied', 'channel_vacated'] }]);
+    assert.deepEqual(now.options.webhooks, [
+      { url: 'http://127.0.0.1:9/hook', events: ['channel_occupied', 'channel_vacated'] },
+    ]);
 
     await page.click('#rotate');
     await page.click('#confirm-ok');
@@ -102,7 +107,14 @@ describe('web console in headless Chromium', { skip: skipBrowser, timeout: 300_0
     await page.fill('#t-data', '{"id":41,"total":"9.90"}');
     await page.click('#trigger button[type=submit]');
     await page.waitForSelector('#stream li[data-type=api_event]:has-text("order-created")');
-    const sdk = new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1', port: String(ts.httpPort), useTLS: false });
+    const sdk = new Pusher({
+      appId: app.id,
+      key: app.key,
+      secret: app.secret,
+      host: '127.0.0.1',
+      port: String(ts.httpPort),
+      useTLS: false,
+    });
     await sdk.trigger('orders', 'order-paid', { id: 41 });
     await page.waitForSelector('#stream li[data-type=api_event]:has-text("order-paid")');
 

@@ -15,7 +15,10 @@ export type Json = Record<string, any>;
 export async function call(ts: TestServer, method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const res = await fetch(`${ts.httpUrl}${path}`, {
     method,
-    headers: { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      ...(token !== null ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -31,7 +34,10 @@ export async function call(ts: TestServer, method: string, path: string, body?: 
 /** Reads the console's SSE stream of an app; `waitFor` resolves with the first matching entry. */
 export async function openStream(ts: TestServer, appId: string) {
   const ctrl = new AbortController();
-  const res = await fetch(`${ts.httpUrl}/console/api/apps/${appId}/stream`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: ctrl.signal });
+  const res = await fetch(`${ts.httpUrl}/console/api/apps/${appId}/stream`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+    signal: ctrl.signal,
+  });
   if (res.status !== 200 || !res.body) throw new Error(`stream answered ${res.status}`);
   const entries: Json[] = [];
   let waiters: { pred: (e: Json) => boolean; resolve: (e: Json) => void }[] = [];
@@ -45,7 +51,10 @@ export async function openStream(ts: TestServer, appId: string) {
       buf += dec.decode(r.value, { stream: true });
       let cut: number;
       while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const line = buf.slice(0, cut).split('\n').find((l) => l.startsWith('data: '));
+        const line = buf
+          .slice(0, cut)
+          .split('\n')
+          .find((l) => l.startsWith('data: '));
         buf = buf.slice(cut + 2);
         if (!line) continue;
         const e = JSON.parse(line.slice(6)) as Json;
@@ -75,25 +84,50 @@ export async function openStream(ts: TestServer, appId: string) {
 }
 
 /** A raw socket of `app` joined to a presence channel as `userId`. */
-export async function presenceMember(ts: TestServer, app: { key: string; secret: string }, channel: string, userId: string, info: unknown) {
+export async function presenceMember(
+  ts: TestServer,
+  app: { key: string; secret: string },
+  channel: string,
+  userId: string,
+  info: unknown,
+) {
   const client = await RawClient.established(ts.wsUrl(app.key));
   const channelData = JSON.stringify({ user_id: userId, user_info: info });
-  const reply = await client.subscribe(channel, channelAuth(app.key, app.secret, client.socketId, channel, channelData), channelData);
-  if (reply.event !== 'pusher_internal:subscription_succeeded') throw new Error(`presence join failed: ${JSON.stringify(reply)}`);
+  const reply = await client.subscribe(
+    channel,
+    channelAuth(app.key, app.secret, client.socketId, channel, channelData),
+    channelData,
+  );
+  if (reply.event !== 'pusher_internal:subscription_succeeded')
+    throw new Error(`presence join failed: ${JSON.stringify(reply)}`);
   return client;
 }
 
 // Chromium: as in test/client/browser.test.ts.
 export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const chromiumMissing = !existsSync(CHROMIUM);
 /** Locally a missing browser skips with the reason; in CI (.ci/run installs it) it is a failure. */
-export const skipBrowser = chromiumMissing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
+export const skipBrowser =
+  chromiumMissing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
 
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (chromiumMissing) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'pushi-console-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
   return {
     context,
     async close() {

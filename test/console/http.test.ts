@@ -8,7 +8,13 @@ import { RawClient } from '../helpers/raw-client.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { call, openStream, presenceMember, TOKEN } from './helpers.ts';
 
-const API = ['GET /console/api/info', 'GET /console/api/apps/test-app/overview', 'GET /console/api/apps/test-app/stored?channel=a', 'GET /console/api/apps/test-app/stream', 'POST /console/api/apps/test-app/trigger'];
+const API = [
+  'GET /console/api/info',
+  'GET /console/api/apps/test-app/overview',
+  'GET /console/api/apps/test-app/stored?channel=a',
+  'GET /console/api/apps/test-app/stream',
+  'POST /console/api/apps/test-app/trigger',
+];
 
 describe('console without PUSHI_ADMIN_TOKEN', () => {
   let ts: TestServer;
@@ -20,10 +26,17 @@ describe('console without PUSHI_ADMIN_TOKEN', () => {
     assert.equal(page.status, 404);
     assert.match(page.headers.get('content-type')!, /text\/html/);
     assert.match(page.text, /PUSHI_ADMIN_TOKEN/);
-    for (const path of ['/console/console.js', '/console/console.css']) assert.equal((await call(ts, 'GET', path, undefined, null)).status, 404, path);
+    for (const path of ['/console/console.js', '/console/console.css'])
+      assert.equal((await call(ts, 'GET', path, undefined, null)).status, 404, path);
     for (const line of API) {
       const [method, path] = line.split(' ');
-      const res = await call(ts, method, path, method === 'POST' ? { channel: 'a', event: 'e', data: 'x' } : undefined, 'anything');
+      const res = await call(
+        ts,
+        method,
+        path,
+        method === 'POST' ? { channel: 'a', event: 'e', data: 'x' } : undefined,
+        'anything',
+      );
       assert.equal(res.status, 404, line);
       assert.match(res.body.error, /PUSHI_ADMIN_TOKEN/);
     }
@@ -55,7 +68,10 @@ describe('console with PUSHI_ADMIN_TOKEN', () => {
     }
     const info = await call(ts, 'GET', '/console/api/info');
     assert.equal(info.status, 200);
-    assert.deepEqual({ ws: info.body.ws_port, http: info.body.http_port, store: info.body.store }, { ws: ts.wsPort, http: ts.httpPort, store: 'sqlite' });
+    assert.deepEqual(
+      { ws: info.body.ws_port, http: info.body.http_port, store: info.body.store },
+      { ws: ts.wsPort, http: ts.httpPort, store: 'sqlite' },
+    );
     assert.equal((await call(ts, 'GET', '/console/api/apps/nope/overview')).status, 404);
   });
 
@@ -76,7 +92,10 @@ describe('console with PUSHI_ADMIN_TOKEN', () => {
       assert.deepEqual([joined.channel, joined.user_id, joined.info], ['presence-room', 'alice', { name: 'Alice' }]);
       m.send({ event: 'client-typing', channel: 'presence-room', data: { on: true } });
       const ce = await stream.waitFor((e) => e.type === 'client_event');
-      assert.deepEqual([ce.channel, ce.event, ce.user_id, JSON.parse(ce.data)], ['presence-room', 'client-typing', 'alice', { on: true }]);
+      assert.deepEqual(
+        [ce.channel, ce.event, ce.user_id, JSON.parse(ce.data)],
+        ['presence-room', 'client-typing', 'alice', { on: true }],
+      );
       m.close();
       await stream.waitFor((e) => e.type === 'member_removed' && e.user_id === 'alice');
       await stream.waitFor((e) => e.type === 'disconnected' && e.socket_id === m.socketId);
@@ -95,7 +114,15 @@ describe('console with PUSHI_ADMIN_TOKEN', () => {
     await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
     const events = ['channel_occupied'];
-    const set = await call(ts, 'PATCH', '/apps/test-app', { options: { webhookBatchMs: 10, webhooks: [{ url: `${base}/ok`, events }, { url: `${base}/fail`, events }] } });
+    const set = await call(ts, 'PATCH', '/apps/test-app', {
+      options: {
+        webhookBatchMs: 10,
+        webhooks: [
+          { url: `${base}/ok`, events },
+          { url: `${base}/fail`, events },
+        ],
+      },
+    });
     assert.equal(set.status, 200, set.text);
     const stream = await openStream(ts, 'test-app');
     try {
@@ -115,9 +142,18 @@ describe('console with PUSHI_ADMIN_TOKEN', () => {
     const c = await RawClient.established(ts.wsUrl());
     await c.subscribe('orders');
     const m = await presenceMember(ts, ts.app, 'presence-team', 'bob', { role: 'dev' });
-    const bad = await call(ts, 'POST', '/console/api/apps/test-app/trigger', { channel: 'no spaces', event: 'e', data: 'x' });
+    const bad = await call(ts, 'POST', '/console/api/apps/test-app/trigger', {
+      channel: 'no spaces',
+      event: 'e',
+      data: 'x',
+    });
     assert.equal(bad.status, 400);
-    const ok = await call(ts, 'POST', '/console/api/apps/test-app/trigger', { channel: 'orders', event: 'created', data: '{"id":7}', persist: true });
+    const ok = await call(ts, 'POST', '/console/api/apps/test-app/trigger', {
+      channel: 'orders',
+      event: 'created',
+      data: '{"id":7}',
+      persist: true,
+    });
     assert.equal(ok.status, 200, ok.text);
     const got = await c.waitFor((f) => f.event === 'created');
     assert.equal(got.data, '{"id":7}');
@@ -133,10 +169,19 @@ describe('console with PUSHI_ADMIN_TOKEN', () => {
     await ts.sdk().post({ path: '/subscribe', body: { user_id: 'u1', event: 'orders' } as unknown as string }); // the SDK JSON-encodes it
     const byChannel = await call(ts, 'GET', '/console/api/apps/test-app/stored?channel=orders');
     assert.equal(byChannel.status, 200, byChannel.text);
-    assert.deepEqual(byChannel.body.events.map((e: any) => [e.event, e.data]), [['created', '{"id":7}']]);
-    assert.deepEqual(byChannel.body.subscriptions.map((s: any) => s.user_id), ['u1']);
+    assert.deepEqual(
+      byChannel.body.events.map((e: any) => [e.event, e.data]),
+      [['created', '{"id":7}']],
+    );
+    assert.deepEqual(
+      byChannel.body.subscriptions.map((s: any) => s.user_id),
+      ['u1'],
+    );
     const byUser = await call(ts, 'GET', '/console/api/apps/test-app/stored?user_id=u1');
-    assert.deepEqual(byUser.body.subscriptions.map((s: any) => s.channel), ['orders']);
+    assert.deepEqual(
+      byUser.body.subscriptions.map((s: any) => s.channel),
+      ['orders'],
+    );
     assert.equal((await call(ts, 'GET', '/console/api/apps/test-app/stored')).status, 400);
     c.close();
     m.close();

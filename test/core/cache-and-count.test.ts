@@ -98,7 +98,10 @@ test('subscription_count follows clients joining and leaving (app option on)', a
     const a = createPusher(counted);
     const chA = await subscribed(a, 'counted');
     const countsA = record(chA, 'pusher:subscription_count');
-    await waitUntil(() => chA.subscriptionCount === 1 || countsA.some((c) => c.data.subscription_count === 1), 'count 1');
+    await waitUntil(
+      () => chA.subscriptionCount === 1 || countsA.some((c) => c.data.subscription_count === 1),
+      'count 1',
+    );
 
     const b = createPusher(counted);
     const chB = await subscribed(b, 'counted');

@@ -25,7 +25,11 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function spawnCli(extra: Record<string, string>, cwd: string, args = ['serve']): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd,
+    env: env(extra),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 interface Exit {
@@ -41,7 +45,9 @@ function runToExit(extra: Record<string, string>, cwd: string): Promise<Exit> {
   child.stdout!.on('data', (c) => (stdout += c));
   child.stderr!.on('data', (c) => (stderr += c));
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))));
+  return new Promise((resolve) =>
+    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr }))),
+  );
 }
 
 interface Running {
@@ -97,7 +103,10 @@ describe('configuration errors: exit 1 with one line on stderr', () => {
   });
 
   test('SERVER_SSL=1 with a missing key file names the variable and the path', async () => {
-    const r = await runToExit({ SERVER_SSL: '1', SERVER_SSL_KEY: join(dir, 'missing.key'), SERVER_SSL_CER: join(dir, 'missing.crt') }, dir);
+    const r = await runToExit(
+      { SERVER_SSL: '1', SERVER_SSL_KEY: join(dir, 'missing.key'), SERVER_SSL_CER: join(dir, 'missing.crt') },
+      dir,
+    );
     assertOneLineError(r, /SERVER_SSL_KEY.*missing\.key/);
   });
 
@@ -156,13 +165,19 @@ describe('bare start: the default app', () => {
     assert.deepEqual(creds(second.output()), app, 'the same app after a restart');
 
     // the printed credentials work: a client connects and receives a signed trigger
-    const clients = await Promise.all([0, 1].map(() => RawClient.established(`ws://127.0.0.1:${second.wsPort}/app/${app.key}?protocol=7`)));
+    const clients = await Promise.all(
+      [0, 1].map(() => RawClient.established(`ws://127.0.0.1:${second.wsPort}/app/${app.key}?protocol=7`)),
+    );
     await clients[0].subscribe('bare');
-    const res = await trigger(`http://127.0.0.1:${second.httpPort}`, { name: 'hi', channel: 'bare', data: '1' }, {
-      appId: app.id,
-      key: app.key,
-      secret: app.secret,
-    });
+    const res = await trigger(
+      `http://127.0.0.1:${second.httpPort}`,
+      { name: 'hi', channel: 'bare', data: '1' },
+      {
+        appId: app.id,
+        key: app.key,
+        secret: app.secret,
+      },
+    );
     assert.equal(res.status, 200);
     await clients[0].waitFor((f) => f.event === 'hi');
 

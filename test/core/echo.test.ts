@@ -15,8 +15,18 @@ afterEach(() => {
   for (const e of echoes.splice(0)) e.disconnect();
 });
 
-function echo(id: Identity = {}, extra: Record<string, unknown> = {}, without?: 'channelAuthorization'): Echo<'pusher'> {
-  const options: Record<string, unknown> = { broadcaster: 'pusher', key: s.app.key, Pusher, ...pusherOptions(s, id), ...extra };
+function echo(
+  id: Identity = {},
+  extra: Record<string, unknown> = {},
+  without?: 'channelAuthorization',
+): Echo<'pusher'> {
+  const options: Record<string, unknown> = {
+    broadcaster: 'pusher',
+    key: s.app.key,
+    Pusher,
+    ...pusherOptions(s, id),
+    ...extra,
+  };
   if (without) delete options[without]; // pusher-js checks `'channelAuthorization' in opts`
   const e = new Echo<'pusher'>(options as ConstructorParameters<typeof Echo<'pusher'>>[0]);
   echoes.push(e);
@@ -66,7 +76,8 @@ test('private().listen() authorizes through channelAuthorization.customHandler',
 test('private() works with the classic `authorizer` option too', async () => {
   const sdk = s.sdk();
   const authorizer = (channel: { name: string }) => ({
-    authorize: (socketId: string, callback: (err: Error | null, data: unknown) => void) => callback(null, sdk.authorizeChannel(socketId, channel.name)),
+    authorize: (socketId: string, callback: (err: Error | null, data: unknown) => void) =>
+      callback(null, sdk.authorizeChannel(socketId, channel.name)),
   });
   const e = echo({}, { authorizer }, 'channelAuthorization');
   const got = firstCall();
@@ -88,10 +99,7 @@ test('join(): here, joining and leaving', async () => {
   const bobHere = firstCall<unknown[]>();
   bob.join('room.1').here(bobHere.cb);
   const members = await bobHere.value;
-  assert.deepEqual(
-    members.map((m) => (m as { name: string }).name).sort(),
-    ['Alice', 'Bob'],
-  );
+  assert.deepEqual(members.map((m) => (m as { name: string }).name).sort(), ['Alice', 'Bob']);
   assert.deepEqual(await joining.value, { name: 'Bob' });
 
   bob.leave('room.1');

@@ -100,7 +100,10 @@ test('an encrypted channel triggered together with another channel → 400', asy
   assert.throws(() => sdk.trigger(['private-encrypted-x', 'plain'], 'e', {}), /multiple channels/);
   // Past the SDK's own check, straight to the endpoint.
   const body = { name: 'e', data: '{"nonce":"x","ciphertext":"y"}', channels: ['private-encrypted-x', 'plain'] };
-  const err = (await sdk.post({ path: '/events', body: body as unknown as string }).catch((e) => e)) as { status: number; body: string };
+  const err = (await sdk.post({ path: '/events', body: body as unknown as string }).catch((e) => e)) as {
+    status: number;
+    body: string;
+  };
   assert.equal(err.status, 400);
   assert.match(JSON.parse(err.body).error, /encrypted channel/);
   const p = createPusher(s, { signer: sdk });

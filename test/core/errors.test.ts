@@ -65,7 +65,15 @@ test('a path other than /app/{key}: 4005', async () => {
 
 test('malformed JSON and non-messages: pusher:error, the socket stays open and still works', async () => {
   const c = await client();
-  for (const bad of ['{not json', '[1,2]', 'null', '"str"', '{"no":"event"}', '{"event":""}', '{"event":"pusher:subscribe","data":"{bad"}']) {
+  for (const bad of [
+    '{not json',
+    '[1,2]',
+    'null',
+    '"str"',
+    '{"no":"event"}',
+    '{"event":""}',
+    '{"event":"pusher:subscribe","data":"{bad"}',
+  ]) {
     c.send(bad);
     const err = await c.next('pusher:error');
     assert.equal(errorOf(err).code, null, bad);

@@ -21,7 +21,11 @@ function sitesReported(tune: boolean): number {
     const make = (i) => ({ i, pair: [i, i + 1], box: { v: i } }); // every object lives on
     for (let i = 0; i < 400000; i++) keep.push(make(i));
     console.log('--- end', keep.length);`;
-  const r = spawnSync(process.execPath, ['--trace-pretenuring-statistics', '--import', TSX, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(
+    process.execPath,
+    ['--trace-pretenuring-statistics', '--import', TSX, '--input-type=module', '-e', script],
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
   assert.equal(r.status, 0, r.stderr);
   if (tune) assert.match(r.stdout, /tuned true/);
   const after = r.stdout.slice(r.stdout.indexOf('--- start'));

@@ -65,7 +65,10 @@ describe('validation (400)', () => {
     const batch = Array.from({ length: 11 }, (_, i) => ({ name: 'e', channel: `b${i}`, data: '1' }));
     const path = '/apps/test-app/batch_events';
     assert.match(await expectError(await signedFetch(s.httpUrl, path, { method: 'POST', body: { batch } }), 400), /10/);
-    assert.equal((await signedFetch(s.httpUrl, path, { method: 'POST', body: { batch: batch.slice(0, 10) } })).status, 200);
+    assert.equal(
+      (await signedFetch(s.httpUrl, path, { method: 'POST', body: { batch: batch.slice(0, 10) } })).status,
+      200,
+    );
     await expectError(await signedFetch(s.httpUrl, path, { method: 'POST', body: { batch: [] } }), 400);
   });
 
@@ -91,7 +94,10 @@ describe('signatures (401) and unknown apps (404)', () => {
     await expectError(await trigger(s.httpUrl, body, { signature: 'f'.repeat(64) }), 401);
     await expectError(await trigger(s.httpUrl, body, { omit: ['auth_signature'] }), 401);
     await expectError(await trigger(s.httpUrl, body, { key: 'other-key' }), 401);
-    await expectError(await signedFetch(s.httpUrl, '/apps/test-app/channels', { signedPath: '/apps/test-app/channel' }), 401);
+    await expectError(
+      await signedFetch(s.httpUrl, '/apps/test-app/channels', { signedPath: '/apps/test-app/channel' }),
+      401,
+    );
   });
 
   test('timestamps 700 s in the past or future', async () => {
@@ -109,7 +115,10 @@ describe('signatures (401) and unknown apps (404)', () => {
   });
 
   test('unknown app id: 404', async () => {
-    assert.match(await expectError(await trigger(s.httpUrl, { name: 'e', data: '1', channel: 'a' }, { appId: 'nope' }), 404), /nope/);
+    assert.match(
+      await expectError(await trigger(s.httpUrl, { name: 'e', data: '1', channel: 'a' }, { appId: 'nope' }), 404),
+      /nope/,
+    );
     await expectError(await signedFetch(s.httpUrl, '/apps/nope/channels'), 404);
   });
 });
@@ -150,7 +159,10 @@ describe('routes', () => {
   });
 
   test('CORS headers for browsers (requests with Origin), none for server SDKs', async () => {
-    const preflight = await fetch(`${s.httpUrl}${EVENTS}`, { method: 'OPTIONS', headers: { Origin: 'https://app.example' } });
+    const preflight = await fetch(`${s.httpUrl}${EVENTS}`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
@@ -178,19 +190,33 @@ describe('routes', () => {
     await a.subscribe('info-pub');
     await b.subscribe('info-pub');
     const ch = 'presence-info';
-    for (const [c, id] of [[a, 'u1'], [b, 'u2']] as const) {
+    for (const [c, id] of [
+      [a, 'u1'],
+      [b, 'u2'],
+    ] as const) {
       const cd = JSON.stringify({ user_id: id });
       await c.subscribe(ch, channelAuth(s.app.key, s.app.secret, c.socketId, ch, cd), cd);
     }
-    const res = await trigger(s.httpUrl, { name: 'e', data: '1', channels: ['info-pub', ch, 'info-empty'], info: 'subscription_count,user_count' });
+    const res = await trigger(s.httpUrl, {
+      name: 'e',
+      data: '1',
+      channels: ['info-pub', ch, 'info-empty'],
+      info: 'subscription_count,user_count',
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
-      channels: { 'info-pub': { subscription_count: 2 }, [ch]: { subscription_count: 2, user_count: 2 }, 'info-empty': { subscription_count: 0 } },
+      channels: {
+        'info-pub': { subscription_count: 2 },
+        [ch]: { subscription_count: 2, user_count: 2 },
+        'info-empty': { subscription_count: 0 },
+      },
     });
     const plain = await trigger(s.httpUrl, { name: 'e', data: '1', channel: 'info-pub' });
     assert.deepEqual(await plain.json(), {});
     await expectError(await trigger(s.httpUrl, { name: 'e', data: '1', channel: 'info-pub', info: 'bogus' }), 400);
-    const q = await signedFetch(s.httpUrl, `/apps/test-app/channels/${ch}`, { query: { info: 'user_count,subscription_count' } });
+    const q = await signedFetch(s.httpUrl, `/apps/test-app/channels/${ch}`, {
+      query: { info: 'user_count,subscription_count' },
+    });
     assert.deepEqual(await q.json(), { occupied: true, user_count: 2, subscription_count: 2 });
     a.close();
     b.close();
@@ -206,7 +232,10 @@ describe('garbage never crashes the process', () => {
       rawHttp(port, 'GET /apps/%E0%A4%A/events HTTP/1.1\r\nHost: x\r\n\r\n'),
       rawHttp(port, 'POST /apps/%E0%A4%A/events?auth_key=%ZZ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}'),
       rawHttp(port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`),
-      rawHttp(port, `GET /health HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 300 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`),
+      rawHttp(
+        port,
+        `GET /health HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 300 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+      ),
       rawHttp(port, Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x00, 0x00, 0x00, 0x0d, 0x0a, 0x0d, 0x0a])),
       rawHttp(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n'),
       rawHttp(port, 'GET '.padEnd(20_000, '/') + ' HTTP/1.1\r\n\r\n'),
@@ -218,7 +247,8 @@ describe('garbage never crashes the process', () => {
     assert.match(answers[1], /^HTTP\/1\.1 404 /);
     assert.match(answers[2], /^HTTP\/1\.1 405 /);
     // the WebSocket port: broken upgrades and plain requests
-    const up = (extra: string) => `GET /app/test-key?protocol=7 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`;
+    const up = (extra: string) =>
+      `GET /app/test-key?protocol=7 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`;
     const wsAnswers = await Promise.all([
       rawHttp(s.wsPort, up('')),
       rawHttp(s.wsPort, up('Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n')),
@@ -246,7 +276,14 @@ describe('PUSHI_PATH_PREFIX=/pushi', () => {
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal((await c.waitFor((f) => f.event === 'e')).data, '"hi"');
     // signing the prefixed path is what a misconfigured SDK would do: refused
-    await expectError(await trigger(p.httpUrl, { name: 'e', data: '1', channel: 'x' }, { prefix: '/pushi', signedPath: '/pushi/apps/test-app/events' }), 401);
+    await expectError(
+      await trigger(
+        p.httpUrl,
+        { name: 'e', data: '1', channel: 'x' },
+        { prefix: '/pushi', signedPath: '/pushi/apps/test-app/events' },
+      ),
+      401,
+    );
     assert.equal((await fetch(`${p.httpUrl}/pushi/health`)).status, 200);
     // the official SDK behind a proxy: the prefix rides in the base URL and is not signed
     await p.sdk({ port: `${p.httpPort}/pushi` }).trigger('behind-proxy', 'sdk', { ok: 1 });

@@ -31,7 +31,9 @@ before(async () => {
       ],
     }),
   );
-  s = await startServer({ env: { PUSHI_APPS_FILE: appsFile, PUSHI_MAX_MESSAGE_BYTES: '4096', PUSHI_MAX_BUFFERED_BYTES: '65536' } });
+  s = await startServer({
+    env: { PUSHI_APPS_FILE: appsFile, PUSHI_MAX_MESSAGE_BYTES: '4096', PUSHI_MAX_BUFFERED_BYTES: '65536' },
+  });
 });
 after(async () => {
   for (const c of clients) c.close();
@@ -63,7 +65,13 @@ test('client-event rate limit: the 11th event in a second gets 4301 and the sock
   const refused = a.events('pusher:error').length;
   await b.waitFor((f) => f.event === 'client-burst' && b.events('client-burst').length === 15 - refused);
   assert.ok(refused >= 1);
-  assert.deepEqual(b.events('client-burst').slice(0, 10).map((f) => (f.data as { i: number }).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    b
+      .events('client-burst')
+      .slice(0, 10)
+      .map((f) => (f.data as { i: number }).i),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   await assertStillServes(s);
 });
 

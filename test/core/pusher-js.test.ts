@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import type { PresenceChannel } from 'pusher-js';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { decode, RawClient } from '../helpers/raw-client.ts';
-import { connected, createPusher, disconnectAll, once, Pusher, pusherOptions, record, subscribed, subscriptionCount, waitUntil } from '../helpers/pusher-js.ts';
+import {
+  connected,
+  createPusher,
+  disconnectAll,
+  once,
+  Pusher,
+  pusherOptions,
+  record,
+  subscribed,
+  subscriptionCount,
+  waitUntil,
+} from '../helpers/pusher-js.ts';
 
 let s: TestServer;
 before(async () => (s = await startServer()));
@@ -88,19 +99,31 @@ test('member_added only on a user’s first connection, member_removed only on i
   const other = createPusher(s, user('other'));
   await subscribed(other, 'presence-multi');
   await waitUntil(() => added.length >= 2, 'member_added for other');
-  assert.deepEqual(added.map((r) => r.data.id), ['dup', 'other']);
+  assert.deepEqual(
+    added.map((r) => r.data.id),
+    ['dup', 'other'],
+  );
   assert.equal(ch.members.count, 3);
 
   second.disconnect();
-  await waitUntil(async () => (await subscriptionCount(s, 'presence-multi')) === 3, 'server to drop the second connection');
+  await waitUntil(
+    async () => (await subscriptionCount(s, 'presence-multi')) === 3,
+    'server to drop the second connection',
+  );
   other.disconnect(); // barrier again: its member_removed follows anything the leave above caused
   await waitUntil(() => removed.length >= 1, 'member_removed for other');
-  assert.deepEqual(removed.map((r) => r.data.id), ['other']);
+  assert.deepEqual(
+    removed.map((r) => r.data.id),
+    ['other'],
+  );
   assert.equal(ch.members.get('dup')?.id, 'dup', 'dup is still a member through its first connection');
 
   first.disconnect();
   await waitUntil(() => removed.length >= 2, 'member_removed for dup');
-  assert.deepEqual(removed.map((r) => r.data.id), ['other', 'dup']);
+  assert.deepEqual(
+    removed.map((r) => r.data.id),
+    ['other', 'dup'],
+  );
   assert.equal(ch.members.count, 1);
 });
 
@@ -133,7 +156,11 @@ test('on the wire: user_id is stamped on presence client events only', async () 
   const sdk = s.sdk();
   const raw = await RawClient.established(s.wsUrl());
   const data = JSON.stringify({ user_id: 'wire' });
-  await raw.subscribe('presence-wire', sdk.authorizeChannel(raw.socketId, 'presence-wire', { user_id: 'wire' }).auth, data);
+  await raw.subscribe(
+    'presence-wire',
+    sdk.authorizeChannel(raw.socketId, 'presence-wire', { user_id: 'wire' }).auth,
+    data,
+  );
   await raw.subscribe('private-wire', sdk.authorizeChannel(raw.socketId, 'private-wire').auth);
   const p = createPusher(s, user('sender'));
   const [pres, priv] = [await subscribed(p, 'presence-wire'), await subscribed(p, 'private-wire')];
@@ -143,7 +170,10 @@ test('on the wire: user_id is stamped on presence client events only', async () 
   const b = await raw.waitFor((f) => f.event === 'client-b');
   assert.deepEqual(a, { event: 'client-a', channel: 'presence-wire', data: { n: 1 }, user_id: 'sender' });
   assert.deepEqual(b, { event: 'client-b', channel: 'private-wire', data: { n: 2 } });
-  assert.deepEqual(decode(raw.events('pusher_internal:member_added')[0]), { user_id: 'sender', user_info: { name: 'sender' } });
+  assert.deepEqual(decode(raw.events('pusher_internal:member_added')[0]), {
+    user_id: 'sender',
+    user_info: { name: 'sender' },
+  });
   raw.close();
 });
 

@@ -40,14 +40,35 @@ test('parameters in the middle and at the end, decoded', () => {
   assert.deepEqual(route('POST', '/apps/42/events'), ['/apps/:appId/events', { appId: '42' }]);
   assert.deepEqual(route('POST', '/apps/42/events/'), ['/apps/:appId/events', { appId: '42' }]);
   assert.deepEqual(route('GET', '/apps/42/channels'), ['/apps/:appId/channels', { appId: '42' }]);
-  assert.deepEqual(route('GET', '/apps/42/channels/presence-room'), ['/apps/:appId/channels/:channel', { appId: '42', channel: 'presence-room' }]);
-  assert.deepEqual(route('GET', '/apps/42/channels/a%20b/'), ['/apps/:appId/channels/:channel', { appId: '42', channel: 'a b' }]);
+  assert.deepEqual(route('GET', '/apps/42/channels/presence-room'), [
+    '/apps/:appId/channels/:channel',
+    { appId: '42', channel: 'presence-room' },
+  ]);
+  assert.deepEqual(route('GET', '/apps/42/channels/a%20b/'), [
+    '/apps/:appId/channels/:channel',
+    { appId: '42', channel: 'a b' },
+  ]);
   // a channel named like a literal segment still reaches the parameter route
-  assert.deepEqual(route('GET', '/apps/42/channels/events'), ['/apps/:appId/channels/:channel', { appId: '42', channel: 'events' }]);
-  assert.deepEqual(route('GET', '/apps/42/channels/c/events'), ['/apps/:appId/channels/:channel/events', { appId: '42', channel: 'c' }]);
-  assert.deepEqual(route('GET', '/apps/42/channels/c/users'), ['/apps/:appId/channels/:channel/users', { appId: '42', channel: 'c' }]);
-  assert.deepEqual(route('DELETE', '/apps/42/subscriptions/u1/ev'), ['/apps/:appId/subscriptions/:userId/:event', { appId: '42', userId: 'u1', event: 'ev' }]);
-  assert.deepEqual(route('POST', '/apps/42/webhooks/failed/7/retry'), ['/apps/:appId/webhooks/failed/:id/retry', { appId: '42', id: '7' }]);
+  assert.deepEqual(route('GET', '/apps/42/channels/events'), [
+    '/apps/:appId/channels/:channel',
+    { appId: '42', channel: 'events' },
+  ]);
+  assert.deepEqual(route('GET', '/apps/42/channels/c/events'), [
+    '/apps/:appId/channels/:channel/events',
+    { appId: '42', channel: 'c' },
+  ]);
+  assert.deepEqual(route('GET', '/apps/42/channels/c/users'), [
+    '/apps/:appId/channels/:channel/users',
+    { appId: '42', channel: 'c' },
+  ]);
+  assert.deepEqual(route('DELETE', '/apps/42/subscriptions/u1/ev'), [
+    '/apps/:appId/subscriptions/:userId/:event',
+    { appId: '42', userId: 'u1', event: 'ev' },
+  ]);
+  assert.deepEqual(route('POST', '/apps/42/webhooks/failed/7/retry'), [
+    '/apps/:appId/webhooks/failed/:id/retry',
+    { appId: '42', id: '7' },
+  ]);
   assert.deepEqual(route('GET', '/apps/42'), ['/apps/:appId', { appId: '42' }]);
   assert.equal(route('GET', '/apps/42/channels/a/b/c'), undefined);
   assert.equal(route('GET', '/apps//channels'), undefined);
@@ -64,14 +85,29 @@ test('a path that matches only under another method lists the methods (405); HEA
 test('the pre-check agrees with the patterns on every path built from the routes', () => {
   // Each route pattern, without the pre-check, decides which route wins: the first in table order.
   const routes = (router as unknown as { routes: Array<{ method: string; pattern: RegExp; label: string }> }).routes;
-  const segments = ['apps', '42', 'channels', 'c', 'events', 'users', 'subscriptions', 'webhooks', 'failed', 'retry', 'health', 'pushi.js', ''];
+  const segments = [
+    'apps',
+    '42',
+    'channels',
+    'c',
+    'events',
+    'users',
+    'subscriptions',
+    'webhooks',
+    'failed',
+    'retry',
+    'health',
+    'pushi.js',
+    '',
+  ];
   const paths = new Set<string>(['/']);
   for (const a of segments) {
     paths.add(`/${a}`);
     paths.add(`/${a}/`);
     for (const b of segments) {
       paths.add(`/${a}/${b}`);
-      for (const c of segments) for (const d of ['', 'events', 'users', 'c']) paths.add(`/${a}/${b}/${c}/${d}`.replace(/\/$/, ''));
+      for (const c of segments)
+        for (const d of ['', 'events', 'users', 'c']) paths.add(`/${a}/${b}/${c}/${d}`.replace(/\/$/, ''));
     }
   }
   for (const path of paths) {

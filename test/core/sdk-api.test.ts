@@ -97,9 +97,13 @@ test('GET /channels lists occupied channels, by prefix and with info', async () 
 
   const all = await json(await sdk.get({ path: '/channels', params: { filter_by_prefix: 'list-' } }));
   assert.deepEqual(all, { channels: { 'list-public': {}, 'list-other': {} } });
-  const counts = await json(await sdk.get({ path: '/channels', params: { filter_by_prefix: 'list-', info: 'subscription_count' } }));
+  const counts = await json(
+    await sdk.get({ path: '/channels', params: { filter_by_prefix: 'list-', info: 'subscription_count' } }),
+  );
   assert.deepEqual(counts.channels['list-public'], { subscription_count: 2 });
-  const presence = await json(await sdk.get({ path: '/channels', params: { filter_by_prefix: 'presence-list', info: 'user_count' } }));
+  const presence = await json(
+    await sdk.get({ path: '/channels', params: { filter_by_prefix: 'presence-list', info: 'user_count' } }),
+  );
   assert.deepEqual(presence, { channels: { 'presence-list-room': { user_count: 2 } } });
   await rejectsWith(sdk.get({ path: '/channels', params: { info: 'user_count' } }), 400);
 });
@@ -110,7 +114,9 @@ test('GET /channels/{name} with user_count,subscription_count and /users', async
   const three = createPusher(s, { presence: { user_id: 'diff' } });
   for (const p of [one, two, three]) await subscribed(p, 'presence-stats');
 
-  const info = await json(await sdk.get({ path: '/channels/presence-stats', params: { info: 'user_count,subscription_count' } }));
+  const info = await json(
+    await sdk.get({ path: '/channels/presence-stats', params: { info: 'user_count,subscription_count' } }),
+  );
   assert.deepEqual(info, { occupied: true, user_count: 2, subscription_count: 3 });
   const users = await json(await sdk.get({ path: '/channels/presence-stats/users' }));
   assert.deepEqual(users.users.map((u: { id: string }) => u.id).sort(), ['diff', 'same']);

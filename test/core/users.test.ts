@@ -4,7 +4,17 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { decode, RawClient } from '../helpers/raw-client.ts';
-import { appsFileEnv, connected, type Pusher, createPusher, disconnectAll, once, record, subscribed, waitUntil } from '../helpers/pusher-js.ts';
+import {
+  appsFileEnv,
+  connected,
+  type Pusher,
+  createPusher,
+  disconnectAll,
+  once,
+  record,
+  subscribed,
+  waitUntil,
+} from '../helpers/pusher-js.ts';
 
 let s: TestServer;
 before(async () => (s = await startServer()));
@@ -93,7 +103,10 @@ test('watchlist: online for watched users already online, then online/offline on
   bob1.disconnect();
   carol.disconnect(); // barrier: carol's offline follows anything bob1 leaving caused
   await waitUntil(() => offline.length, 'offline for carol');
-  assert.deepEqual(offline.map((r) => r.data.user_ids), [['wl-carol']]);
+  assert.deepEqual(
+    offline.map((r) => r.data.user_ids),
+    [['wl-carol']],
+  );
   assert.equal(online.length, 2, 'no second online for bob');
 
   bob2.disconnect();
@@ -112,8 +125,14 @@ test('terminateUserConnections closes that user’s sockets only', async () => {
 
   await s.sdk().terminateUserConnections('term-x');
   assert.equal(await xRaw.waitClose(), 4009);
-  await waitUntil(() => x1.connection.state === 'disconnected' && x2.connection.state === 'disconnected', 'both x clients closed');
-  assert.ok(errors.some((e) => e.data?.data?.code === 4009), 'pusher-js saw code 4009');
+  await waitUntil(
+    () => x1.connection.state === 'disconnected' && x2.connection.state === 'disconnected',
+    'both x clients closed',
+  );
+  assert.ok(
+    errors.some((e) => e.data?.data?.code === 4009),
+    'pusher-js saw code 4009',
+  );
   await waitUntil(() => !s.server.hub.states.get(s.app.id)!.users.has('term-x'), 'the server to forget term-x');
 
   const got = once(y.user, 'still-here');

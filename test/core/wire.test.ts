@@ -80,19 +80,33 @@ test('pusher:subscribe accepts data as an object or as a JSON string', async () 
   assert.equal(ok.event, 'pusher_internal:subscription_succeeded');
   assert.equal(ok.data, '{}');
   const priv = 'private-as-string';
-  c.send({ event: 'pusher:subscribe', data: JSON.stringify({ channel: priv, auth: channelAuth(s.app.key, s.app.secret, c.socketId, priv) }) });
+  c.send({
+    event: 'pusher:subscribe',
+    data: JSON.stringify({ channel: priv, auth: channelAuth(s.app.key, s.app.secret, c.socketId, priv) }),
+  });
   assert.equal((await c.waitFor((f) => f.channel === priv)).event, 'pusher_internal:subscription_succeeded');
   const obj = await c.subscribe('as-object');
-  assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(obj)]), { event: 'pusher_internal:subscription_succeeded', channel: 'as-object', data: '{}' });
+  assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(obj)]), {
+    event: 'pusher_internal:subscription_succeeded',
+    channel: 'as-object',
+    data: '{}',
+  });
 });
 
 test('a triggered event arrives as {event, channel, data} with data passed through verbatim', async () => {
   const c = await client();
   await c.subscribe('shapes');
-  assert.equal((await trigger(s.httpUrl, { name: 'str', channel: 'shapes', data: 'plain text, not JSON' })).status, 200);
+  assert.equal(
+    (await trigger(s.httpUrl, { name: 'str', channel: 'shapes', data: 'plain text, not JSON' })).status,
+    200,
+  );
   assert.equal((await trigger(s.httpUrl, { name: 'obj', channel: 'shapes', data: { n: 1 } })).status, 200);
   const str = await c.waitFor((f) => f.event === 'str');
-  assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(str)]), { event: 'str', channel: 'shapes', data: 'plain text, not JSON' });
+  assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(str)]), {
+    event: 'str',
+    channel: 'shapes',
+    data: 'plain text, not JSON',
+  });
   const obj = await c.waitFor((f) => f.event === 'obj');
   assert.equal(obj.data, '{"n":1}');
   assert.equal(obj.user_id, undefined);
@@ -154,13 +168,21 @@ test('client events on presence carry user_id; the sender does not get its own e
   const ch = 'presence-chat';
   const a = await client();
   const b = await client();
-  for (const [c, id] of [[a, 'ann'], [b, 'bob']] as const) {
+  for (const [c, id] of [
+    [a, 'ann'],
+    [b, 'bob'],
+  ] as const) {
     const p = presenceAuth(c, ch, { user_id: id });
     await c.subscribe(ch, p.auth, p.channelData);
   }
   a.send({ event: 'client-typing', channel: ch, data: { on: true } });
   const got = await b.waitFor((f) => f.event === 'client-typing');
-  assert.deepEqual(JSON.parse(b.raw[b.frames.indexOf(got)]), { event: 'client-typing', channel: ch, data: { on: true }, user_id: 'ann' });
+  assert.deepEqual(JSON.parse(b.raw[b.frames.indexOf(got)]), {
+    event: 'client-typing',
+    channel: ch,
+    data: { on: true },
+    user_id: 'ann',
+  });
   a.send({ event: 'pusher:ping' });
   await a.next('pusher:pong');
   assert.equal(a.events('client-typing').length, 0);

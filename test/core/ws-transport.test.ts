@@ -201,7 +201,8 @@ test('a cached app is admitted at once: the 101 and connection_established leave
 
 /** The client's TCP socket, for writing frames byte by byte. */
 const rawSocket = (c: RawClient) => (c.ws as unknown as { _socket: Socket })._socket;
-const messagesOf = (id: string) => hub.calls.filter((c) => c.startsWith(`message ${id} `)).map((c) => c.slice(`message ${id} `.length));
+const messagesOf = (id: string) =>
+  hub.calls.filter((c) => c.startsWith(`message ${id} `)).map((c) => c.slice(`message ${id} `.length));
 
 test('client frames whole, split, batched, long, multibyte and fragmented all reach the hub intact, in order', async () => {
   const { client, opening } = await connect();

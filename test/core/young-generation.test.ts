@@ -19,7 +19,10 @@ function youngGenerationMb(flags: string[]): number {
     for (let i = 0; i < 2e6; i++) keep.push({ i, name: 'conn-' + i }); // every object lives on
     const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     console.log('young', space.space_size / 2 ** 20, keep.length);`;
-  const r = spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, [...flags, '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   assert.equal(r.status, 0, r.stderr);
   const m = /young (\S+) 2000000/.exec(r.stdout);
   assert.ok(m, r.stdout);
@@ -28,7 +31,10 @@ function youngGenerationMb(flags: string[]): number {
 
 test('npm start caps the young generation at two 8 MB semi-spaces', () => {
   const flags = startNodeFlags(ROOT);
-  assert.ok(flags.some((f) => f.startsWith('--max-semi-space-size=')), `npm start passes no young-generation cap: ${flags.join(' ')}`);
+  assert.ok(
+    flags.some((f) => f.startsWith('--max-semi-space-size=')),
+    `npm start passes no young-generation cap: ${flags.join(' ')}`,
+  );
   const uncapped = youngGenerationMb([]); // the control: 32 MB here (V8 sizes it by the machine's memory)
   const capped = youngGenerationMb(flags);
   assert.ok(capped <= 16, `young generation ${capped} MB under npm start's flags`);

@@ -12,12 +12,39 @@ type Op =
   | { kind: 'truncate'; at: number }
   | { kind: 'duplicate'; at: number; len: number };
 
-const SPECIAL = fc.constantFrom('"', '\\', '{', '}', '[', ']', ':', ',', '\u0000', '\ud800', '\uffff', '%', '&', '=', '\n', 'null', '1e999', '-0');
+const SPECIAL = fc.constantFrom(
+  '"',
+  '\\',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '\u0000',
+  '\ud800',
+  '\uffff',
+  '%',
+  '&',
+  '=',
+  '\n',
+  'null',
+  '1e999',
+  '-0',
+);
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(SPECIAL, fc.string({ unit: 'binary', maxLength: 6 })) }),
-  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), text: fc.oneof(SPECIAL, fc.string({ unit: 'binary', minLength: 1, maxLength: 3 })) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(SPECIAL, fc.string({ unit: 'binary', maxLength: 6 })),
+  }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    at: fc.nat(),
+    text: fc.oneof(SPECIAL, fc.string({ unit: 'binary', minLength: 1, maxLength: 3 })),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 20 }) }),
 );
@@ -46,7 +73,10 @@ export function mutateString(s: string): fc.Arbitrary<string> {
 /** The same edits on bytes (invalid UTF-8 included). */
 export function mutateBytes(b: Buffer): fc.Arbitrary<Buffer> {
   return fc
-    .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 4 })
+    .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), {
+      minLength: 1,
+      maxLength: 4,
+    })
     .map((edits) => {
       const out = [...b];
       for (const [pos, byte, how] of edits) {

@@ -18,7 +18,10 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
-  constructor(private readonly host: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
 
   async up(): Promise<void> {
     this.server = createServer((client) => {
@@ -40,9 +43,20 @@ export class TcpProxy {
   }
 }
 
-export async function api(t: Target, app: AppCreds, method: string, path: string, o: { body?: unknown; query?: Record<string, string> } = {}) {
+export async function api(
+  t: Target,
+  app: AppCreds,
+  method: string,
+  path: string,
+  o: { body?: unknown; query?: Record<string, string> } = {},
+) {
   const body = o.body === undefined ? undefined : JSON.stringify(o.body);
-  const params: Record<string, string> = { ...o.query, auth_key: app.key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
+  const params: Record<string, string> = {
+    ...o.query,
+    auth_key: app.key,
+    auth_timestamp: String(Math.floor(Date.now() / 1000)),
+    auth_version: '1.0',
+  };
   if (body) params.body_md5 = md5Hex(body);
   params.auth_signature = signRequest(app.secret, method, path, params);
   const res = await fetch(`${t.httpUrl}${path}?${new URLSearchParams(params)}`, {
@@ -52,7 +66,7 @@ export async function api(t: Target, app: AppCreds, method: string, path: string
     signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
-  let json: Record<string, any> = {};
+  let json: Record<string, any>;
   try {
     json = JSON.parse(text);
   } catch {
@@ -65,7 +79,9 @@ export async function api(t: Target, app: AppCreds, method: string, path: string
 export async function history(t: Target, app: AppCreds, channel: string): Promise<{ data: string; mid: string }[]> {
   const all: { data: string; mid: string }[] = [];
   for (let skip = 0; ; skip += 100) {
-    const r = await api(t, app, 'GET', `/apps/${app.id}/channels/${channel}/events`, { query: { skip: String(skip), count: '100' } });
+    const r = await api(t, app, 'GET', `/apps/${app.id}/channels/${channel}/events`, {
+      query: { skip: String(skip), count: '100' },
+    });
     if (r.status !== 200) throw new Error(`history answered ${r.status}: ${JSON.stringify(r.body)}`);
     all.push(...r.body.events);
     if (r.body.events.length < 100) return all;
@@ -116,10 +132,13 @@ export class Publisher {
     while (this.running) {
       const n = this.seq++;
       try {
-        const r = await api(this.target(), this.app, 'POST', `/apps/${this.app.id}/events`, { body: { name: 'burst', channel: this.channel, data: JSON.stringify({ seq: n }), persist: true } });
+        const r = await api(this.target(), this.app, 'POST', `/apps/${this.app.id}/events`, {
+          body: { name: 'burst', channel: this.channel, data: JSON.stringify({ seq: n }), persist: true },
+        });
         this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
         if (r.status === 200) this.acked.add(n);
-        else if (!(r.status === 503 && /Storage unavailable/.test(r.body.error)) && this.unclear.length < 10) this.unclear.push(`${r.status} ${JSON.stringify(r.body)}`);
+        else if (!(r.status === 503 && /Storage unavailable/.test(r.body.error)) && this.unclear.length < 10)
+          this.unclear.push(`${r.status} ${JSON.stringify(r.body)}`);
       } catch (err) {
         const key = (err as Error).name;
         this.statuses[key] = (this.statuses[key] ?? 0) + 1; // connection refused/reset: the process died (SIGKILL)
@@ -133,7 +152,10 @@ export class Publisher {
 export async function untilReady(t: Target, ms = 60_000): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < ms) {
-    const status = await fetch(`${t.httpUrl}/ready`, { signal: AbortSignal.timeout(10_000) }).then((r) => (r.body?.cancel(), r.status), () => 0);
+    const status = await fetch(`${t.httpUrl}/ready`, { signal: AbortSignal.timeout(10_000) }).then(
+      (r) => (r.body?.cancel(), r.status),
+      () => 0,
+    );
     if (status === 200) return Date.now() - start;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -142,12 +164,18 @@ export async function untilReady(t: Target, ms = 60_000): Promise<number> {
 
 /** The /ready status now (503 while the store is down). */
 export async function readyStatus(t: Target): Promise<number> {
-  return fetch(`${t.httpUrl}/ready`, { signal: AbortSignal.timeout(10_000) }).then((r) => (r.body?.cancel(), r.status), () => 0);
+  return fetch(`${t.httpUrl}/ready`, { signal: AbortSignal.timeout(10_000) }).then(
+    (r) => (r.body?.cancel(), r.status),
+    () => 0,
+  );
 }
 
 /** The largest event-loop delay the server saw since the last scrape (prom-client resets it per scrape). */
 export async function lagMaxMs(t: Target): Promise<number> {
-  const text = await fetch(`${t.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text(), () => '');
+  const text = await fetch(`${t.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then(
+    (r) => r.text(),
+    () => '',
+  );
   const m = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text);
   return m ? Math.round(Number(m[1]) * 1000) : NaN;
 }

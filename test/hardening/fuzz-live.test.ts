@@ -36,5 +36,6 @@ test(`fuzzing the live server for ${SECONDS} s (seed ${SEED}) leaves it unharmed
   await assertServes(target);
   assert.deepEqual(server.problems(), [], 'no crash, no error log line, nothing on stderr');
   // Every kind of hostile input was tried at least once.
-  for (const t of ['ws', 'rawws', 'upgrade', 'http', 'signed', 'rawhttp']) assert.ok(report.byType[t] > 0, `no ${t} action ran`);
+  for (const t of ['ws', 'rawws', 'upgrade', 'http', 'signed', 'rawhttp'])
+    assert.ok(report.byType[t] > 0, `no ${t} action ran`);
 });

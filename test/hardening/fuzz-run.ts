@@ -25,7 +25,13 @@ const HOST = '127.0.0.1';
 const ACTION_TIMEOUT_MS = 8000;
 const MAX_SLOW = 48;
 
-export async function runFuzz(o: { target: FuzzTarget; seed: number; durationMs: number; concurrency?: number; onProgress?: (r: FuzzReport) => void }): Promise<FuzzReport> {
+export async function runFuzz(o: {
+  target: FuzzTarget;
+  seed: number;
+  durationMs: number;
+  concurrency?: number;
+  onProgress?: (r: FuzzReport) => void;
+}): Promise<FuzzReport> {
   const report: FuzzReport = { actions: 0, byType: {}, httpStatus: {}, closeCodes: {}, violations: [] };
   const ctx = new Ctx(o.target, report);
   const deadline = Date.now() + o.durationMs;
@@ -45,7 +51,9 @@ export async function runFuzz(o: { target: FuzzTarget; seed: number; durationMs:
       report.actions++;
       report.byType[action.t] = (report.byType[action.t] ?? 0) + 1;
       ctx.current = id;
-      await withTimeout(ctx.run(action, id), ACTION_TIMEOUT_MS).catch((err) => ctx.violation(id, `action failed: ${(err as Error).message}`));
+      await withTimeout(ctx.run(action, id), ACTION_TIMEOUT_MS).catch((err) =>
+        ctx.violation(id, `action failed: ${(err as Error).message}`),
+      );
       if (o.onProgress && Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
         o.onProgress(report);
@@ -59,7 +67,10 @@ export async function runFuzz(o: { target: FuzzTarget; seed: number; durationMs:
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +78,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Ctx {
   current = '';
   private readonly slow: Socket[] = [];
-  constructor(readonly target: FuzzTarget, readonly report: FuzzReport) {}
+  constructor(
+    readonly target: FuzzTarget,
+    readonly report: FuzzReport,
+  ) {}
 
   violation(id: string, what: string): void {
     if (this.report.violations.length < 100) this.report.violations.push(`${id}: ${what}`);
@@ -118,7 +132,8 @@ class Ctx {
         } catch {
           return this.violation(id, `server sent a frame that is not JSON: ${buf.toString().slice(0, 100)}`);
         }
-        if (!f || typeof f.event !== 'string') return this.violation(id, `server frame without an event: ${buf.toString().slice(0, 100)}`);
+        if (!f || typeof f.event !== 'string')
+          return this.violation(id, `server frame without an event: ${buf.toString().slice(0, 100)}`);
         if (f.event === 'pusher:connection_established') {
           socketId = JSON.parse(f.data as string).socket_id;
           resolve();
@@ -139,7 +154,8 @@ class Ctx {
     await withTimeout(established, 4000);
     const { key, secret } = this.target.app;
     const send = (data: string | Buffer, opts: { binary?: boolean; fin?: boolean } = {}) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary: opts.binary ?? false, fin: opts.fin ?? true, compress: false });
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(data, { binary: opts.binary ?? false, fin: opts.fin ?? true, compress: false });
     };
     const sid = socketId ?? '1.1';
     for (const f of a.frames) {
@@ -149,7 +165,9 @@ class Ctx {
     }
     await withTimeout(new Promise((r) => ws.once('close', r)), closed ? 0 : 300);
     if (a.end === 'badclose' && ws.readyState === WebSocket.OPEN) {
-      (ws as unknown as { _socket: Socket })._socket.write(rawFrame({ fin: true, rsv: 0, opcode: 8, masked: true, payload: [0x03, 0xec, 0x41] })); // code 1004
+      (ws as unknown as { _socket: Socket })._socket.write(
+        rawFrame({ fin: true, rsv: 0, opcode: 8, masked: true, payload: [0x03, 0xec, 0x41] }),
+      ); // code 1004
       await withTimeout(new Promise((r) => ws.once('close', r)), 1000);
     }
     if (a.end === 'terminate' || a.end === 'badclose') ws.terminate();
@@ -158,7 +176,14 @@ class Ctx {
     setTimeout(() => ws.terminate(), 1000).unref();
   }
 
-  private sendFrame(f: WsFrame, send: (d: string | Buffer, o?: { binary?: boolean; fin?: boolean }) => void, ws: WebSocket, key: string, secret: string, sid: string): void {
+  private sendFrame(
+    f: WsFrame,
+    send: (d: string | Buffer, o?: { binary?: boolean; fin?: boolean }) => void,
+    ws: WebSocket,
+    key: string,
+    secret: string,
+    sid: string,
+  ): void {
     switch (f.kind) {
       case 'text':
         return send(f.text);
@@ -167,15 +192,29 @@ class Ctx {
       case 'subscribe': {
         let auth: string | undefined = f.sign ? channelAuth(key, secret, sid, f.channel, f.channelData) : undefined;
         if (auth && f.mutate === 'auth') auth = auth.slice(0, -1) + (auth.endsWith('0') ? '1' : '0');
-        let text = JSON.stringify({ event: 'pusher:subscribe', data: { channel: f.channel, auth, channel_data: f.channelData } });
+        let text = JSON.stringify({
+          event: 'pusher:subscribe',
+          data: { channel: f.channel, auth, channel_data: f.channelData },
+        });
         // channel_data as a deeply nested object rather than a string
-        if (f.mutate === 'deep') text = `{"event":"pusher:subscribe","data":{"channel":${JSON.stringify(f.channel)},"channel_data":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+        if (f.mutate === 'deep')
+          text = `{"event":"pusher:subscribe","data":{"channel":${JSON.stringify(f.channel)},"channel_data":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
         return send(f.mutate === 'frame' ? text.slice(0, Math.floor(text.length / 2)) : text);
       }
       case 'signin':
-        return send(JSON.stringify({ event: 'pusher:signin', data: { user_data: f.userData, auth: f.sign ? userAuth(key, secret, sid, f.userData) : `${key}:00` } }));
+        return send(
+          JSON.stringify({
+            event: 'pusher:signin',
+            data: { user_data: f.userData, auth: f.sign ? userAuth(key, secret, sid, f.userData) : `${key}:00` },
+          }),
+        );
       case 'client': {
-        send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: f.channel, auth: channelAuth(key, secret, sid, f.channel) } }));
+        send(
+          JSON.stringify({
+            event: 'pusher:subscribe',
+            data: { channel: f.channel, auth: channelAuth(key, secret, sid, f.channel) },
+          }),
+        );
         const data = f.deep ? '['.repeat(f.deep) + ']'.repeat(f.deep) : JSON.stringify(f.data);
         return send(`{"event":${JSON.stringify(f.event)},"channel":${JSON.stringify(f.channel)},"data":${data}}`);
       }
@@ -202,7 +241,9 @@ class Ctx {
       });
       sock.on('close', () => resolve(false));
     });
-    sock.write(`GET ${this.fill(path)} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    sock.write(
+      `GET ${this.fill(path)} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     if (await withTimeout(upgraded, 3000)) {
       for (const f of frames) if (!sock.destroyed) sock.write(rawFrame(f));
       await withTimeout(new Promise((r) => sock.once('close', r)), 500);
@@ -220,7 +261,8 @@ class Ctx {
         sock.destroy();
         const m = /^HTTP\/1\.[01] (\d{3})/.exec(out);
         if (m) this.count(Number(m[1]), id, what);
-        else if (out && !out.startsWith('HTTP/')) this.violation(id, `not an HTTP answer: ${JSON.stringify(out.slice(0, 60))}`);
+        else if (out && !out.startsWith('HTTP/'))
+          this.violation(id, `not an HTTP answer: ${JSON.stringify(out.slice(0, 60))}`);
         resolve(out);
       };
       const timer = setTimeout(done, 1500);
@@ -246,7 +288,12 @@ class Ctx {
       : `Content-Length: ${body.length}\r\n\r\n`;
     const head = `${a.method} ${this.fill(a.path)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${a.headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}${framing}`;
     const tail = a.chunked ? Buffer.from(`${body.length ? '\r\n' : ''}0\r\n\r\n`) : Buffer.alloc(0);
-    return this.raw(this.target.httpPort, Buffer.concat([Buffer.from(head), body, tail]), id, `${a.method} ${a.path}`).then(() => undefined);
+    return this.raw(
+      this.target.httpPort,
+      Buffer.concat([Buffer.from(head), body, tail]),
+      id,
+      `${a.method} ${a.path}`,
+    ).then(() => undefined);
   }
 
   /** A correctly signed request, then optionally mutated: mutated ones must never be accepted. */
@@ -254,7 +301,11 @@ class Ctx {
     const { key, secret } = this.target.app;
     const path = this.fill(a.path).split('?')[0];
     const body = a.method === 'GET' ? '' : a.body;
-    const params: Record<string, string> = { auth_key: key, auth_timestamp: String(Math.floor(Date.now() / 1000)), auth_version: '1.0' };
+    const params: Record<string, string> = {
+      auth_key: key,
+      auth_timestamp: String(Math.floor(Date.now() / 1000)),
+      auth_version: '1.0',
+    };
     if (body) params.body_md5 = md5Hex(body);
     params.auth_signature = signRequest(secret, a.method, path, params);
     let query = new URLSearchParams(params).toString();
@@ -264,11 +315,16 @@ class Ctx {
     if (a.mutate === 'body' && a.method === 'GET') query = `${query}&extra=1`; // a GET sends no body
     if (a.mutate === 'body') sentBody = `${body} `;
     if (a.mutate === 'path') sentPath = `${path}/x`;
-    const res = await fetch(`http://${HOST}:${this.target.httpPort}${sentPath}?${query}`, { method: a.method, body: a.method === 'GET' ? undefined : sentBody, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    const res = await fetch(`http://${HOST}:${this.target.httpPort}${sentPath}?${query}`, {
+      method: a.method,
+      body: a.method === 'GET' ? undefined : sentBody,
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
     if (!res) return;
     await res.arrayBuffer().catch(() => undefined);
     this.count(res.status, id, `signed ${a.method} ${sentPath}`);
-    if (a.mutate !== 'none' && sentPath.startsWith('/apps/') && res.status < 300) this.violation(id, `mutated (${a.mutate}) signed request accepted: ${a.method} ${sentPath} → ${res.status}`);
+    if (a.mutate !== 'none' && sentPath.startsWith('/apps/') && res.status < 300)
+      this.violation(id, `mutated (${a.mutate}) signed request accepted: ${a.method} ${sentPath} → ${res.status}`);
   }
 
   /** Opens a connection and dribbles bytes; it stays open (bounded) so later actions run beside it. */
@@ -328,14 +384,20 @@ export async function assertServes(t: FuzzTarget): Promise<void> {
   const b = await RawClient.established(url);
   try {
     const channel = `after-fuzz-${randomBytes(4).toString('hex')}`;
-    if ((await a.subscribe(channel)).event !== 'pusher_internal:subscription_succeeded') throw new Error(`subscribe failed: ${a.raw.join(' | ')}`);
-    const res = await trigger(`http://${HOST}:${t.httpPort}`, { name: 'alive', channel, data: '"yes"' }, { appId: t.app.id, key: t.app.key, secret: t.app.secret });
+    if ((await a.subscribe(channel)).event !== 'pusher_internal:subscription_succeeded')
+      throw new Error(`subscribe failed: ${a.raw.join(' | ')}`);
+    const res = await trigger(
+      `http://${HOST}:${t.httpPort}`,
+      { name: 'alive', channel, data: '"yes"' },
+      { appId: t.app.id, key: t.app.key, secret: t.app.secret },
+    );
     if (res.status !== 200) throw new Error(`trigger answered ${res.status}: ${await res.text()}`);
     await a.waitFor((f) => f.event === 'alive' && f.data === '"yes"', 10_000);
     const priv = `private-${channel}`;
     for (const c of [a, b]) {
       const ok = await c.subscribe(priv, channelAuth(t.app.key, t.app.secret, c.socketId, priv));
-      if (ok.event !== 'pusher_internal:subscription_succeeded') throw new Error(`private subscribe failed: ${c.raw.join(' | ')}`);
+      if (ok.event !== 'pusher_internal:subscription_succeeded')
+        throw new Error(`private subscribe failed: ${c.raw.join(' | ')}`);
     }
     a.send({ event: 'client-hello', channel: priv, data: { n: 1 } });
     await b.waitFor((f) => f.event === 'client-hello', 10_000);

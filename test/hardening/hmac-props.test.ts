@@ -40,7 +40,8 @@ test('hmacHex matches createHmac at and around its buffer size (16 KiB) and past
     '😀'.repeat(limit / 4 + 1),
     'x'.repeat(200_000),
   ];
-  for (const message of cases) assert.equal(hmacHex(secret, message), reference(secret, message), `message of ${message.length} chars`);
+  for (const message of cases)
+    assert.equal(hmacHex(secret, message), reference(secret, message), `message of ${message.length} chars`);
   // A short message after a long one: nothing of the long one's bytes may be signed with it.
   assert.equal(hmacHex(secret, 'short'), reference(secret, 'short'));
 });
@@ -56,5 +57,6 @@ test('hmacHex: RFC 4231 test case 2, and a key longer than a block (hashed first
 
 test('hmacHex stays right past its bound on remembered secrets (rotation)', () => {
   const secrets = Array.from({ length: 600 }, (_, i) => `secret-${i}`);
-  for (const secret of [...secrets, ...secrets.slice(0, 10)]) assert.equal(hmacHex(secret, 'm'), reference(secret, 'm'));
+  for (const secret of [...secrets, ...secrets.slice(0, 10)])
+    assert.equal(hmacHex(secret, 'm'), reference(secret, 'm'));
 });

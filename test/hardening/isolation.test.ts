@@ -19,10 +19,17 @@ const ADMIN = 'admin-token-0123456789';
 type Json = Record<string, any>;
 
 /** Every route the server registers, read from the route files (the API's and the web console's). */
-const ROUTE_FILES = [...readdirSync(join(ROOT, 'src/api/routes')).map((f) => `src/api/routes/${f}`), 'src/console/routes.ts'].filter((f) => existsSync(join(ROOT, f)));
+const ROUTE_FILES = [
+  ...readdirSync(join(ROOT, 'src/api/routes')).map((f) => `src/api/routes/${f}`),
+  'src/console/routes.ts',
+].filter((f) => existsSync(join(ROOT, f)));
 const source = (f: string) => readFileSync(join(ROOT, f), 'utf8');
 const ROUTES = ROUTE_FILES.flatMap((file) =>
-  [...source(file).matchAll(/router\.add\(\s*'([A-Z]+)',\s*'([^']+)'/g)].map((m) => ({ method: m[1], path: m[2], file })),
+  [...source(file).matchAll(/router\.add\(\s*'([A-Z]+)',\s*'([^']+)'/g)].map((m) => ({
+    method: m[1],
+    path: m[2],
+    file,
+  })),
 );
 /** Routes behind the admin token (app management, the console): a tenant's credentials open none. */
 const adminOnly = (file: string) => /routes\/apps\.ts$|^src\/console\//.test(file);
@@ -33,7 +40,12 @@ let bob: RawClient & { socketId: string };
 let failedId: number;
 const as = (app: typeof A) => ({ key: app.key, secret: app.secret });
 
-async function call(app: typeof A, method: string, path: string, o: SignedFetchOptions = {}): Promise<{ status: number; body: Json }> {
+async function call(
+  app: typeof A,
+  method: string,
+  path: string,
+  o: SignedFetchOptions = {},
+): Promise<{ status: number; body: Json }> {
   const res = await signedFetch(s.httpUrl, path, { method, ...as(app), ...o });
   const text = await res.text();
   return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : { text } };
@@ -44,30 +56,75 @@ async function stateOfB() {
   const history = await call(B, 'GET', `/apps/${B.id}/channels/shared/events`);
   const subs = await call(B, 'GET', `/apps/${B.id}/subscriptions`, { query: { user_id: 'bob' } });
   const failed = await call(B, 'GET', `/apps/${B.id}/webhooks/failed`);
-  const channels = await call(B, 'GET', `/apps/${B.id}/channels`, { query: { filter_by_prefix: 'presence-', info: 'user_count' } });
-  return { history: history.body.events.length, subs: subs.body.subscriptions, failed: failed.body.failed.map((w: Json) => [w.id, w.attempts]), channels: channels.body };
+  const channels = await call(B, 'GET', `/apps/${B.id}/channels`, {
+    query: { filter_by_prefix: 'presence-', info: 'user_count' },
+  });
+  return {
+    history: history.body.events.length,
+    subs: subs.body.subscriptions,
+    failed: failed.body.failed.map((w: Json) => [w.id, w.attempts]),
+    channels: channels.body,
+  };
 }
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pushi-isolation-'));
   const appsFile = join(dir, 'apps.json');
-  const failing = { webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['channel_occupied'] }], webhookBatchMs: 10, webhookRetryForMs: 1, webhookTimeoutMs: 1000 };
-  writeFileSync(appsFile, JSON.stringify({ apps: [{ ...A, options: { clientEvents: true, persist: true } }, { ...B, options: { clientEvents: true, persist: true, ...failing } }] }));
+  const failing = {
+    webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['channel_occupied'] }],
+    webhookBatchMs: 10,
+    webhookRetryForMs: 1,
+    webhookTimeoutMs: 1000,
+  };
+  writeFileSync(
+    appsFile,
+    JSON.stringify({
+      apps: [
+        { ...A, options: { clientEvents: true, persist: true } },
+        { ...B, options: { clientEvents: true, persist: true, ...failing } },
+      ],
+    }),
+  );
   s = await startServer({
-    env: { PUSHI_APPS_FILE: appsFile, PUSHI_ADMIN_TOKEN: ADMIN, PUSHI_APP_ID: undefined, PUSHI_APP_KEY: undefined, PUSHI_APP_SECRET: undefined },
+    env: {
+      PUSHI_APPS_FILE: appsFile,
+      PUSHI_ADMIN_TOKEN: ADMIN,
+      PUSHI_APP_ID: undefined,
+      PUSHI_APP_KEY: undefined,
+      PUSHI_APP_SECRET: undefined,
+    },
     webhookPollMs: 50,
   });
   // B: a member on a presence channel, a public and a private channel, a stored event, an offline
   // subscription, a failed webhook.
   bob = await RawClient.established(s.wsUrl(B.key));
   const cd = JSON.stringify({ user_id: 'bob' });
-  bob.send({ event: 'pusher:signin', data: { user_data: JSON.stringify({ id: 'bob' }), auth: userAuth(B.key, B.secret, bob.socketId, JSON.stringify({ id: 'bob' })) } });
+  bob.send({
+    event: 'pusher:signin',
+    data: {
+      user_data: JSON.stringify({ id: 'bob' }),
+      auth: userAuth(B.key, B.secret, bob.socketId, JSON.stringify({ id: 'bob' })),
+    },
+  });
   await bob.waitFor((f) => f.event === 'pusher:signin_success');
-  assert.equal((await bob.subscribe('presence-room', channelAuth(B.key, B.secret, bob.socketId, 'presence-room', cd), cd)).event, 'pusher_internal:subscription_succeeded');
+  assert.equal(
+    (await bob.subscribe('presence-room', channelAuth(B.key, B.secret, bob.socketId, 'presence-room', cd), cd)).event,
+    'pusher_internal:subscription_succeeded',
+  );
   assert.equal((await bob.subscribe('shared')).event, 'pusher_internal:subscription_succeeded');
-  assert.equal((await bob.subscribe('private-b', channelAuth(B.key, B.secret, bob.socketId, 'private-b'))).event, 'pusher_internal:subscription_succeeded');
-  assert.equal((await call(B, 'POST', `/apps/${B.id}/events`, { body: { name: 'stored', channel: 'shared', data: '"b"' } })).status, 200);
-  assert.equal((await call(B, 'POST', `/apps/${B.id}/subscribe`, { body: { user_id: 'bob', event: 'news' } })).status, 200);
+  assert.equal(
+    (await bob.subscribe('private-b', channelAuth(B.key, B.secret, bob.socketId, 'private-b'))).event,
+    'pusher_internal:subscription_succeeded',
+  );
+  assert.equal(
+    (await call(B, 'POST', `/apps/${B.id}/events`, { body: { name: 'stored', channel: 'shared', data: '"b"' } }))
+      .status,
+    200,
+  );
+  assert.equal(
+    (await call(B, 'POST', `/apps/${B.id}/subscribe`, { body: { user_id: 'bob', event: 'news' } })).status,
+    200,
+  );
   for (let i = 0; ; i++) {
     const failed = (await call(B, 'GET', `/apps/${B.id}/webhooks/failed`)).body.failed as Json[];
     if (failed.length) {
@@ -117,13 +174,23 @@ describe("app A's credentials on app B's ids", () => {
       assert.equal(signed.status, 401, `${r.method} ${path} signed by A: ${JSON.stringify(signed.body)}`);
       if (adminOnly(r.file)) {
         // A's secret as the admin token does not manage apps either (its own included)
-        const bearer = await fetch(`${s.httpUrl}${fill(r.path, A.id)}`, { method: r.method, headers: { Authorization: `Bearer ${A.secret}` } });
+        const bearer = await fetch(`${s.httpUrl}${fill(r.path, A.id)}`, {
+          method: r.method,
+          headers: { Authorization: `Bearer ${A.secret}` },
+        });
         await bearer.arrayBuffer();
         assert.equal(bearer.status, 401, `${r.method} ${r.path} with A's secret as bearer`);
       }
     }
-    for (const [method, path] of [['GET', '/apps'], ['POST', '/apps']]) {
-      assert.equal((await call(A, method, path, method === 'POST' ? { body: { name: 'x' } } : {})).status, 401, `${method} ${path}`);
+    for (const [method, path] of [
+      ['GET', '/apps'],
+      ['POST', '/apps'],
+    ]) {
+      assert.equal(
+        (await call(A, method, path, method === 'POST' ? { body: { name: 'x' } } : {})).status,
+        401,
+        `${method} ${path}`,
+      );
     }
     assert.deepEqual(await stateOfB(), before);
     assert.equal(bob.closeCode, undefined, "B's socket was not terminated");
@@ -133,19 +200,37 @@ describe("app A's credentials on app B's ids", () => {
   test("A's own routes show nothing of B (same channel, user and event names)", async () => {
     const get = (path: string, query?: Record<string, string>) => call(A, 'GET', `/apps/${A.id}${path}`, { query });
     assert.deepEqual((await get('/channels')).body, { channels: {} });
-    assert.deepEqual((await get('/channels', { filter_by_prefix: 'presence-', info: 'user_count' })).body, { channels: {} });
-    assert.deepEqual((await get('/channels/shared', { info: 'subscription_count' })).body, { occupied: false, subscription_count: 0 });
+    assert.deepEqual((await get('/channels', { filter_by_prefix: 'presence-', info: 'user_count' })).body, {
+      channels: {},
+    });
+    assert.deepEqual((await get('/channels/shared', { info: 'subscription_count' })).body, {
+      occupied: false,
+      subscription_count: 0,
+    });
     assert.deepEqual((await get('/channels/presence-room/users')).body, { users: [] });
     assert.deepEqual((await get('/channels/shared/events')).body.events, []);
     assert.deepEqual((await get('/subscriptions', { user_id: 'bob' })).body, { subscriptions: [] });
     assert.deepEqual((await get('/webhooks/failed')).body, { pending: 0, failed: [] });
     const before = await stateOfB();
-    assert.equal((await call(A, 'POST', `/apps/${A.id}/webhooks/failed/${failedId}/retry`)).status, 404, "B's delivery id is not A's");
-    const counted = await call(A, 'POST', `/apps/${A.id}/events`, { body: { name: 'from-a', channel: 'shared', data: '"a"', info: 'subscription_count' } });
-    assert.deepEqual(counted.body, { channels: { shared: { subscription_count: 0 } } }, "B's subscriber is not counted");
+    assert.equal(
+      (await call(A, 'POST', `/apps/${A.id}/webhooks/failed/${failedId}/retry`)).status,
+      404,
+      "B's delivery id is not A's",
+    );
+    const counted = await call(A, 'POST', `/apps/${A.id}/events`, {
+      body: { name: 'from-a', channel: 'shared', data: '"a"', info: 'subscription_count' },
+    });
+    assert.deepEqual(
+      counted.body,
+      { channels: { shared: { subscription_count: 0 } } },
+      "B's subscriber is not counted",
+    );
     assert.equal((await call(A, 'POST', `/apps/${A.id}/users/bob/terminate_connections`)).status, 200);
     assert.equal((await call(A, 'DELETE', `/apps/${A.id}/subscriptions/bob/news`)).status, 200);
-    assert.equal((await call(A, 'POST', `/apps/${A.id}/unsubscribe`, { body: { user_id: 'bob', event: 'news' } })).status, 200);
+    assert.equal(
+      (await call(A, 'POST', `/apps/${A.id}/unsubscribe`, { body: { user_id: 'bob', event: 'news' } })).status,
+      200,
+    );
     // B is untouched: still connected, still subscribed, nothing received, nothing retried
     bob.send({ event: 'pusher:ping' });
     await bob.next('pusher:pong');
@@ -159,19 +244,43 @@ describe('sockets', () => {
   test("a socket of A sees none of B's channels, members, events or client events", async () => {
     const alice = await RawClient.established(s.wsUrl(A.key));
     const cd = JSON.stringify({ user_id: 'alice' });
-    const joined = await alice.subscribe('presence-room', channelAuth(A.key, A.secret, alice.socketId, 'presence-room', cd), cd);
+    const joined = await alice.subscribe(
+      'presence-room',
+      channelAuth(A.key, A.secret, alice.socketId, 'presence-room', cd),
+      cd,
+    );
     assert.deepEqual(decode(joined).presence.ids, ['alice'], "B's member bob is not listed");
     await alice.subscribe('shared');
     await alice.subscribe('private-b', channelAuth(A.key, A.secret, alice.socketId, 'private-b'));
     // B's traffic on the same names
-    assert.equal((await call(B, 'POST', `/apps/${B.id}/events`, { body: { name: 'b-only', channels: ['shared', 'presence-room', 'private-b'], data: '"b"' } })).status, 200);
+    assert.equal(
+      (
+        await call(B, 'POST', `/apps/${B.id}/events`, {
+          body: { name: 'b-only', channels: ['shared', 'presence-room', 'private-b'], data: '"b"' },
+        })
+      ).status,
+      200,
+    );
     bob.send({ event: 'client-b', channel: 'private-b', data: { n: 1 } });
     await bob.waitFor((f) => f.event === 'b-only' && f.channel === 'private-b');
     // A's own traffic arrives, B's never did (A's trigger is the marker that everything before it was delivered)
-    assert.equal((await call(A, 'POST', `/apps/${A.id}/events`, { body: { name: 'a-only', channel: 'shared', data: '"a"' } })).status, 200);
+    assert.equal(
+      (await call(A, 'POST', `/apps/${A.id}/events`, { body: { name: 'a-only', channel: 'shared', data: '"a"' } }))
+        .status,
+      200,
+    );
     await alice.waitFor((f) => f.event === 'a-only');
-    assert.ok(!alice.frames.some((f) => f.event === 'b-only' || f.event === 'client-b' || f.event === 'pusher_internal:member_added'), alice.raw.join(' | '));
-    assert.ok(!bob.frames.some((f) => f.event === 'a-only' || (f.event === 'pusher_internal:member_added' && decode(f).user_id === 'alice')));
+    assert.ok(
+      !alice.frames.some(
+        (f) => f.event === 'b-only' || f.event === 'client-b' || f.event === 'pusher_internal:member_added',
+      ),
+      alice.raw.join(' | '),
+    );
+    assert.ok(
+      !bob.frames.some(
+        (f) => f.event === 'a-only' || (f.event === 'pusher_internal:member_added' && decode(f).user_id === 'alice'),
+      ),
+    );
     alice.close();
   });
 
@@ -179,12 +288,24 @@ describe('sockets', () => {
     const intruder = await RawClient.established(s.wsUrl(B.key));
     const sid = intruder.socketId;
     const cd = JSON.stringify({ user_id: 'mallory' });
-    for (const auth of [channelAuth(A.key, A.secret, sid, 'private-b'), channelAuth(B.key, A.secret, sid, 'private-b')]) {
+    for (const auth of [
+      channelAuth(A.key, A.secret, sid, 'private-b'),
+      channelAuth(B.key, A.secret, sid, 'private-b'),
+    ]) {
       assert.equal((await intruder.subscribe('private-b', auth)).event, 'pusher:subscription_error');
       intruder.frames.length = 0;
     }
-    assert.equal((await intruder.subscribe('presence-room', channelAuth(B.key, A.secret, sid, 'presence-room', cd), cd)).event, 'pusher:subscription_error');
-    intruder.send({ event: 'pusher:signin', data: { user_data: JSON.stringify({ id: 'bob' }), auth: userAuth(B.key, A.secret, sid, JSON.stringify({ id: 'bob' })) } });
+    assert.equal(
+      (await intruder.subscribe('presence-room', channelAuth(B.key, A.secret, sid, 'presence-room', cd), cd)).event,
+      'pusher:subscription_error',
+    );
+    intruder.send({
+      event: 'pusher:signin',
+      data: {
+        user_data: JSON.stringify({ id: 'bob' }),
+        auth: userAuth(B.key, A.secret, sid, JSON.stringify({ id: 'bob' })),
+      },
+    });
     assert.equal(await intruder.waitClose(), 4009);
     assert.ok(!bob.frames.some((f) => f.event === 'pusher_internal:member_added'), 'no member joined B');
   });

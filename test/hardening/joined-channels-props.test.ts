@@ -9,7 +9,11 @@ import { SEED } from './arbitraries.ts';
 
 const NAMES = ['a', 'b', 'c', 'presence-d'];
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), name: fc.constantFrom(...NAMES), userId: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    name: fc.constantFrom(...NAMES),
+    userId: fc.option(fc.constantFrom('u1', 'u2'), { nil: undefined }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), name: fc.constantFrom(...NAMES, 'absent') }),
 );
 

@@ -70,7 +70,14 @@ export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer>
     while (httpPort === wsPort) httpPort = await freePort();
     const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', 'src/cli.ts', 'serve'], {
       cwd: ROOT,
-      env: cleanEnv({ SERVER_HOST: '127.0.0.1', SERVER_PORT: String(wsPort), APP_HOST: '127.0.0.1', APP_PORT: String(httpPort), LOG_LEVEL: 'warn', ...o.env }),
+      env: cleanEnv({
+        SERVER_HOST: '127.0.0.1',
+        SERVER_PORT: String(wsPort),
+        APP_HOST: '127.0.0.1',
+        APP_PORT: String(httpPort),
+        LOG_LEVEL: 'warn',
+        ...o.env,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -85,12 +92,14 @@ export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer>
       partial = lines.pop()!;
       for (const line of lines) {
         const level = /"level":(\d+)/.exec(line)?.[1];
-        if (level && Number(level) >= 50 && !o.expectedErrors?.test(line) && problems.length < 200) problems.push(`log: ${line.slice(0, 2000)}`);
+        if (level && Number(level) >= 50 && !o.expectedErrors?.test(line) && problems.length < 200)
+          problems.push(`log: ${line.slice(0, 2000)}`);
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => {
       err = (err + chunk.toString()).slice(-500_000);
-      for (const line of chunk.toString().split('\n')) if (!BENIGN_STDERR.test(line) && problems.length < 200) problems.push(`stderr: ${line.slice(0, 2000)}`);
+      for (const line of chunk.toString().split('\n'))
+        if (!BENIGN_STDERR.test(line) && problems.length < 200) problems.push(`stderr: ${line.slice(0, 2000)}`);
     });
     let exit: Exit | undefined;
     let stopping = false;

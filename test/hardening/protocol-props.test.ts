@@ -24,7 +24,11 @@ const RUNS = { seed: SEED, numRuns: 2000 };
 const messageLike = fc
   .record(
     {
-      event: fc.oneof(fc.constantFrom('pusher:subscribe', 'pusher:ping', 'pusher:signin', 'client-x', ''), fc.string(), fc.jsonValue()),
+      event: fc.oneof(
+        fc.constantFrom('pusher:subscribe', 'pusher:ping', 'pusher:signin', 'client-x', ''),
+        fc.string(),
+        fc.jsonValue(),
+      ),
       channel: fc.oneof(fc.string(), fc.jsonValue()),
       data: fc.oneof(fc.jsonValue(), fc.json(), fc.string()),
       persist: fc.jsonValue(),
@@ -66,17 +70,23 @@ test('decodeInbound: any text either decodes to a well-typed message or throws a
 test('decodeInbound: well-formed messages keep event, channel, data and persist', () => {
   const event = fc.string({ minLength: 1 });
   fc.assert(
-    fc.property(event, fc.option(fc.string(), { nil: undefined }), fc.jsonValue(), fc.option(fc.boolean(), { nil: undefined }), (ev, channel, data, persist) => {
-      const msg = decodeInbound(JSON.stringify({ event: ev, channel, data, persist }));
-      assert.equal(msg.event, ev);
-      assert.equal(msg.channel, channel);
-      assert.equal(msg.persist, persist);
-      // pusher:* events take their data as an object or as a JSON string; both decode the same
-      if (ev.startsWith('pusher:') && data !== null && typeof data === 'object') {
-        assert.deepEqual(decodeInbound(JSON.stringify({ event: ev, data: JSON.stringify(data) })).data, data);
-      }
-      if (!ev.startsWith('pusher:')) assert.deepEqual(msg.data, JSON.parse(JSON.stringify(data)));
-    }),
+    fc.property(
+      event,
+      fc.option(fc.string(), { nil: undefined }),
+      fc.jsonValue(),
+      fc.option(fc.boolean(), { nil: undefined }),
+      (ev, channel, data, persist) => {
+        const msg = decodeInbound(JSON.stringify({ event: ev, channel, data, persist }));
+        assert.equal(msg.event, ev);
+        assert.equal(msg.channel, channel);
+        assert.equal(msg.persist, persist);
+        // pusher:* events take their data as an object or as a JSON string; both decode the same
+        if (ev.startsWith('pusher:') && data !== null && typeof data === 'object') {
+          assert.deepEqual(decodeInbound(JSON.stringify({ event: ev, data: JSON.stringify(data) })).data, data);
+        }
+        if (!ev.startsWith('pusher:')) assert.deepEqual(msg.data, JSON.parse(JSON.stringify(data)));
+      },
+    ),
     RUNS,
   );
 });
@@ -88,9 +98,14 @@ const allowedChar = fc.constantFrom(...ALLOWED);
 const legalName = fc.oneof(
   fc.string({ unit: allowedChar, minLength: 1, maxLength: MAX_CHANNEL_NAME }),
   fc
-    .tuple(fc.constantFrom('private-', 'presence-', 'private-encrypted-', 'cache-', 'presence-cache-', 'personal-', 'peer-'), fc.string({ unit: allowedChar, minLength: 1, maxLength: 50 }))
+    .tuple(
+      fc.constantFrom('private-', 'presence-', 'private-encrypted-', 'cache-', 'presence-cache-', 'personal-', 'peer-'),
+      fc.string({ unit: allowedChar, minLength: 1, maxLength: 50 }),
+    )
     .map(([p, s]) => p + s),
-  fc.string({ unit: allowedChar, minLength: 1, maxLength: MAX_CHANNEL_NAME - USER_CHANNEL_PREFIX.length }).map((s) => USER_CHANNEL_PREFIX + s),
+  fc
+    .string({ unit: allowedChar, minLength: 1, maxLength: MAX_CHANNEL_NAME - USER_CHANNEL_PREFIX.length })
+    .map((s) => USER_CHANNEL_PREFIX + s),
 );
 
 /** The rule written out independently of the implementation's regex. */
@@ -101,7 +116,12 @@ function modelLegal(name: unknown): boolean {
 }
 
 test('channelNameError: accepts exactly the legal names (any value, any string, mutated legal names)', () => {
-  const candidate = fc.oneof(legalName, legalName.chain((s) => mutateString(s)), fc.string({ unit: 'binary' }), fc.anything());
+  const candidate = fc.oneof(
+    legalName,
+    legalName.chain((s) => mutateString(s)),
+    fc.string({ unit: 'binary' }),
+    fc.anything(),
+  );
   fc.assert(
     fc.property(candidate, (name) => {
       const err = channelNameError(name);
@@ -120,7 +140,8 @@ test('channelRules: signed kinds are exactly the ones whose prefix says so; stab
     fc.property(legalName, (name) => {
       const r = channelRules(name);
       assert.deepEqual(channelRules(name), r);
-      const needsSignature = /^(private-|presence-|personal-|peer-)/.test(name) && !name.startsWith(USER_CHANNEL_PREFIX);
+      const needsSignature =
+        /^(private-|presence-|personal-|peer-)/.test(name) && !name.startsWith(USER_CHANNEL_PREFIX);
       assert.equal(r.signed, needsSignature, name);
       if (r.clientEvents) assert.ok(r.signed, 'client events only where joining needs a signature');
       assert.equal(r.kind === 'private-encrypted' && r.clientEvents, false);
@@ -152,15 +173,26 @@ const socketId = fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${a}.${b}`);
 
 test('safeEqual agrees with === on well-formed strings', () => {
   const s = fc.string({ unit: 'binary', maxLength: 60 });
-  fc.assert(fc.property(s, s, (a, b) => assert.equal(safeEqual(a, b), a === b)), RUNS);
-  fc.assert(fc.property(s, (a) => assert.equal(safeEqual(a, a), true)), RUNS);
+  fc.assert(
+    fc.property(s, s, (a, b) => assert.equal(safeEqual(a, b), a === b)),
+    RUNS,
+  );
+  fc.assert(
+    fc.property(s, (a) => assert.equal(safeEqual(a, a), true)),
+    RUNS,
+  );
 });
 
 test('verifyChannelAuth accepts exactly the right signature', () => {
   fc.assert(
     fc.property(
-      hexSecret, hexSecret, socketId, legalName, fc.option(fc.json(), { nil: undefined }),
-      fc.oneof(fc.anything(), fc.string({ unit: 'binary' })), fc.nat(),
+      hexSecret,
+      hexSecret,
+      socketId,
+      legalName,
+      fc.option(fc.json(), { nil: undefined }),
+      fc.oneof(fc.anything(), fc.string({ unit: 'binary' })),
+      fc.nat(),
       (key, secret, sid, channel, channelData, junk, pick) => {
         const right = channelAuth(key, secret, sid, channel, channelData);
         assert.equal(verifyChannelAuth(right, key, secret, sid, channel, channelData), true);
@@ -188,18 +220,36 @@ test('verifyChannelAuth accepts exactly the right signature', () => {
 
 test('verifyUserAuth accepts exactly the right signature', () => {
   fc.assert(
-    fc.property(hexSecret, hexSecret, socketId, fc.json(), fc.oneof(fc.anything(), fc.string()), fc.nat(), (key, secret, sid, userData, junk, pick) => {
-      const right = userAuth(key, secret, sid, userData);
-      assert.equal(verifyUserAuth(right, key, secret, sid, userData), true);
-      const wrong = [junk, flipChar(right, pick), right.slice(1), userAuth(key, secret, sid, userData + ' '), userAuth(key, `${secret}1`, sid, userData), userAuth(key, secret, `${sid}9`, userData)];
-      for (const auth of wrong) if (auth !== right) assert.equal(verifyUserAuth(auth, key, secret, sid, userData), false, String(auth));
-    }),
+    fc.property(
+      hexSecret,
+      hexSecret,
+      socketId,
+      fc.json(),
+      fc.oneof(fc.anything(), fc.string()),
+      fc.nat(),
+      (key, secret, sid, userData, junk, pick) => {
+        const right = userAuth(key, secret, sid, userData);
+        assert.equal(verifyUserAuth(right, key, secret, sid, userData), true);
+        const wrong = [
+          junk,
+          flipChar(right, pick),
+          right.slice(1),
+          userAuth(key, secret, sid, userData + ' '),
+          userAuth(key, `${secret}1`, sid, userData),
+          userAuth(key, secret, `${sid}9`, userData),
+        ];
+        for (const auth of wrong)
+          if (auth !== right) assert.equal(verifyUserAuth(auth, key, secret, sid, userData), false, String(auth));
+      },
+    ),
     RUNS,
   );
 });
 
 test('a channel signature can never pass as a user signature: the bytes would need an illegal channel name', () => {
-  const userData = fc.record({ id: fc.string({ minLength: 1 }), user_info: fc.jsonValue() }).map((o) => JSON.stringify(o));
+  const userData = fc
+    .record({ id: fc.string({ minLength: 1 }), user_info: fc.jsonValue() })
+    .map((o) => JSON.stringify(o));
   fc.assert(
     fc.property(userData, (ud) => {
       // userAuth signs `${socketId}::user::${ud}`; a channel auth signs `${socketId}:${channel}`
@@ -233,7 +283,13 @@ test('encodeAppEvent: data given as a value or already as JSON makes the same fr
         const fromJson = encodeAppEvent({ ...base, dataJson: JSON.stringify(data) });
         assert.equal(fromValue, fromJson);
         const parsed = JSON.parse(fromValue);
-        const keys = ['event', 'channel', 'data', ...(userId !== undefined ? ['user_id'] : []), ...(stored ? ['mid', 'timestamp'] : [])];
+        const keys = [
+          'event',
+          'channel',
+          'data',
+          ...(userId !== undefined ? ['user_id'] : []),
+          ...(stored ? ['mid', 'timestamp'] : []),
+        ];
         assert.deepEqual(Object.keys(parsed), keys);
         assert.deepEqual(parsed.data, JSON.parse(JSON.stringify(data)));
       },

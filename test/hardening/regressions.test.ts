@@ -26,7 +26,10 @@ let s: LiveServer;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pushi-regressions-'));
   appsFile = join(dir, 'apps.json');
-  writeFileSync(appsFile, JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, persist: true, maxApiRequestsPerSecond: 0 } }] }));
+  writeFileSync(
+    appsFile,
+    JSON.stringify({ apps: [{ ...APP, options: { clientEvents: true, persist: true, maxApiRequestsPerSecond: 0 } }] }),
+  );
   s = await startLiveServer({ env: { PUSHI_APPS_FILE: appsFile, PUSHI_DB: join(dir, 'pushi.db') } });
 });
 after(async () => {
@@ -68,7 +71,9 @@ describe('hostile input that used to crash or fail the server', () => {
     await c.subscribe(ch, channelAuth(APP.key, APP.secret, c.socketId, ch));
     c.send(`{"event":"client-deep","channel":"${ch}","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
     assert.equal(decode(await c.next('pusher:error')).code, 4301);
-    c.send(`{"event":"pusher:subscribe","data":{"channel":"presence-deep","auth":"x","channel_data":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`);
+    c.send(
+      `{"event":"pusher:subscribe","data":{"channel":"presence-deep","auth":"x","channel_data":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+    );
     const refused = await c.waitFor((f) => f.event === 'pusher:subscription_error' && f.channel === 'presence-deep');
     assert.match(decode(refused).error, /nested too deeply/);
     c.close();
@@ -95,34 +100,52 @@ describe('hostile input that used to crash or fail the server', () => {
   });
 });
 
-describe('PostgreSQL backends terminated mid-transaction', { skip: pgTarget.available ? false : pgTarget.reason }, () => {
-  test('the process survives (no unhandled pg client error), answers 503 meanwhile, loses nothing acknowledged', { timeout: 120_000 }, async () => {
-    const t = pgTarget as Extract<typeof pgTarget, { available: true }>;
-    const appName = `pushi-reg-${process.pid}`;
-    const node = await startLiveServer({
-      env: { PUSHI_APPS_FILE: appsFile, DATABASE_URL: `${t.url}?application_name=${appName}`, DATABASE_SCHEMA: t.schema },
-      expectedErrors: /unavailable/,
-    });
-    const admin = new pg.Client({ connectionString: t.url });
-    await admin.connect();
-    const pub = new Publisher(() => node, APP, 'burst', 5, 10);
-    try {
-      pub.start();
-      let killed = 0;
-      for (let i = 0; i < 15 && node.alive(); i++) {
-        killed += (await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName])).rowCount ?? 0;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      await pub.stop();
-      assert.ok(killed > 0, 'backends were terminated');
-      assert.equal(node.alive(), true, node.stderr());
-      assert.deepEqual(pub.unclear, [], 'every failure was a 503 naming the storage problem');
-      assert.deepEqual(await missingAcked(node, APP, 'burst', pub.acked), []);
-      assert.deepEqual(node.problems(), []);
-    } finally {
-      await pub.stop();
-      await admin.end();
-      await node.stop('SIGTERM');
-    }
-  });
-});
+describe(
+  'PostgreSQL backends terminated mid-transaction',
+  { skip: pgTarget.available ? false : pgTarget.reason },
+  () => {
+    test(
+      'the process survives (no unhandled pg client error), answers 503 meanwhile, loses nothing acknowledged',
+      { timeout: 120_000 },
+      async () => {
+        const t = pgTarget as Extract<typeof pgTarget, { available: true }>;
+        const appName = `pushi-reg-${process.pid}`;
+        const node = await startLiveServer({
+          env: {
+            PUSHI_APPS_FILE: appsFile,
+            DATABASE_URL: `${t.url}?application_name=${appName}`,
+            DATABASE_SCHEMA: t.schema,
+          },
+          expectedErrors: /unavailable/,
+        });
+        const admin = new pg.Client({ connectionString: t.url });
+        await admin.connect();
+        const pub = new Publisher(() => node, APP, 'burst', 5, 10);
+        try {
+          pub.start();
+          let killed = 0;
+          for (let i = 0; i < 15 && node.alive(); i++) {
+            killed +=
+              (
+                await admin.query(
+                  'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+                  [appName],
+                )
+              ).rowCount ?? 0;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          await pub.stop();
+          assert.ok(killed > 0, 'backends were terminated');
+          assert.equal(node.alive(), true, node.stderr());
+          assert.deepEqual(pub.unclear, [], 'every failure was a 503 naming the storage problem');
+          assert.deepEqual(await missingAcked(node, APP, 'burst', pub.acked), []);
+          assert.deepEqual(node.problems(), []);
+        } finally {
+          await pub.stop();
+          await admin.end();
+          await node.stop('SIGTERM');
+        }
+      },
+    );
+  },
+);

@@ -11,8 +11,33 @@ import { resolveOptions, type App } from '../../src/apps/app.ts';
 import { SEED } from './arbitraries.ts';
 
 const RUNS = { seed: SEED, numRuns: 3000 };
-const PIECES = ['/', '.', '..', '%', '%2e', '%2E', '?', '#', '&', '=', '+', ' ', 'é', '\\', '"', 'a', 'apps', 'events', '~', '@', ':', ';'];
-const target = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 3 })), { maxLength: 14 }).map((parts) => `/${parts.join('')}`);
+const PIECES = [
+  '/',
+  '.',
+  '..',
+  '%',
+  '%2e',
+  '%2E',
+  '?',
+  '#',
+  '&',
+  '=',
+  '+',
+  ' ',
+  'é',
+  '\\',
+  '"',
+  'a',
+  'apps',
+  'events',
+  '~',
+  '@',
+  ':',
+  ';',
+];
+const target = fc
+  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 3 })), { maxLength: 14 })
+  .map((parts) => `/${parts.join('')}`);
 
 test('a request target splits into the path and query the URL parser gives', () => {
   fc.assert(
@@ -36,10 +61,28 @@ test('a request target splits into the path and query the URL parser gives', () 
 test('one query parameter read from the raw string is what URLSearchParams.get gives', () => {
   const names = ['protocol', 'client', 'p', ''];
   const query = fc
-    .array(fc.oneof(fc.constantFrom('protocol=7', 'protocol', 'protocol=', 'protocol=%37', 'protocol=6+1', 'p=1', '&', '=', 'client=js'), fc.string({ maxLength: 4 })), { maxLength: 10 })
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          'protocol=7',
+          'protocol',
+          'protocol=',
+          'protocol=%37',
+          'protocol=6+1',
+          'p=1',
+          '&',
+          '=',
+          'client=js',
+        ),
+        fc.string({ maxLength: 4 }),
+      ),
+      { maxLength: 10 },
+    )
     .map((p) => p.join(''));
   fc.assert(
-    fc.property(query, fc.constantFrom(...names), (q, name) => assert.equal(queryParam(q, name), searchParams(q).get(name), `${q} ${name}`)),
+    fc.property(query, fc.constantFrom(...names), (q, name) =>
+      assert.equal(queryParam(q, name), searchParams(q).get(name), `${q} ${name}`),
+    ),
     RUNS,
   );
 });
@@ -57,7 +100,24 @@ test('signed-query parameters read from the raw string match URLSearchParams', (
       return err.message; // names the first problem found, so the parameters read must agree
     }
   };
-  const query = fc.array(fc.oneof(fc.constantFrom('auth_key=k', 'auth_timestamp=0', 'auth_signature=x', '&', '=', 'a', '__proto__=1', 'auth_version=2'), fc.string({ maxLength: 4 })), { maxLength: 10 }).map((p) => p.join(''));
+  const query = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          'auth_key=k',
+          'auth_timestamp=0',
+          'auth_signature=x',
+          '&',
+          '=',
+          'a',
+          '__proto__=1',
+          'auth_version=2',
+        ),
+        fc.string({ maxLength: 4 }),
+      ),
+      { maxLength: 10 },
+    )
+    .map((p) => p.join(''));
   fc.assert(
     // The same parameters with every letter and digit %-escaped: decoded through URLSearchParams.
     fc.property(query, (q) => assert.equal(outcome(q), outcome(escapeAlnum(q)), q)),
@@ -69,7 +129,12 @@ test('a raw query in the order the SDKs send it verifies like any other order', 
   const app: App = { id: 'a', key: 'k', secret: 's', name: 'a', enabled: true, options: resolveOptions({}) };
   const plain = fc.stringMatching(/^[A-Za-z0-9_.~-]{0,6}$/);
   const request = fc.record({
-    extra: fc.dictionary(fc.stringMatching(/^[A-Za-z_]{1,5}$/).filter((k) => !k.toLowerCase().startsWith('auth_')), plain, { maxKeys: 4 })
+    extra: fc
+      .dictionary(
+        fc.stringMatching(/^[A-Za-z_]{1,5}$/).filter((k) => !k.toLowerCase().startsWith('auth_')),
+        plain,
+        { maxKeys: 4 },
+      )
       // keys equal but for case sort in an order only the sender knows (as with the SDKs)
       .filter((d) => new Set(Object.keys(d).map((k) => k.toLowerCase())).size === Object.keys(d).length),
     sorted: fc.boolean(),
@@ -82,9 +147,19 @@ test('a raw query in the order the SDKs send it verifies like any other order', 
       let pairs = Object.entries(params).map(([k, v]) => `${k}=${v}`);
       if (sorted) pairs = pairs.sort();
       pairs = signatureFirst ? [`auth_signature=${signature}`, ...pairs] : [...pairs, `auth_signature=${signature}`];
-      const verify = (query: string) => verifySignedRequest(app, { method: 'GET', path: '/apps/a/channels', query, body: Buffer.alloc(0) }, 600, 0);
+      const verify = (query: string) =>
+        verifySignedRequest(app, { method: 'GET', path: '/apps/a/channels', query, body: Buffer.alloc(0) }, 600, 0);
       verify(pairs.join('&'));
-      assert.throws(() => verify(pairs.join('&').replace(signature, signature.replace(/^./, (c) => (c === '0' ? '1' : '0')))), HttpError);
+      assert.throws(
+        () =>
+          verify(
+            pairs.join('&').replace(
+              signature,
+              signature.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+            ),
+          ),
+        HttpError,
+      );
       assert.throws(() => verify(`${pairs.join('&')}&zz=1`), HttpError);
     }),
     RUNS,

@@ -10,7 +10,10 @@ import { mutateString, SEED } from './arbitraries.ts';
 
 const RUNS = { seed: SEED, numRuns: 2000 };
 const channel = fc.stringMatching(/^(private|presence)-[A-Za-z0-9_\-=@,.;]{1,30}$/);
-const eventName = fc.oneof(fc.stringMatching(/^client-[A-Za-z0-9_:.-]{1,20}$/), fc.string({ maxLength: 12 }).map((s) => `client-${s}`));
+const eventName = fc.oneof(
+  fc.stringMatching(/^client-[A-Za-z0-9_:.-]{1,20}$/),
+  fc.string({ maxLength: 12 }).map((s) => `client-${s}`),
+);
 const data = fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary', maxLength: 40 }));
 
 /** What the server parsed, when it would take the message as a client event at all. */
@@ -64,10 +67,15 @@ test('verbatimData: the layouts clients write are forwarded, with the data as se
 });
 
 test('verbatimData: mutated messages are either refused or carry exactly what was parsed', () => {
-  const message = fc.tuple(eventName, channel, data, fc.boolean()).map(([event, ch, d, last]) =>
-    JSON.stringify(last ? { event, channel: ch, data: d } : { event, data: d, channel: ch }),
+  const message = fc
+    .tuple(eventName, channel, data, fc.boolean())
+    .map(([event, ch, d, last]) =>
+      JSON.stringify(last ? { event, channel: ch, data: d } : { event, data: d, channel: ch }),
+    );
+  fc.assert(
+    fc.property(message.chain(mutateString), (text) => assertSafe(text)),
+    { seed: SEED, numRuns: 5000 },
   );
-  fc.assert(fc.property(message.chain(mutateString), (text) => assertSafe(text)), { seed: SEED, numRuns: 5000 });
 });
 
 test('verbatimData: extra, repeated or disguised keys are refused', () => {
@@ -121,5 +129,8 @@ test('verbatimData: data with braces, quotes and backslashes in strings is delim
 test('verbatimFrame adds the server-side user_id last and leaves private frames as received', () => {
   const text = '{"event":"client-a","data":{"n":1},"channel":"presence-b"}';
   assert.equal(verbatimFrame(text, undefined), text);
-  assert.equal(verbatimFrame(text, 'u"1'), '{"event":"client-a","data":{"n":1},"channel":"presence-b","user_id":"u\\"1"}');
+  assert.equal(
+    verbatimFrame(text, 'u"1'),
+    '{"event":"client-a","data":{"n":1},"channel":"presence-b","user_id":"u\\"1"}',
+  );
 });

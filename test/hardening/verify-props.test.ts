@@ -12,7 +12,14 @@ import { mutateBytes, mutateString, SEED } from './arbitraries.ts';
 const RUNS = { seed: SEED, numRuns: 1500 };
 const NOW = 1_700_000_000_000;
 const WINDOW = 600;
-const app = (id: string, key: string, secret: string): App => ({ id, key, secret, name: id, enabled: true, options: resolveOptions({}) });
+const app = (id: string, key: string, secret: string): App => ({
+  id,
+  key,
+  secret,
+  name: id,
+  enabled: true,
+  options: resolveOptions({}),
+});
 const A = app('app-a', 'key-a', 'secret-a');
 
 interface Built {
@@ -24,19 +31,33 @@ interface Built {
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const paramKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !k.toLowerCase().startsWith('auth_') && k.toLowerCase() !== 'body_md5');
+const paramKey = fc
+  .string({ minLength: 1, maxLength: 12 })
+  .filter((k) => !k.toLowerCase().startsWith('auth_') && k.toLowerCase() !== 'body_md5');
 const request = fc.record({
   method: fc.constantFrom(...METHODS),
   path: fc.oneof(
-    fc.constantFrom('/apps/app-a/events', '/apps/app-a/batch_events', '/apps/app-a/channels', '/apps/app-a/channels/presence-x/users'),
+    fc.constantFrom(
+      '/apps/app-a/events',
+      '/apps/app-a/batch_events',
+      '/apps/app-a/channels',
+      '/apps/app-a/channels/presence-x/users',
+    ),
     fc.webPath().map((p) => `/apps/app-a${p.startsWith('/') ? p : `/${p}`}`),
   ),
   params: fc.dictionary(paramKey, fc.string({ maxLength: 20 }), { maxKeys: 4 }),
-  body: fc.oneof(fc.constant(Buffer.alloc(0)), fc.json().map((s) => Buffer.from(s)), fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b))),
+  body: fc.oneof(
+    fc.constant(Buffer.alloc(0)),
+    fc.json().map((s) => Buffer.from(s)),
+    fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+  ),
 });
 
 /** Signs like the Pusher SDKs: every param but auth_signature, plus body_md5 when there is a body. */
-function sign(r: { method: string; path: string; params: Record<string, string>; body: Buffer }, o: { secret?: string; key?: string; ts?: number; version?: string } = {}): Built {
+function sign(
+  r: { method: string; path: string; params: Record<string, string>; body: Buffer },
+  o: { secret?: string; key?: string; ts?: number; version?: string } = {},
+): Built {
   const params: Record<string, string> = {
     ...r.params,
     auth_key: o.key ?? A.key,
@@ -72,7 +93,10 @@ function sameForHandler(a: Built, b: Built): boolean {
 }
 
 test('a request signed as the SDKs sign it is accepted', () => {
-  fc.assert(fc.property(request, (r) => assert.equal(outcome(sign(r)), undefined)), RUNS);
+  fc.assert(
+    fc.property(request, (r) => assert.equal(outcome(sign(r)), undefined)),
+    RUNS,
+  );
 });
 
 test('targeted mutations are refused with 401', () => {
@@ -89,7 +113,15 @@ test('targeted mutations are refused with 401', () => {
       const mutants: [string, Built][] = [
         ['other method', { ...good, method: others[pick % others.length] }],
         ['other path', { ...good, path: `${good.path}x` }],
-        ['signature changed', withQuery((p) => p.set('auth_signature', p.get('auth_signature')!.replace(/^./, (c) => (c === '0' ? '1' : '0'))))],
+        [
+          'signature changed',
+          withQuery((p) =>
+            p.set(
+              'auth_signature',
+              p.get('auth_signature')!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+            ),
+          ),
+        ],
         ['signature missing', withQuery((p) => p.delete('auth_signature'))],
         ['timestamp missing', withQuery((p) => p.delete('auth_timestamp'))],
         ['param added', withQuery((p) => !p.has(extraKey) && p.append(extraKey, extraValue))],
@@ -100,7 +132,10 @@ test('targeted mutations are refused with 401', () => {
         ['auth_version 2.0', sign(r, { version: '2.0' })],
         ['body appended', { ...good, body: Buffer.concat([good.body, Buffer.from('x')]) }],
         // the handler reads the first value of a key: a duplicate must not slip in ahead of the signed one
-        ['duplicate param ahead of the signed one', { ...good, query: `${encodeURIComponent(extraKey)}=evil&${good.query}` }],
+        [
+          'duplicate param ahead of the signed one',
+          { ...good, query: `${encodeURIComponent(extraKey)}=evil&${good.query}` },
+        ],
         ['duplicate auth_key ahead', { ...good, query: `auth_key=other&${good.query}` }],
       ];
       const keys = Object.keys(r.params);
@@ -109,7 +144,11 @@ test('targeted mutations are refused with 401', () => {
         mutants.push(['param removed', withQuery((p) => p.delete(k))]);
         mutants.push(['param value changed', withQuery((p) => p.set(k, `${p.get(k)}!`))]);
       }
-      if (good.body.length) mutants.push(['body byte flipped', { ...good, body: Buffer.from(good.body.map((b, i) => (i === pick % good.body.length ? b ^ 1 : b))) }]);
+      if (good.body.length)
+        mutants.push([
+          'body byte flipped',
+          { ...good, body: Buffer.from(good.body.map((b, i) => (i === pick % good.body.length ? b ^ 1 : b))) },
+        ]);
       for (const [what, m] of mutants) {
         if (sameForHandler(good, m) && what.startsWith('param added')) continue; // key already there
         assert.equal(outcome(m), 401, `${what}: ${m.method} ${m.path}?${m.query}`);
@@ -133,7 +172,8 @@ test('random mutations: accepted only when the handler would see exactly what wa
   fc.assert(
     fc.property(mutated, ({ good, ...m }) => {
       const status = outcome(m);
-      if (status === undefined) assert.ok(sameForHandler(good, m), `accepted a changed request: ${m.method} ${m.path}?${m.query}`);
+      if (status === undefined)
+        assert.ok(sameForHandler(good, m), `accepted a changed request: ${m.method} ${m.path}?${m.query}`);
       else assert.equal(status, 401);
     }),
     RUNS,

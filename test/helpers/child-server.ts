@@ -61,8 +61,15 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return out;
 }
 
-function spawnCli(args: string[], env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let out = '';
   const keep = (chunk: Buffer) => {
@@ -81,7 +88,10 @@ function spawnCli(args: string[], env: Record<string, string | undefined>): { ch
 }
 
 /** Runs `pushi <args>` to completion (e.g. `apps create NAME`). */
-export async function runCli(args: string[], env: Record<string, string | undefined>): Promise<Exit & { output: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<Exit & { output: string }> {
   const { exited, output } = spawnCli(args, { LOG_LEVEL: 'warn', ...env });
   const exit = await exited;
   return { ...exit, output: output() };
@@ -91,7 +101,10 @@ export async function runCli(args: string[], env: Record<string, string | undefi
  * Starts `pushi serve` on fresh ports and resolves once GET /health answers. `env` adds to
  * SERVER_/APP_ host and port (chosen here) and LOG_LEVEL=warn.
  */
-export async function startChildServer(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ChildServer> {
+export async function startChildServer(
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<ChildServer> {
   for (let attempt = 1; ; attempt++) {
     const [httpPort, wsPort] = await distinctPorts();
     const spawned = spawnCli(['serve'], {
@@ -111,7 +124,9 @@ export async function startChildServer(env: Record<string, string | undefined>, 
         spawned.child.kill('SIGKILL');
         await spawned.exited;
       }
-      throw new Error(`pushi serve did not start (${ready === 'timeout' ? 'timed out' : 'exited'}):\n${spawned.output()}`);
+      throw new Error(
+        `pushi serve did not start (${ready === 'timeout' ? 'timed out' : 'exited'}):\n${spawned.output()}`,
+      );
     }
     const { child, exited } = spawned;
     return {
@@ -120,7 +135,15 @@ export async function startChildServer(env: Record<string, string | undefined>, 
       wsPort,
       httpUrl,
       wsUrl: (key, query = 'protocol=7&client=js&version=8.4.0') => `ws://127.0.0.1:${wsPort}/app/${key}?${query}`,
-      sdk: (app) => new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1', port: String(httpPort), useTLS: false }),
+      sdk: (app) =>
+        new Pusher({
+          appId: app.id,
+          key: app.key,
+          secret: app.secret,
+          host: '127.0.0.1',
+          port: String(httpPort),
+          useTLS: false,
+        }),
       kill: (signal = 'SIGKILL') => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         return exited;
@@ -139,7 +162,11 @@ async function distinctPorts(): Promise<[number, number]> {
 }
 
 /** true once /health answers 200; 'exited' if the process ended first; 'timeout' otherwise. */
-async function waitReady(httpUrl: string, exited: Promise<Exit>, timeoutMs: number): Promise<true | 'exited' | 'timeout'> {
+async function waitReady(
+  httpUrl: string,
+  exited: Promise<Exit>,
+  timeoutMs: number,
+): Promise<true | 'exited' | 'timeout'> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;

@@ -24,7 +24,7 @@ export async function postgresForTests(url = TEST_DATABASE_URL): Promise<Postgre
     const why = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
     const reason = `PostgreSQL not reachable at ${where(url)} (${why})`;
     if (process.env.CI === 'true') {
-      throw new Error(`${reason}; CI must run the PostgreSQL tests (set PUSHI_TEST_DATABASE_URL)`);
+      throw new Error(`${reason}; CI must run the PostgreSQL tests (set PUSHI_TEST_DATABASE_URL)`, { cause: err });
     }
     return { available: false, url, reason: `${reason}: skipping PostgreSQL tests` };
   }

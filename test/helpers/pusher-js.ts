@@ -12,13 +12,16 @@ import { APP, type TestServer } from './server.ts';
 // pusher-js is CommonJS whose typings say `export default`: under Node's ESM the default import is
 // module.exports (the class itself), while TypeScript (NodeNext) types it as the namespace. Take
 // `.default` when present so both agree.
-export const Pusher = ((PusherModule as unknown as { default?: unknown }).default ?? PusherModule) as typeof PusherModule.default;
+export const Pusher = ((PusherModule as unknown as { default?: unknown }).default ??
+  PusherModule) as typeof PusherModule.default;
 export type Pusher = InstanceType<typeof Pusher>;
 
 // Client-side quirk, not a server one: when a server closes with a 40xx code, pusher-js calls
 // close() on its already-closed faye-websocket, which arms a 30 s timer nothing clears and keeps
 // the test process alive. Make close() on a closed socket a no-op (faye readyState 3 = CLOSED).
-const FayeClient = (Pusher.Runtime as unknown as { getWebSocketAPI(): { prototype: { close(...a: unknown[]): void } } }).getWebSocketAPI();
+const FayeClient = (
+  Pusher.Runtime as unknown as { getWebSocketAPI(): { prototype: { close(...a: unknown[]): void } } }
+).getWebSocketAPI();
 const fayeClose = FayeClient.prototype.close;
 FayeClient.prototype.close = function (this: { readyState: number }, ...args: unknown[]) {
   if (this.readyState !== 3) fayeClose.apply(this, args);

@@ -65,7 +65,10 @@ export class RawClient {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for frame; got: ${this.raw.join(' | ')}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for frame; got: ${this.raw.join(' | ')}`)),
+        ms,
+      );
       this.waiters.push({
         pred,
         resolve: (f) => {
@@ -101,7 +104,9 @@ export class RawClient {
   subscribe(channel: string, auth?: string, channelData?: string): Promise<Frame> {
     this.send({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } });
     return this.waitFor(
-      (f) => f.channel === channel && (f.event === 'pusher_internal:subscription_succeeded' || f.event === 'pusher:subscription_error'),
+      (f) =>
+        f.channel === channel &&
+        (f.event === 'pusher_internal:subscription_succeeded' || f.event === 'pusher:subscription_error'),
     );
   }
 

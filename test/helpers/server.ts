@@ -56,7 +56,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     app: APP,
     wsPort: server.wsPort,
     httpPort: server.httpPort,
-    wsUrl: (key = APP.key, query = 'protocol=7&client=js&version=8.4.0') => `${scheme}://127.0.0.1:${server.wsPort}/app/${key}?${query}`,
+    wsUrl: (key = APP.key, query = 'protocol=7&client=js&version=8.4.0') =>
+      `${scheme}://127.0.0.1:${server.wsPort}/app/${key}?${query}`,
     httpUrl: `${httpScheme}://127.0.0.1:${server.httpPort}`,
     sdk: (overrides = {}) =>
       new Pusher({

@@ -35,7 +35,12 @@ export interface SignedUrl {
 /** Builds the signed URL (and the body to send) for `path` on `baseUrl`. */
 export function signedUrl(baseUrl: string, path: string, o: SignedFetchOptions = {}): SignedUrl {
   const method = (o.method ?? 'GET').toUpperCase();
-  const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
+  const body =
+    o.body === undefined
+      ? undefined
+      : typeof o.body === 'string' || Buffer.isBuffer(o.body)
+        ? o.body
+        : JSON.stringify(o.body);
   const params: Record<string, string> = {
     ...o.query,
     auth_key: o.key ?? APP.key,
@@ -61,7 +66,11 @@ export function signedFetch(baseUrl: string, path: string, o: SignedFetchOptions
 }
 
 /** POST /apps/{appId}/events with a trigger body; resolves with the Response. */
-export function trigger(baseUrl: string, body: unknown, o: SignedFetchOptions & { appId?: string } = {}): Promise<Response> {
+export function trigger(
+  baseUrl: string,
+  body: unknown,
+  o: SignedFetchOptions & { appId?: string } = {},
+): Promise<Response> {
   return signedFetch(baseUrl, `/apps/${o.appId ?? APP.id}/events`, { method: 'POST', body, ...o });
 }
 
@@ -74,7 +83,8 @@ export async function assertStillServes(s: { wsUrl: () => string; httpUrl: strin
   try {
     const channel = `alive-${Math.random().toString(36).slice(2)}`;
     const ok = await c.subscribe(channel);
-    if (ok.event !== 'pusher_internal:subscription_succeeded') throw new Error(`subscribe failed: ${c.raw.join(' | ')}`);
+    if (ok.event !== 'pusher_internal:subscription_succeeded')
+      throw new Error(`subscribe failed: ${c.raw.join(' | ')}`);
     const res = await trigger(s.httpUrl, { name: 'alive', channel, data: '"yes"' });
     if (res.status !== 200) throw new Error(`trigger answered ${res.status}: ${await res.text()}`);
     const got = await c.waitFor((f) => f.event === 'alive' && f.channel === channel);

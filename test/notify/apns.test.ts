@@ -29,7 +29,14 @@ describe('APNs targets', { timeout: 120_000 }, () => {
   const answers = new Map<string, Array<[number, string]>>();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const p8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const options = (over: Record<string, unknown> = {}) => ({ apnsKey: p8, apnsKeyId: 'KEY1234567', apnsTeamId: 'TEAM123456', apnsTopic: 'com.example.app', apnsUrl: base, ...over });
+  const options = (over: Record<string, unknown> = {}) => ({
+    apnsKey: p8,
+    apnsKeyId: 'KEY1234567',
+    apnsTeamId: 'TEAM123456',
+    apnsTopic: 'com.example.app',
+    apnsUrl: base,
+    ...over,
+  });
 
   before(async () => {
     const tls = localhostCert();
@@ -68,7 +75,8 @@ describe('APNs targets', { timeout: 120_000 }, () => {
     await new Promise((r) => h2?.close(r));
   });
 
-  const add = (app: TestApp, channel: string, token: string) => app.call('POST', '/targets', { body: { channel, kind: 'apns', target: token } });
+  const add = (app: TestApp, channel: string, token: string) =>
+    app.call('POST', '/targets', { body: { channel, kind: 'apns', target: token } });
 
   test('a trigger reaches the device over HTTP/2 with a valid provider token, topic and payload', async () => {
     const app = await createApp(ts, options());
@@ -85,9 +93,20 @@ describe('APNs targets', { timeout: 120_000 }, () => {
     // apn wins over push, push over data.
     const n = received.length;
     await app.call('POST', '/events', { body: { name: 'e', channel: 'news', data: 'd', push: 'from push' } });
-    await app.call('POST', '/events', { body: { name: 'e', channel: 'news', data: 'd', push: 'p', apn: { aps: { alert: { title: 'T', body: 'B' }, badge: 3 }, extra: 1 } } });
+    await app.call('POST', '/events', {
+      body: {
+        name: 'e',
+        channel: 'news',
+        data: 'd',
+        push: 'p',
+        apn: { aps: { alert: { title: 'T', body: 'B' }, badge: 3 }, extra: 1 },
+      },
+    });
     await until(() => received.length >= n + 2, 'two more pushes');
-    assert.deepEqual(received.slice(n).map((r) => r.payload), [{ aps: { alert: 'from push' } }, { aps: { alert: { title: 'T', body: 'B' }, badge: 3 }, extra: 1 }]);
+    assert.deepEqual(
+      received.slice(n).map((r) => r.payload),
+      [{ aps: { alert: 'from push' } }, { aps: { alert: { title: 'T', body: 'B' }, badge: 3 }, extra: 1 }],
+    );
     await drained(ts);
   });
 
@@ -101,20 +120,34 @@ describe('APNs targets', { timeout: 120_000 }, () => {
     answers.set(TOKEN(3), [[503, 'ServiceUnavailable']]);
     await app.call('POST', '/events', { body: { name: 'e', channel: 'c', data: 'x' } });
     await until(() => received.find((r) => r.token === TOKEN(3)), 'the retried push');
-    await until(async () => (await app.call('GET', '/targets', { query: { kind: 'apns', address: TOKEN(2) } })).body.targets.length === 0, 'the dead token removed');
+    await until(
+      async () =>
+        (await app.call('GET', '/targets', { query: { kind: 'apns', address: TOKEN(2) } })).body.targets.length === 0,
+      'the dead token removed',
+    );
     await drained(ts);
-    assert.deepEqual(log.filter(([t]) => t === TOKEN(3)).map(([, s]) => s), [503, 200]);
+    assert.deepEqual(
+      log.filter(([t]) => t === TOKEN(3)).map(([, s]) => s),
+      [503, 200],
+    );
     assert.equal(log.filter(([t]) => t === TOKEN(4)).length, 0);
-    assert.deepEqual((await app.call('GET', '/targets', { query: { channel: 'c' } })).body.targets.map((t: any) => t.address), [TOKEN(3)]);
+    assert.deepEqual(
+      (await app.call('GET', '/targets', { query: { channel: 'c' } })).body.targets.map((t: any) => t.address),
+      [TOKEN(3)],
+    );
   });
 
   test('direct messaging; an app without APNs settings gets a clear refusal', async () => {
     const app = await createApp(ts, options());
-    const res = await app.call('POST', '/messaging', { body: { data: 'direct', targets: [{ kind: 'apns', target: TOKEN(5) }] } });
+    const res = await app.call('POST', '/messaging', {
+      body: { data: 'direct', targets: [{ kind: 'apns', target: TOKEN(5) }] },
+    });
     assert.deepEqual(res.body.results, [{ kind: 'apns', target: TOKEN(5), success: true, status: 200 }]);
     assert.deepEqual(received.at(-1)!.payload, { aps: { alert: 'direct' } });
     const bare = await createApp(ts);
-    const no = await bare.call('POST', '/messaging', { body: { data: 'x', targets: [{ kind: 'apns', target: TOKEN(6) }] } });
+    const no = await bare.call('POST', '/messaging', {
+      body: { data: 'x', targets: [{ kind: 'apns', target: TOKEN(6) }] },
+    });
     assert.equal(no.body.results[0].success, false);
     assert.match(no.body.results[0].error, /APNs is not configured/);
   });

@@ -15,7 +15,16 @@ import { localhostCert, until } from './helpers.ts';
 import { browserKeys, startPushService, type PushService } from './push-service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const missing = !existsSync(CHROMIUM);
 const skip = missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
 
@@ -62,24 +71,42 @@ describe('demo page push notifications in Chromium', { skip, timeout: 180_000 },
     await page.setViewportSize({ width: 1200, height: 900 });
     const cdp = await context.newCDPSession(page);
     const registrations: Array<{ registrationId: string; scopeURL: string }> = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: Array<{ registrationId: string; scopeURL: string }> }) => registrations.push(...e.registrations));
+    cdp.on(
+      'ServiceWorker.workerRegistrationUpdated',
+      (e: { registrations: Array<{ registrationId: string; scopeURL: string }> }) =>
+        registrations.push(...e.registrations),
+    );
     await cdp.send('ServiceWorker.enable');
 
     await page.goto(`${ts.httpUrl}/`);
     await page.waitForSelector('#state:has-text("connected")');
     await page.click('#push-btn');
-    await page.waitForFunction(() => !/^(|Subscribing…)$/.test(document.getElementById('push-status')!.textContent ?? ''), undefined, { timeout: 30_000 });
-    assert.match(await page.textContent('#push-status') ?? '', /Push notifications on/);
+    await page.waitForFunction(
+      () => !/^(|Subscribing…)$/.test(document.getElementById('push-status')!.textContent ?? ''),
+      undefined,
+      { timeout: 30_000 },
+    );
+    assert.match((await page.textContent('#push-status')) ?? '', /Push notifications on/);
     const targets = await ts.server.store.listTargets(ts.app.id, { channel: 'demo' });
-    assert.deepEqual(targets.map((t) => [t.kind, t.address]), [['web_push', push.endpoint('browser')]]);
+    assert.deepEqual(
+      targets.map((t) => [t.kind, t.address]),
+      [['web_push', push.endpoint('browser')]],
+    );
 
     await page.fill('#t-data', 'push from the demo');
     await page.click('#trigger button');
     const [got] = await push.waitFor(1);
     assert.equal(got!.payload, 'push from the demo');
 
-    const reg = await until(() => registrations.find((r) => r.scopeURL.endsWith('/demo/')), 'the service worker registration');
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(ts.httpUrl).origin, registrationId: reg.registrationId, data: got!.payload });
+    const reg = await until(
+      () => registrations.find((r) => r.scopeURL.endsWith('/demo/')),
+      'the service worker registration',
+    );
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: new URL(ts.httpUrl).origin,
+      registrationId: reg.registrationId,
+      data: got!.payload,
+    });
     await page.waitForSelector('#pushes li:has-text("push from the demo")');
     const shown = await page.evaluate(async () => {
       const r = await navigator.serviceWorker.getRegistration('/demo/');

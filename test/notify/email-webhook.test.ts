@@ -26,7 +26,9 @@ function parseMail(raw: string): { headers: Record<string, string>; text: string
   }
   let text = rest.join('\r\n\r\n');
   if (/quoted-printable/i.test(headers['content-transfer-encoding'] ?? '')) {
-    text = text.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    text = text
+      .replace(/=\r\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   }
   return { headers, text: text.replace(/\r\n/g, '\n') };
 }
@@ -51,7 +53,12 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const { headers, text } = parseMail(Buffer.concat(chunks).toString('utf8'));
-          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), headers, text });
+          mails.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            headers,
+            text,
+          });
           cb();
         });
       },
@@ -70,7 +77,10 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
     await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
     // The global SMTP server, for apps without their own.
-    ts = await startServer({ env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}?from=global@pushi.test` }, notify: { pollMs: 200 } });
+    ts = await startServer({
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}?from=global@pushi.test` },
+      notify: { pollMs: 200 },
+    });
   });
   after(async () => {
     await ts?.close();
@@ -79,19 +89,34 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
     await new Promise((r) => hooks?.close(r));
   });
 
-  const sdk = (app: { id: string; key: string; secret: string }) => new Pushi({ appId: app.id, appKey: app.key, appSecret: app.secret, port: ts.httpPort });
+  const sdk = (app: { id: string; key: string; secret: string }) =>
+    new Pushi({ appId: app.id, appKey: app.key, appSecret: app.secret, port: ts.httpPort });
 
   test('an e-mail per trigger through the app SMTP server: default subject and body, or the trigger’s', async () => {
     const app = await createApp(ts, { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, emailFrom: 'app@pushi.test' });
     const pushi = sdk(app);
-    assert.deepEqual(await pushi.addTarget({ channel: 'alerts', kind: 'email', target: 'ops@example.com' }), { channel: 'alerts', kind: 'email', address: 'ops@example.com', created: true });
+    assert.deepEqual(await pushi.addTarget({ channel: 'alerts', kind: 'email', target: 'ops@example.com' }), {
+      channel: 'alerts',
+      kind: 'email',
+      address: 'ops@example.com',
+      created: true,
+    });
     await pushi.triggerEvent({ channel: 'alerts', event: 'disk-full', data: { host: 'db1' } });
     const mail = await until(() => mails.find((m) => m.to.includes('ops@example.com')), 'the e-mail');
     assert.equal(mail.from, 'app@pushi.test');
     assert.equal(mail.headers.subject, '[Pushi] disk-full');
-    assert.equal(mail.text.trim(), 'Event Notification\n==================\n\nChannel: alerts\nEvent: disk-full\n\nData:\n{"host":"db1"}');
+    assert.equal(
+      mail.text.trim(),
+      'Event Notification\n==================\n\nChannel: alerts\nEvent: disk-full\n\nData:\n{"host":"db1"}',
+    );
 
-    await pushi.triggerEvent({ channel: 'alerts', event: 'x', data: 'd', subject: 'Custom subject', body: 'Custom body' });
+    await pushi.triggerEvent({
+      channel: 'alerts',
+      event: 'x',
+      data: 'd',
+      subject: 'Custom subject',
+      body: 'Custom body',
+    });
     const custom = await until(() => mails.find((m) => m.headers.subject === 'Custom subject'), 'the custom e-mail');
     assert.equal(custom.text.trim(), 'Custom body');
     await drained(ts);
@@ -110,9 +135,15 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
     assert.equal(mine[0]!.from, 'global@pushi.test');
     assert.match(mine[0]!.text, /Channel: news/);
 
-    assert.deepEqual((await pushi.listTargets({ kind: 'email', address: 'reader@example.com' })).map((t) => t.channel), ['news', 'sport']);
+    assert.deepEqual(
+      (await pushi.listTargets({ kind: 'email', address: 'reader@example.com' })).map((t) => t.channel),
+      ['news', 'sport'],
+    );
     assert.equal((await pushi.removeTargets({ channel: 'news' })).removed, 1);
-    assert.deepEqual((await pushi.listTargets({ kind: 'email', address: 'reader@example.com' })).map((t) => t.channel), ['sport']);
+    assert.deepEqual(
+      (await pushi.listTargets({ kind: 'email', address: 'reader@example.com' })).map((t) => t.channel),
+      ['sport'],
+    );
   });
 
   test('channel webhooks: the message POSTed, signed like app webhooks, retried after failures', async () => {
@@ -121,8 +152,14 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
     await pushi.addTarget({ channel: 'orders', kind: 'webhook', target: `${hookUrl}/orders?token=t` });
     hookAnswers.push(500, 502);
     await pushi.triggerEvent({ channel: 'orders', event: 'placed', data: { id: 9 } });
-    const ok = await until(() => (posts.filter((p) => p.path === '/orders?token=t').length >= 3 ? posts.at(-1) : undefined), 'the third attempt');
-    const payload = pushi.verifyWebhook(ok.headers as Record<string, string>, ok.body) as unknown as Record<string, unknown>;
+    const ok = await until(
+      () => (posts.filter((p) => p.path === '/orders?token=t').length >= 3 ? posts.at(-1) : undefined),
+      'the third attempt',
+    );
+    const payload = pushi.verifyWebhook(ok.headers as Record<string, string>, ok.body) as unknown as Record<
+      string,
+      unknown
+    >;
     assert.equal(payload.channel, 'orders');
     assert.equal(payload.event, 'placed');
     assert.equal(payload.data, '{"id":9}');
@@ -141,7 +178,13 @@ describe('e-mail and channel webhook targets', { timeout: 120_000 }, () => {
         { kind: 'webhook', target: `${hookUrl}/direct` },
       ],
     });
-    assert.deepEqual(res.map((r) => [r.kind, r.success]), [['email', true], ['webhook', true]]);
+    assert.deepEqual(
+      res.map((r) => [r.kind, r.success]),
+      [
+        ['email', true],
+        ['webhook', true],
+      ],
+    );
     assert.equal(mails.find((m) => m.to.includes('direct@example.com'))?.headers.subject, 'Direct');
     assert.equal(JSON.parse(posts.find((p) => p.path === '/direct')!.body).data, 'direct');
   });

@@ -20,11 +20,22 @@ export interface TestApp {
 export async function createApp(ts: TestServer, options: Record<string, unknown> = {}): Promise<TestApp> {
   const id = `n-${randomBytes(5).toString('hex')}`;
   const app = { id, key: `k-${id}`, secret: randomBytes(16).toString('hex') };
-  await ts.server.store.createApp({ ...app, name: id, enabled: true, options: { webhookRetryMs: 50, ...options }, createdAt: Date.now() });
+  await ts.server.store.createApp({
+    ...app,
+    name: id,
+    enabled: true,
+    options: { webhookRetryMs: 50, ...options },
+    createdAt: Date.now(),
+  });
   return {
     ...app,
     async call(method, path, o = {}) {
-      const res = await signedFetch(ts.httpUrl, `/apps/${id}${path}`, { method, key: app.key, secret: app.secret, ...o });
+      const res = await signedFetch(ts.httpUrl, `/apps/${id}${path}`, {
+        method,
+        key: app.key,
+        secret: app.secret,
+        ...o,
+      });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
@@ -44,7 +55,13 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
 
 /** The queue is empty and nothing is being sent. */
 export function drained(ts: TestServer): Promise<boolean> {
-  return until(async () => ts.server.notifier.fanout.held === 0 && ts.server.notifier.queue.active === 0 && (await ts.server.store.countPendingNotifications()) === 0, 'the notification queue to drain');
+  return until(
+    async () =>
+      ts.server.notifier.fanout.held === 0 &&
+      ts.server.notifier.queue.active === 0 &&
+      (await ts.server.store.countPendingNotifications()) === 0,
+    'the notification queue to drain',
+  );
 }
 
 export interface LocalhostCert {
@@ -60,7 +77,25 @@ export function localhostCert(): LocalhostCert {
   const certPath = join(dir, 'cert.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', keyPath, '-out', certPath],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
     { stdio: 'ignore' },
   );
   const out = { key: readFileSync(keyPath), cert: readFileSync(certPath) };

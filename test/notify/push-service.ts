@@ -18,7 +18,12 @@ export function browserKeys(): BrowserKeys {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
   const authSecret = randomBytes(16);
-  return { p256dh: ecdh.getPublicKey().toString('base64url'), auth: authSecret.toString('base64url'), ecdh, authSecret };
+  return {
+    p256dh: ecdh.getPublicKey().toString('base64url'),
+    auth: authSecret.toString('base64url'),
+    ecdh,
+    authSecret,
+  };
 }
 
 /** RFC 8291 + RFC 8188 (one record): the plaintext of an aes128gcm push body. */
@@ -46,7 +51,15 @@ export function decryptAes128gcm(body: Buffer, keys: BrowserKeys): string {
 /** A P-256 public key from its raw uncompressed point (base64url), for verify(). */
 export function rawP256(publicKey: string) {
   const raw = Buffer.from(publicKey, 'base64url');
-  return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33, 65).toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33, 65).toString('base64url'),
+    },
+    format: 'jwk',
+  });
 }
 
 /** Checks an ES256 JWT against a key; returns its claims or throws. */
@@ -54,7 +67,8 @@ export function verifyJwt(jwt: string, key: ReturnType<typeof createPublicKey>):
   const [h, p, s] = jwt.split('.');
   const header = JSON.parse(Buffer.from(h!, 'base64url').toString()) as { alg?: string };
   if (header.alg !== 'ES256') throw new Error(`alg ${header.alg}`);
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s!, 'base64url'))) throw new Error('bad JWT signature');
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s!, 'base64url')))
+    throw new Error('bad JWT signature');
   return JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
 }
 
@@ -80,7 +94,10 @@ export interface PushService {
   close(): Promise<void>;
 }
 
-export async function startPushService(keysByName: Record<string, BrowserKeys>, tls?: { key: Buffer; cert: Buffer }): Promise<PushService> {
+export async function startPushService(
+  keysByName: Record<string, BrowserKeys>,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<PushService> {
   const received: PushReceived[] = [];
   const log: Array<{ path: string; status: number }> = [];
   const queued = new Map<string, number[]>();
@@ -106,8 +123,14 @@ export async function startPushService(keysByName: Record<string, BrowserKeys>, 
         const claims = verifyJwt(m[1]!, rawP256(m[2]!));
         const origin = `${tls ? 'https' : 'http'}://${req.headers.host}`;
         if (claims.aud !== origin) throw new Error(`aud ${String(claims.aud)} is not ${origin}`);
-        if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now() || claims.exp * 1000 > Date.now() + 24 * 3600_000) throw new Error('bad exp');
-        if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${req.headers['content-encoding']}`);
+        if (
+          typeof claims.exp !== 'number' ||
+          claims.exp * 1000 < Date.now() ||
+          claims.exp * 1000 > Date.now() + 24 * 3600_000
+        )
+          throw new Error('bad exp');
+        if (req.headers['content-encoding'] !== 'aes128gcm')
+          throw new Error(`content-encoding ${req.headers['content-encoding']}`);
         const payload = decryptAes128gcm(Buffer.concat(chunks), keys);
         received.push({ path, payload, ttl: req.headers.ttl as string | undefined, claims, vapidKey: m[2]! });
         reply(201);
@@ -129,7 +152,8 @@ export async function startPushService(keysByName: Record<string, BrowserKeys>, 
     async waitFor(n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n) {
-        if (Date.now() > deadline) throw new Error(`waited for ${n} pushes, got ${received.length}: ${JSON.stringify(log)}`);
+        if (Date.now() > deadline)
+          throw new Error(`waited for ${n} pushes, got ${received.length}: ${JSON.stringify(log)}`);
         await new Promise<void>((r) => {
           waiters.push(r);
           setTimeout(r, 200).unref();

@@ -43,14 +43,25 @@ function suite(env: Record<string, string>): void {
     const again = (await (await fetch(`${ts.httpUrl}/vapid_key/${app.key}`)).json()) as { vapid_public_key: string };
     assert.equal(again.vapid_public_key, key);
     assert.equal((await ts.server.store.getApp(app.id))!.options.vapidPublicKey, key);
-    assert.equal(await new Pushi({ appId: app.id, appKey: app.key, appSecret: app.secret, port: ts.httpPort }).vapidPublicKey(), key);
+    assert.equal(
+      await new Pushi({ appId: app.id, appKey: app.key, appSecret: app.secret, port: ts.httpPort }).vapidPublicKey(),
+      key,
+    );
     assert.equal((await fetch(`${ts.httpUrl}/vapid_key/nope`)).status, 404);
     assert.equal((await fetch(`${ts.httpUrl}/apps/${app.id}/vapid_key`)).status, 401, 'by id it is a signed call');
 
     assert.equal((await add(app, 'news', 'alice')).status, 201);
-    assert.deepEqual((await add(app, 'news', 'alice')).body, { channel: 'news', kind: 'web_push', address: push.endpoint('alice'), created: false });
+    assert.deepEqual((await add(app, 'news', 'alice')).body, {
+      channel: 'news',
+      kind: 'web_push',
+      address: push.endpoint('alice'),
+      created: false,
+    });
     const before = push.received.length;
-    assert.equal((await trigger(app, { name: 'story', channel: 'news', data: '{"title":"Hi","body":"there"}' })).status, 200);
+    assert.equal(
+      (await trigger(app, { name: 'story', channel: 'news', data: '{"title":"Hi","body":"there"}' })).status,
+      200,
+    );
     const [got] = (await push.waitFor(before + 1)).slice(before);
     assert.equal(got!.path, '/push/alice');
     assert.equal(got!.payload, '{"title":"Hi","body":"there"}');
@@ -67,7 +78,8 @@ function suite(env: Record<string, string>): void {
   test('each target once per trigger: own channel, personal channels of subscribed users; none for other channels', async () => {
     const app = await createApp(ts);
     await app.call('GET', '/vapid_key');
-    const personal = (channel: string, name: string) => add(app, channel, name, { channel_auth: channelAuth(app.key, app.secret, push.endpoint(name), channel) });
+    const personal = (channel: string, name: string) =>
+      add(app, channel, name, { channel_auth: channelAuth(app.key, app.secret, push.endpoint(name), channel) });
     assert.equal((await add(app, 'orders', 'alice')).status, 201);
     assert.equal((await personal('personal-u1', 'alice')).status, 201); // alice again, through u1's personal channel
     assert.equal((await personal('personal-u2', 'bob')).status, 201);
@@ -80,7 +92,10 @@ function suite(env: Record<string, string>): void {
     await trigger(app, { name: 'placed', channels: ['orders', 'elsewhere-not'], data: '"order 1"' });
     await push.waitFor(start + 2);
     await drained(ts);
-    const got = push.received.slice(start).map((r) => `${r.path} ${r.payload}`).sort();
+    const got = push.received
+      .slice(start)
+      .map((r) => `${r.path} ${r.payload}`)
+      .sort();
     assert.deepEqual(got, ['/push/alice "order 1"', '/push/bob "order 1"']);
   });
 
@@ -99,8 +114,14 @@ function suite(env: Record<string, string>): void {
     const [got] = (await push.waitFor(start + 1)).slice(start);
     assert.equal(got!.path, '/push/flaky');
     assert.equal(got!.payload, 'after retries');
-    assert.deepEqual(push.log.filter((l) => l.path === '/push/flaky').map((l) => l.status), [500, 503, 201]);
-    await until(async () => (await app.call('GET', '/targets', { query: { channel: 'c1' } })).body.targets.length === 1, 'dead targets removed');
+    assert.deepEqual(
+      push.log.filter((l) => l.path === '/push/flaky').map((l) => l.status),
+      [500, 503, 201],
+    );
+    await until(
+      async () => (await app.call('GET', '/targets', { query: { channel: 'c1' } })).body.targets.length === 1,
+      'dead targets removed',
+    );
     const left = await app.call('GET', '/targets', { query: { kind: 'web_push', address: push.endpoint('dead') } });
     assert.deepEqual(left.body.targets, []);
     await drained(ts);
@@ -112,8 +133,14 @@ function suite(env: Record<string, string>): void {
     const channel = 'private-room';
     const endpoint = push.endpoint('bob');
     assert.equal((await add(app, channel, 'bob')).status, 403);
-    assert.equal((await add(app, channel, 'bob', { channel_auth: channelAuth(app.key, app.secret, 'other', channel) })).status, 403);
-    assert.equal((await add(app, channel, 'bob', { channel_auth: channelAuth(app.key, app.secret, endpoint, channel) })).status, 201);
+    assert.equal(
+      (await add(app, channel, 'bob', { channel_auth: channelAuth(app.key, app.secret, 'other', channel) })).status,
+      403,
+    );
+    assert.equal(
+      (await add(app, channel, 'bob', { channel_auth: channelAuth(app.key, app.secret, endpoint, channel) })).status,
+      201,
+    );
 
     const ws = await RawClient.established(`ws://127.0.0.1:${ts.wsPort}/app/${app.key}?protocol=7`);
     try {
@@ -131,10 +158,18 @@ function suite(env: Record<string, string>): void {
 
   test('listing and deleting by channel and by target', async () => {
     const app = await createApp(ts);
-    for (const [ch, name] of [['a', 'alice'], ['b', 'alice'], ['a', 'bob']] as const) await add(app, ch, name);
+    for (const [ch, name] of [
+      ['a', 'alice'],
+      ['b', 'alice'],
+      ['a', 'bob'],
+    ] as const)
+      await add(app, ch, name);
     await app.call('POST', '/targets', { body: { channel: 'a', kind: 'email', target: 'x@example.com' } });
     const byChannel = await app.call('GET', '/targets', { query: { channel: 'a' } });
-    assert.deepEqual(byChannel.body.targets.map((t: any) => `${t.kind} ${t.address}`), ['email x@example.com', `web_push ${push.endpoint('alice')}`, `web_push ${push.endpoint('bob')}`]);
+    assert.deepEqual(
+      byChannel.body.targets.map((t: any) => `${t.kind} ${t.address}`),
+      ['email x@example.com', `web_push ${push.endpoint('alice')}`, `web_push ${push.endpoint('bob')}`],
+    );
     assert.deepEqual(byChannel.body.targets[1].target, sub('alice'));
     assert.equal((await app.call('GET', '/targets')).status, 400, 'a filter is required');
     assert.equal((await app.call('DELETE', '/targets')).status, 400, 'no delete-everything by accident');
@@ -145,9 +180,19 @@ function suite(env: Record<string, string>): void {
     // By channel and kind.
     const del2 = await app.call('DELETE', '/targets', { query: { channel: 'a', kind: 'email' } });
     assert.equal(del2.body.removed, 1);
-    assert.deepEqual((await app.call('GET', '/targets', { query: { channel: 'a' } })).body.targets.map((t: any) => t.address), [push.endpoint('bob')]);
+    assert.deepEqual(
+      (await app.call('GET', '/targets', { query: { channel: 'a' } })).body.targets.map((t: any) => t.address),
+      [push.endpoint('bob')],
+    );
     assert.equal((await app.call('DELETE', '/targets', { query: { channel: 'a' } })).body.removed, 1);
-    assert.equal((await app.call('POST', '/targets', { body: { channel: 'a', kind: 'web_push', target: { endpoint: 'ftp://x' } } })).status, 400);
+    assert.equal(
+      (
+        await app.call('POST', '/targets', {
+          body: { channel: 'a', kind: 'web_push', target: { endpoint: 'ftp://x' } },
+        })
+      ).status,
+      400,
+    );
   });
 
   test('direct messaging answers a result per target', async () => {
@@ -156,14 +201,31 @@ function suite(env: Record<string, string>): void {
     push.answer('gone', 410);
     const start = push.received.length;
     const res = await app.call('POST', '/messaging', {
-      body: { data: 'ignored', web_push: 'direct hello', targets: [{ kind: 'web_push', target: sub('direct') }, { kind: 'web_push', target: sub('gone') }] },
+      body: {
+        data: 'ignored',
+        web_push: 'direct hello',
+        targets: [
+          { kind: 'web_push', target: sub('direct') },
+          { kind: 'web_push', target: sub('gone') },
+        ],
+      },
     });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.results, [
       { kind: 'web_push', target: push.endpoint('direct'), success: true, status: 201 },
-      { kind: 'web_push', target: push.endpoint('gone'), success: false, error: 'push service answered 410: forced 410', status: 410, gone: true },
+      {
+        kind: 'web_push',
+        target: push.endpoint('gone'),
+        success: false,
+        error: 'push service answered 410: forced 410',
+        status: 410,
+        gone: true,
+      },
     ]);
     assert.equal(push.received[start]!.payload, 'direct hello');
-    assert.equal((await app.call('POST', '/messaging', { body: { data: 'x', targets: [{ kind: 'fax', target: '1' }] } })).status, 400);
+    assert.equal(
+      (await app.call('POST', '/messaging', { body: { data: 'x', targets: [{ kind: 'fax', target: '1' }] } })).status,
+      400,
+    );
   });
 }

@@ -32,7 +32,8 @@ before(async () => {
 });
 after(() => s.close());
 
-const send = (app: OpsApp, body: unknown) => trigger(s.httpUrl, body, { appId: app.id, key: app.key, secret: app.secret });
+const send = (app: OpsApp, body: unknown) =>
+  trigger(s.httpUrl, body, { appId: app.id, key: app.key, secret: app.secret });
 const ev = (channels: string[], data = '{}') => ({ name: 'e', channels, data });
 
 test('HTTP API requests per second: 429 with Retry-After past the limit; other apps unaffected', async () => {
@@ -46,7 +47,11 @@ test('HTTP API requests per second: 429 with Retry-After past the limit; other a
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
     assert.match(((await r.json()) as { error: string }).error, /rate limit \(3 requests per second\)/);
   }
-  assert.deepEqual([...new Set((await burst(APP_B, 10)).map((r) => r.status))], [200], 'default limit (100/s) not reached');
+  assert.deepEqual(
+    [...new Set((await burst(APP_B, 10)).map((r) => r.status))],
+    [200],
+    'default limit (100/s) not reached',
+  );
   assert.deepEqual([...new Set((await burst(UNLIMITED, 150)).map((r) => r.status))], [200], '0 = unlimited');
   // Unsigned requests do not spend the allowance: a wrong signature is 401, never 429.
   const bad = await trigger(s.httpUrl, ev(['c']), { appId: LIMITED.id, key: LIMITED.key, secret: 'wrong' });
@@ -108,7 +113,10 @@ test('client events per second (4301) and client event size; the other app unaff
   const errors = (c: RawClient) => c.events('pusher:error').map((f) => decode(f) as { code: number; message: string });
   // 6 events fall in at most two windows of 2: at least 2 are refused.
   assert.ok(errors(a).filter((e) => e.code === 4301 && /rate limit/.test(e.message)).length >= 2);
-  assert.deepEqual(errors(sized).map((e) => e.code), [4301]);
+  assert.deepEqual(
+    errors(sized).map((e) => e.code),
+    [4301],
+  );
   assert.match(errors(sized)[0]!.message, /limit is 100/);
   assert.deepEqual(errors(b), []);
   await closeAll([a, b, sized]);
@@ -127,7 +135,11 @@ test('presence members per channel (4100) on one app; the other app unaffected',
   const join = async (app: OpsApp, user: string, options = {}) => {
     const c = await RawClient.established(s.wsUrl(app.key), options);
     const data = JSON.stringify({ user_id: user });
-    const reply = await c.subscribe('presence-p', channelAuth(app.key, app.secret, c.socketId, 'presence-p', data), data);
+    const reply = await c.subscribe(
+      'presence-p',
+      channelAuth(app.key, app.secret, c.socketId, 'presence-p', data),
+      data,
+    );
     return { c, reply };
   };
   const a1 = await join(A, 'u1', GOOD);
@@ -149,7 +161,9 @@ test('optional per-IP connection rate: past it, 4100', async () => {
   try {
     const clients = await Promise.all(Array.from({ length: 6 }, () => RawClient.connect(limited.wsUrl(APP_B.key))));
     // Each either gets established or closed.
-    await Promise.all(clients.map((c) => Promise.race([c.waitClose(), c.waitFor((f) => f.event === 'pusher:connection_established')])));
+    await Promise.all(
+      clients.map((c) => Promise.race([c.waitClose(), c.waitFor((f) => f.event === 'pusher:connection_established')])),
+    );
     const refused = clients.filter((c) => c.closeCode === 4100);
     assert.ok(refused.length >= 2, `refused ${refused.length} of 6`);
     assert.ok(metric(await scrape(limited), 'pushi_connections_rejected_total', { code: '4100' })! >= 2);

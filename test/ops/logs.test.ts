@@ -40,16 +40,17 @@ test('start-up, app created, rejections, webhook failures and store errors are l
     const bad = await RawClient.connect(s.wsUrl('nope-key'));
     await bad.waitClose();
     await eventually(() => has('connection rejected').length > 0, 3000, 'a rejection line');
-    assert.deepEqual(
-      [has('connection rejected')[0]!.code, has('connection rejected')[0]!.appKey],
-      [4001, 'nope-key'],
-    );
+    assert.deepEqual([has('connection rejected')[0]!.code, has('connection rejected')[0]!.appKey], [4001, 'nope-key']);
 
     const c = await RawClient.established(s.wsUrl());
     await c.subscribe('private-p', channelAuth(APP_A.key, APP_A.secret, c.socketId, 'private-p'));
     c.send({ event: 'client-x', channel: 'private-p', data: { text: 'PAYLOAD-MARKER-1' } });
     await trigger(s.httpUrl, { name: 'e', channel: 'private-p', data: 'PAYLOAD-MARKER-2' });
-    await eventually(() => has('webhook failed: giving up, kept for GET /apps/{id}/webhooks/failed').length >= 2, 10_000, 'webhook failure lines');
+    await eventually(
+      () => has('webhook failed: giving up, kept for GET /apps/{id}/webhooks/failed').length >= 2,
+      10_000,
+      'webhook failure lines',
+    );
     const failed = has('webhook failed: giving up, kept for GET /apps/{id}/webhooks/failed')[0]!;
     assert.equal(failed.level, 50);
     assert.equal(failed.url, 'http://127.0.0.1:1/hook');
@@ -59,7 +60,9 @@ test('start-up, app created, rejections, webhook failures and store errors are l
 
     // The store goes away under the server: the write fails and says so once.
     await s.server.store.close();
-    await s.server.store.enqueueWebhooks([{ appId: 'x', url: 'http://x', body: '{}', createdAt: 0, nextAttemptAt: 0 }]).catch(() => undefined);
+    await s.server.store
+      .enqueueWebhooks([{ appId: 'x', url: 'http://x', body: '{}', createdAt: 0, nextAttemptAt: 0 }])
+      .catch(() => undefined);
     const storeError = has('store error').find((l) => l.op === 'enqueueWebhooks');
     assert.ok(storeError, 'a store error line');
     assert.equal(storeError.error, 'StoreUnavailableError');

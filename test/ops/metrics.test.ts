@@ -65,7 +65,11 @@ test('connections, messages, bytes, subscriptions by type, rejections', async ()
   c.send({ event: 'pusher:unsubscribe', data: { channel: 'news' } });
   c.close();
   d.close();
-  await eventually(async () => metric((text = await scrape(s)), 'pushi_connections', { app_id: APP_A.id }) === 0, 5000, 'connections back to 0');
+  await eventually(
+    async () => metric((text = await scrape(s)), 'pushi_connections', { app_id: APP_A.id }) === 0,
+    5000,
+    'connections back to 0',
+  );
   assert.equal(metric(text, 'pushi_subscriptions', { app_id: APP_A.id, type: 'public' }), 0);
   assert.equal(metric(text, 'pushi_channels', { app_id: APP_A.id }), 0);
   assert.equal(metric(text, 'pushi_connections_opened_total', { app_id: APP_A.id }), 1, 'totals stay');
@@ -73,13 +77,26 @@ test('connections, messages, bytes, subscriptions by type, rejections', async ()
 
 test('HTTP API requests by route and status with a latency histogram; store writes; webhooks', async () => {
   await sdkFor(s, APP_A).trigger('ch', 'e', {});
-  assert.equal((await signedFetch(s.httpUrl, `/apps/${APP_A.id}/events`, { method: 'POST', body: { name: 'e', data: '1', channel: 'ch' }, secret: 'wrong' })).status, 401);
+  assert.equal(
+    (
+      await signedFetch(s.httpUrl, `/apps/${APP_A.id}/events`, {
+        method: 'POST',
+        body: { name: 'e', data: '1', channel: 'ch' },
+        secret: 'wrong',
+      })
+    ).status,
+    401,
+  );
   await fetch(`${s.httpUrl}/nope`);
   const c = await RawClient.established(s.wsUrl());
   await c.subscribe('webhook-me'); // channel_occupied → queued (store write) → delivered
   await rx.until(() => rx.delivered().some((e) => e.channel === 'webhook-me'));
   let text = '';
-  await eventually(async () => metric((text = await scrape(s)), 'pushi_webhook_queue_depth') === 0, 5000, 'an empty queue');
+  await eventually(
+    async () => metric((text = await scrape(s)), 'pushi_webhook_queue_depth') === 0,
+    5000,
+    'an empty queue',
+  );
   assert.ok(metric(text, 'pushi_webhook_deliveries_total', { app_id: APP_A.id })! >= 1);
   const route = '/apps/:appId/events';
   assert.ok(metric(text, 'pushi_http_requests_total', { route, method: 'POST', status: '200' })! >= 1);

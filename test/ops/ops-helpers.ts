@@ -32,7 +32,12 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const status = r.respond(r.requests.length + 1, req.url ?? '/');
-        r.requests.push({ headers: req.headers, rawBody: Buffer.concat(chunks).toString(), path: req.url ?? '/', status: status === 'hang' ? 0 : status });
+        r.requests.push({
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks).toString(),
+          path: req.url ?? '/',
+          status: status === 'hang' ? 0 : status,
+        });
         for (const w of r.waiters.splice(0)) w();
         if (status === 'hang') return;
         res.writeHead(status, { 'Content-Type': 'text/plain' }).end('ok');
@@ -55,7 +60,10 @@ export class Receiver {
     const deadline = Date.now() + ms;
     while (!pred()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.requests.length}: ${this.requests.map((q) => `${q.status} ${q.rawBody}`).join(' | ')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; got ${this.requests.length}: ${this.requests.map((q) => `${q.status} ${q.rawBody}`).join(' | ')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => (clearTimeout(t), resolve()));
@@ -82,7 +90,10 @@ export const APP_B: OpsApp = { id: 'other-app', key: 'other-key', secret: 'other
 /** Writes PUSHI_APPS_FILE for these apps (in `dir`, or a fresh temp dir). */
 export function appsFile(apps: OpsApp[], dir = mkdtempSync(join(tmpdir(), 'pushi-ops-'))): string {
   const path = join(dir, 'apps.json');
-  writeFileSync(path, JSON.stringify({ apps: apps.map((a) => ({ ...a, options: { clientEvents: true, ...a.options } })) }));
+  writeFileSync(
+    path,
+    JSON.stringify({ apps: apps.map((a) => ({ ...a, options: { clientEvents: true, ...a.options } })) }),
+  );
   return path;
 }
 
@@ -90,17 +101,32 @@ export function appsFile(apps: OpsApp[], dir = mkdtempSync(join(tmpdir(), 'pushi
 export function startWithApps(apps: OpsApp[], opts: StartOptions = {}): Promise<TestServer> {
   return startServer({
     ...opts,
-    env: { PUSHI_APP_ID: undefined, PUSHI_APP_KEY: undefined, PUSHI_APP_SECRET: undefined, PUSHI_APPS_FILE: appsFile(apps), ...opts.env },
+    env: {
+      PUSHI_APP_ID: undefined,
+      PUSHI_APP_KEY: undefined,
+      PUSHI_APP_SECRET: undefined,
+      PUSHI_APPS_FILE: appsFile(apps),
+      ...opts.env,
+    },
   });
 }
 
 export function sdkFor(s: TestServer, app: OpsApp): Pusher {
-  return new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1', port: String(s.httpPort), useTLS: false });
+  return new Pusher({
+    appId: app.id,
+    key: app.key,
+    secret: app.secret,
+    host: '127.0.0.1',
+    port: String(s.httpPort),
+    useTLS: false,
+  });
 }
 
 /** The `pusher` SDK's own webhook check. */
 export function validWebhook(app: OpsApp, q: Received): boolean {
-  return new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: 'unused' }).webhook({ headers: q.headers, rawBody: q.rawBody }).isValid();
+  return new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: 'unused' })
+    .webhook({ headers: q.headers, rawBody: q.rawBody })
+    .isValid();
 }
 
 /** Prometheus text → samples, e.g. sample(text, 'pushi_connections', {app_id: 'x'}). */
@@ -118,7 +144,9 @@ export function samples(text: string): Array<{ name: string; labels: Record<stri
 
 /** Sum of the samples of `name` whose labels include `labels`. undefined when none exists. */
 export function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const hits = samples(text).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const hits = samples(text).filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length ? hits.reduce((sum, s) => sum + s.value, 0) : undefined;
 }
 
@@ -129,7 +157,11 @@ export async function scrape(s: TestServer): Promise<string> {
 }
 
 /** Polls `check` until it returns true (for state that settles asynchronously). */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  ms = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -13,7 +13,12 @@ import { APP_B, metric, scrape, startWithApps, type OpsApp } from './ops-helpers
 const URL_ = process.env.PUSHI_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 async function redisReason(): Promise<string | undefined> {
-  const r = new Redis(URL_, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const r = new Redis(URL_, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -21,7 +26,7 @@ async function redisReason(): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const reason = `Redis not reachable at ${URL_} (${(err as Error).message})`;
-    if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the Redis tests`);
+    if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the Redis tests`, { cause: err });
     return `${reason}: skipping`;
   } finally {
     r.disconnect();
@@ -39,7 +44,12 @@ describe('Redis rate limiter', { skip: skip ?? false }, () => {
       await Promise.all([n1!.ready(), n2!.ready()]);
       const now = 1_700_000_000_500;
       assert.deepEqual(
-        [await n1!.hit('k', 3, now), await n2!.hit('k', 3, now), await n1!.hit('k', 3, now), await n2!.hit('k', 3, now)],
+        [
+          await n1!.hit('k', 3, now),
+          await n2!.hit('k', 3, now),
+          await n1!.hit('k', 3, now),
+          await n2!.hit('k', 3, now),
+        ],
         [undefined, undefined, undefined, 1],
       );
       assert.equal(await n1!.hit('other', 3, now), undefined, 'keys are separate');
@@ -70,13 +80,20 @@ describe('Redis rate limiter', { skip: skip ?? false }, () => {
     after(() => Promise.all(nodes.map((n) => n.close())));
 
     test('the limit is cluster-wide: 5 requests to each node, at most 3 per second in all', async () => {
-      const send = (n: TestServer) => trigger(n.httpUrl, { name: 'e', channel: 'c', data: '{}' }, { appId: app.id, key: app.key, secret: app.secret });
+      const send = (n: TestServer) =>
+        trigger(
+          n.httpUrl,
+          { name: 'e', channel: 'c', data: '{}' },
+          { appId: app.id, key: app.key, secret: app.secret },
+        );
       const all = await Promise.all(nodes.flatMap((n) => Array.from({ length: 5 }, () => send(n))));
       const ok = all.filter((r) => r.status === 200).length;
       // Counted per node, each would allow 3 (or 5 across a window edge): at least 6 in all.
       assert.ok(ok <= 6, `${ok} of 10 allowed`);
       assert.ok(all.some((r) => r.status === 429 && r.headers.get('retry-after')));
-      const limited = (await Promise.all(nodes.map(scrape))).map((t) => metric(t, 'pushi_rate_limited_total', { app_id: app.id }) ?? 0);
+      const limited = (await Promise.all(nodes.map(scrape))).map(
+        (t) => metric(t, 'pushi_rate_limited_total', { app_id: app.id }) ?? 0,
+      );
       assert.equal(limited[0]! + limited[1]!, 10 - ok);
     });
   });

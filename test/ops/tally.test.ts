@@ -13,8 +13,19 @@ test('a tallied histogram and counter scrape exactly like prom-client', async ()
   const theirs = new Registry();
   const h = new TallyHistogram('t_seconds', 'help text', ['route', 'method'], BUCKETS, [ours]);
   const c = new TallyCounter('t_total', 'count "quoted"', ['route', 'status'], [ours]);
-  const ph = new Histogram({ name: 't_seconds', help: 'help text', labelNames: ['route', 'method'], buckets: BUCKETS, registers: [theirs] });
-  const pc = new Counter({ name: 't_total', help: 'count "quoted"', labelNames: ['route', 'status'], registers: [theirs] });
+  const ph = new Histogram({
+    name: 't_seconds',
+    help: 'help text',
+    labelNames: ['route', 'method'],
+    buckets: BUCKETS,
+    registers: [theirs],
+  });
+  const pc = new Counter({
+    name: 't_total',
+    help: 'count "quoted"',
+    labelNames: ['route', 'status'],
+    registers: [theirs],
+  });
   const g = new TallyGauge('t_open', 'open things', ['app_id', 'type'], [ours]);
   const pg = new Gauge({ name: 't_open', help: 'open things', labelNames: ['app_id', 'type'], registers: [theirs] });
   const a = h.labels('/apps/:appId/events', 'POST');
@@ -31,7 +42,12 @@ test('a tallied histogram and counter scrape exactly like prom-client', async ()
   pc.inc({ route: '/a', status: '200' });
   pc.inc({ route: '/a', status: '200' }, 4);
   pc.inc({ route: '/b\n"', status: '500' });
-  for (const [app, type, delta] of [['a', 'private', 3], ['a', 'presence', 1], ['b', 'private', 2], ['a', 'private', -1]] as const) {
+  for (const [app, type, delta] of [
+    ['a', 'private', 3],
+    ['a', 'presence', 1],
+    ['b', 'private', 2],
+    ['a', 'private', -1],
+  ] as const) {
     if (delta > 0) g.labels(app, type).inc(delta);
     else g.labels(app, type).dec(-delta);
     pg.inc({ app_id: app, type }, delta);

@@ -11,7 +11,15 @@ import { signedFetch } from '../helpers/signed-fetch.ts';
 import { startServer } from '../helpers/server.ts';
 import { APP_A, appsFile, eventually, metric, Receiver, scrape, startWithApps, validWebhook } from './ops-helpers.ts';
 
-const ALL = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event', 'cache_miss', 'subscription_count'];
+const ALL = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'cache_miss',
+  'subscription_count',
+];
 let rx: Receiver;
 before(async () => (rx = await Receiver.start()));
 after(() => rx.close());
@@ -38,7 +46,10 @@ test('every event type arrives signed (pusher SDK isValid), filtered per target,
     await rx.until(() => rx.delivered('/all').filter((e) => e.name === 'channel_occupied').length >= 5);
     const batch = rx.requests.find((q) => q.path === '/all')!;
     assert.deepEqual(
-      (JSON.parse(batch.rawBody).events as { name: string; channel: string }[]).filter((e) => e.name === 'channel_occupied').map((e) => e.channel).sort(),
+      (JSON.parse(batch.rawBody).events as { name: string; channel: string }[])
+        .filter((e) => e.name === 'channel_occupied')
+        .map((e) => e.channel)
+        .sort(),
       ['b1', 'b2', 'b3', 'b4', 'b5'],
       'one body for the five',
     );
@@ -47,14 +58,24 @@ test('every event type arrives signed (pusher SDK isValid), filtered per target,
     await d.subscribe('private-chat', channelAuth(s.app.key, s.app.secret, d.socketId, 'private-chat'));
     c.send({ event: 'client-typing', channel: 'private-chat', data: { secretPayload: 1 } });
     const member = JSON.stringify({ user_id: 'u1', user_info: { name: 'A' } });
-    await c.subscribe('presence-room', channelAuth(s.app.key, s.app.secret, c.socketId, 'presence-room', member), member);
+    await c.subscribe(
+      'presence-room',
+      channelAuth(s.app.key, s.app.secret, c.socketId, 'presence-room', member),
+      member,
+    );
     await c.subscribe('cache-last');
     c.send({ event: 'pusher:unsubscribe', data: { channel: 'presence-room' } });
     c.send({ event: 'pusher:unsubscribe', data: { channel: 'b1' } });
-    await rx.until(() => ['member_removed', 'client_event', 'cache_miss', 'subscription_count'].every((n) => rx.delivered('/all').some((e) => e.name === n)));
+    await rx.until(() =>
+      ['member_removed', 'client_event', 'cache_miss', 'subscription_count'].every((n) =>
+        rx.delivered('/all').some((e) => e.name === n),
+      ),
+    );
     await rx.until(() => rx.delivered('/all').some((e) => e.name === 'channel_vacated' && e.channel === 'b1'));
     // Counts are throttled to one a second per channel: 1 first, then 2.
-    await rx.until(() => rx.delivered('/all').some((e) => e.name === 'subscription_count' && e.subscription_count === 2));
+    await rx.until(() =>
+      rx.delivered('/all').some((e) => e.name === 'subscription_count' && e.subscription_count === 2),
+    );
 
     const all = rx.delivered('/all');
     const find = (name: string, channel: string) => all.find((e) => e.name === name && e.channel === channel);
@@ -65,8 +86,16 @@ test('every event type arrives signed (pusher SDK isValid), filtered per target,
       data: '{"secretPayload":1}',
       socket_id: c.socketId,
     });
-    assert.deepEqual(find('member_added', 'presence-room'), { name: 'member_added', channel: 'presence-room', user_id: 'u1' });
-    assert.deepEqual(find('member_removed', 'presence-room'), { name: 'member_removed', channel: 'presence-room', user_id: 'u1' });
+    assert.deepEqual(find('member_added', 'presence-room'), {
+      name: 'member_added',
+      channel: 'presence-room',
+      user_id: 'u1',
+    });
+    assert.deepEqual(find('member_removed', 'presence-room'), {
+      name: 'member_removed',
+      channel: 'presence-room',
+      user_id: 'u1',
+    });
     assert.deepEqual(find('cache_miss', 'cache-last'), { name: 'cache_miss', channel: 'cache-last' });
     assert.deepEqual(find('channel_vacated', 'presence-room'), { name: 'channel_vacated', channel: 'presence-room' });
     const counts = all.filter((e) => e.name === 'subscription_count' && e.channel === 'private-chat');
@@ -74,10 +103,13 @@ test('every event type arrives signed (pusher SDK isValid), filtered per target,
 
     // The prefix/event filter: only presence- occupied and member_added.
     await rx.until(() => rx.delivered('/presence').length >= 2);
-    assert.deepEqual(rx.delivered('/presence').map((e) => `${e.name} ${e.channel}`).sort(), [
-      'channel_occupied presence-room',
-      'member_added presence-room',
-    ]);
+    assert.deepEqual(
+      rx
+        .delivered('/presence')
+        .map((e) => `${e.name} ${e.channel}`)
+        .sort(),
+      ['channel_occupied presence-room', 'member_added presence-room'],
+    );
 
     for (const q of rx.requests) {
       assert.ok(validWebhook(APP_A, q), 'the pusher SDK accepts the signature');
@@ -96,13 +128,23 @@ test('every event type arrives signed (pusher SDK isValid), filtered per target,
 test('a receiver answering 500 twice gets the same body a third time, then the queue is empty', async () => {
   rx.requests.length = 0;
   rx.respond = (n) => (n <= 2 ? 500 : 200);
-  const app = { ...APP_A, options: { webhookBatchMs: 0, webhookRetryMs: 50, webhooks: [{ url: `${rx.url}/retry`, events: ['channel_occupied'] }] } };
+  const app = {
+    ...APP_A,
+    options: {
+      webhookBatchMs: 0,
+      webhookRetryMs: 50,
+      webhooks: [{ url: `${rx.url}/retry`, events: ['channel_occupied'] }],
+    },
+  };
   const s = await startWithApps([app]);
   try {
     const c = await RawClient.established(s.wsUrl());
     await c.subscribe('news');
     await rx.until(() => rx.requests.some((q) => q.status === 200));
-    assert.deepEqual(rx.requests.map((q) => q.status), [500, 500, 200]);
+    assert.deepEqual(
+      rx.requests.map((q) => q.status),
+      [500, 500, 200],
+    );
     assert.equal(new Set(rx.requests.map((q) => q.rawBody)).size, 1, 'the same body each time');
     assert.ok(rx.requests.every((q) => validWebhook(APP_A, q)));
     await eventually(async () => (await s.server.store.countPendingWebhooks()) === 0, 5000, 'an empty queue');
@@ -120,8 +162,20 @@ test('a receiver answering 500 twice gets the same body a third time, then the q
 test('nothing is lost across a restart mid-retry (same data dir)', async () => {
   rx.requests.length = 0;
   rx.respond = () => 503;
-  const app = { ...APP_A, options: { webhookBatchMs: 0, webhookRetryMs: 200, webhooks: [{ url: `${rx.url}/restart`, events: ['channel_occupied'] }] } };
-  const env = { PUSHI_APP_ID: undefined, PUSHI_APP_KEY: undefined, PUSHI_APP_SECRET: undefined, PUSHI_APPS_FILE: appsFile([app]) };
+  const app = {
+    ...APP_A,
+    options: {
+      webhookBatchMs: 0,
+      webhookRetryMs: 200,
+      webhooks: [{ url: `${rx.url}/restart`, events: ['channel_occupied'] }],
+    },
+  };
+  const env = {
+    PUSHI_APP_ID: undefined,
+    PUSHI_APP_KEY: undefined,
+    PUSHI_APP_SECRET: undefined,
+    PUSHI_APPS_FILE: appsFile([app]),
+  };
   const dataDir = mkdtempSync(join(tmpdir(), 'pushi-ops-restart-')); // ours: kept across the restart
   const first = await startServer({ env, dataDir });
   let second: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -133,7 +187,11 @@ test('nothing is lost across a restart mid-retry (same data dir)', async () => {
     await first.close(); // mid-retry: the delivery is pending in the store
     rx.respond = () => 200;
     second = await startServer({ env, dataDir });
-    await rx.until(() => rx.requests.some((q) => q.status === 200 && q.rawBody === body), 10_000, 'the queued body after restart');
+    await rx.until(
+      () => rx.requests.some((q) => q.status === 200 && q.rawBody === body),
+      10_000,
+      'the queued body after restart',
+    );
     assert.ok(validWebhook(APP_A, rx.requests.at(-1)!));
     await eventually(async () => (await second!.server.store.countPendingWebhooks()) === 0, 5000, 'an empty queue');
   } finally {
@@ -166,11 +224,15 @@ test('refused and timed-out deliveries are retried, then given up, listed by the
     await c.subscribe('doomed');
     type Failed = { id: number; url: string; attempts: number; last_error: string; events: unknown[] };
     let listed: { pending: number; failed: Failed[] } = { pending: -1, failed: [] };
-    await eventually(async () => {
-      const res = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed`);
-      listed = (await res.json()) as typeof listed;
-      return listed.failed.length === 2;
-    }, 15_000, 'two failed deliveries');
+    await eventually(
+      async () => {
+        const res = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed`);
+        listed = (await res.json()) as typeof listed;
+        return listed.failed.length === 2;
+      },
+      15_000,
+      'two failed deliveries',
+    );
     assert.equal(listed.pending, 0);
     const byUrl = Object.fromEntries(listed.failed.map((f) => [new URL(f.url).pathname, f]));
     assert.match(byUrl['/refused']!.last_error, /refused/);
@@ -188,15 +250,25 @@ test('refused and timed-out deliveries are retried, then given up, listed by the
     assert.equal((await fetch(`${s.httpUrl}/apps/${APP_A.id}/webhooks/failed`)).status, 401);
     rx.respond = () => 200;
     const hang = byUrl['/hang']!;
-    const retry = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed/${hang.id}/retry`, { method: 'POST', body: {} });
+    const retry = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed/${hang.id}/retry`, {
+      method: 'POST',
+      body: {},
+    });
     assert.equal(retry.status, 200);
     await rx.until(() => rx.requests.some((q) => q.path === '/hang' && q.status === 200));
-    const again = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed/${hang.id}/retry`, { method: 'POST', body: {} });
+    const again = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed/${hang.id}/retry`, {
+      method: 'POST',
+      body: {},
+    });
     assert.equal(again.status, 404);
-    await eventually(async () => {
-      const res = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed`);
-      return ((await res.json()) as { failed: unknown[] }).failed.length === 1;
-    }, 5000, 'one failed delivery left');
+    await eventually(
+      async () => {
+        const res = await signedFetch(s.httpUrl, `/apps/${APP_A.id}/webhooks/failed`);
+        return ((await res.json()) as { failed: unknown[] }).failed.length === 1;
+      },
+      5000,
+      'one failed delivery left',
+    );
     c.close();
   } finally {
     rx.respond = () => 200;

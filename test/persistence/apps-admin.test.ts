@@ -28,15 +28,28 @@ interface AppView {
 async function admin(s: TestServer, method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const res = await fetch(`${s.httpUrl}${path}`, {
     method,
-    headers: { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      ...(token !== null ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
 /** Signed trigger with explicit credentials; resolves with the status and body. */
-async function trigger(s: TestServer, app: { id: string; key: string; secret: string }, channel: string, event = 'ping') {
-  const res = await signedFetch(s.httpUrl, `/apps/${app.id}/events`, { method: 'POST', key: app.key, secret: app.secret, body: { name: event, channel, data: '{}' } });
+async function trigger(
+  s: TestServer,
+  app: { id: string; key: string; secret: string },
+  channel: string,
+  event = 'ping',
+) {
+  const res = await signedFetch(s.httpUrl, `/apps/${app.id}/events`, {
+    method: 'POST',
+    key: app.key,
+    secret: app.secret,
+    body: { name: event, channel, data: '{}' },
+  });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
@@ -70,13 +83,29 @@ describe('app management without PUSHI_ADMIN_TOKEN', () => {
   after(() => s.close());
 
   test('every admin route answers 403 saying how to turn it on', async () => {
-    for (const [method, path] of [['GET', '/apps'], ['POST', '/apps'], ['GET', '/apps/test-app'], ['PATCH', '/apps/test-app'], ['DELETE', '/apps/test-app'], ['POST', '/apps/test-app/rotate_secret']]) {
-      const r = await admin(s, method!, path!, method === 'GET' || method === 'DELETE' ? undefined : { name: 'x' }, 'anything');
+    for (const [method, path] of [
+      ['GET', '/apps'],
+      ['POST', '/apps'],
+      ['GET', '/apps/test-app'],
+      ['PATCH', '/apps/test-app'],
+      ['DELETE', '/apps/test-app'],
+      ['POST', '/apps/test-app/rotate_secret'],
+    ]) {
+      const r = await admin(
+        s,
+        method!,
+        path!,
+        method === 'GET' || method === 'DELETE' ? undefined : { name: 'x' },
+        'anything',
+      );
       assert.equal(r.status, 403, `${method} ${path}`);
       assert.match(r.body.error, /PUSHI_ADMIN_TOKEN/);
     }
     // Nothing was changed: the seeded app still works.
-    assert.equal((await trigger(s, { id: 'test-app', key: 'test-key', secret: 'test-secret' }, 'still-here')).status, 200);
+    assert.equal(
+      (await trigger(s, { id: 'test-app', key: 'test-key', secret: 'test-secret' }, 'still-here')).status,
+      200,
+    );
   });
 });
 
@@ -123,7 +152,11 @@ describe('app management over HTTP with the admin token', () => {
       assert.equal(r.status, 400, JSON.stringify(bad));
       assert.equal(typeof r.body.error, 'string');
     }
-    const malformed = await fetch(`${s.httpUrl}/apps`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{nope' });
+    const malformed = await fetch(`${s.httpUrl}/apps`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: '{nope',
+    });
     assert.equal(malformed.status, 400);
   });
 
@@ -154,7 +187,9 @@ describe('app management over HTTP with the admin token', () => {
     sender.close();
     // A socket opened before the update follows it too.
     before.send({ event: 'client-hello', channel, data: { n: 2 } });
-    assert.deepEqual((await receiver.waitFor((f) => f.event === 'client-hello' && (f.data as Json).n === 2)).data, { n: 2 });
+    assert.deepEqual((await receiver.waitFor((f) => f.event === 'client-hello' && (f.data as Json).n === 2)).data, {
+      n: 2,
+    });
 
     const bad = await admin(s, 'PATCH', `/apps/${app.id}`, { options: { clientEvents: 1 } });
     assert.equal(bad.status, 400);
@@ -272,6 +307,7 @@ function cliSuite(name: string, env: () => Record<string, string>, skip: string 
 cliSuite('SQLite', () => ({}), false);
 cliSuite(
   'PostgreSQL',
-  (): Record<string, string> => (pgTarget.available ? { DATABASE_URL: pgTarget.url, DATABASE_SCHEMA: pgTarget.schema } : {}),
+  (): Record<string, string> =>
+    pgTarget.available ? { DATABASE_URL: pgTarget.url, DATABASE_SCHEMA: pgTarget.schema } : {},
   pgTarget.available ? false : pgTarget.reason,
 );

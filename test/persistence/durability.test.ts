@@ -31,8 +31,18 @@ interface WireEvent {
   timestamp: number;
 }
 
-async function api(s: ChildServer, method: string, path: string, o: { body?: unknown; query?: Record<string, string> } = {}) {
-  const res = await signedFetch(s.httpUrl, `/apps/${APP.id}${path}`, { method, key: APP.key, secret: APP.secret, ...o });
+async function api(
+  s: ChildServer,
+  method: string,
+  path: string,
+  o: { body?: unknown; query?: Record<string, string> } = {},
+) {
+  const res = await signedFetch(s.httpUrl, `/apps/${APP.id}${path}`, {
+    method,
+    key: APP.key,
+    secret: APP.secret,
+    ...o,
+  });
   const body = (await res.json()) as Record<string, unknown>;
   assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(body)}`);
   return body;
@@ -83,72 +93,105 @@ async function burstAndKill(s: ChildServer) {
 
 function durabilitySuite(name: string, env: () => Record<string, string>, skip: string | false) {
   describe(`durability on ${name}`, { skip }, () => {
-    test('every acknowledged persisted trigger and every subscription survives SIGKILL', { timeout: 180_000 }, async (t) => {
-      const base = { PUSHI_APPS_FILE: appsFile, ...env() };
-      const first = await startChildServer(base);
-      let second: ChildServer | undefined;
-      try {
-        // Offline subscriptions: alice follows orders, bob orders and news; carol unsubscribed again.
-        for (const [user, channel] of [['alice', 'orders'], ['bob', 'orders'], ['bob', 'news'], ['carol', 'news']]) {
-          const body = await api(first, 'POST', '/subscribe', { body: { user_id: user, event: channel } });
-          assert.equal(body.created, true);
-        }
-        assert.equal((await api(first, 'POST', '/unsubscribe', { body: { user_id: 'carol', event: 'news' } })).removed, true);
-
-        const { acked, attempted, exit, errorsBeforeKill } = await burstAndKill(first);
-        assert.deepEqual(errorsBeforeKill, [], 'no trigger failed before the kill');
-        assert.equal(exit.signal, 'SIGKILL', `the server died of the SIGKILL, not on its own: ${first.output()}`);
-        assert.ok(acked.size >= KILL_AFTER && acked.size < TOTAL, `killed mid-burst (${acked.size} of ${TOTAL} acknowledged)`);
-
-        second = await startChildServer(base);
-        const stored = new Map<string, WireEvent[]>();
-        for (const channel of ['orders', 'news']) {
-          const events = await history(second, channel);
-          stored.set(channel, events);
-          const indexes = events.map(indexOf);
-          assert.equal(new Set(indexes).size, indexes.length, `${channel}: no event stored twice`);
-          assert.equal(new Set(events.map((e) => e.mid)).size, events.length, `${channel}: mids are unique`);
-          for (const e of events) {
-            assert.equal(e.channel, channel);
-            assert.equal(e.event, 'tick');
-            assert.equal(typeof e.timestamp, 'number');
-            assert.ok(attempted.has(indexOf(e)), `${channel}: event ${indexOf(e)} was never sent`);
+    test(
+      'every acknowledged persisted trigger and every subscription survives SIGKILL',
+      { timeout: 180_000 },
+      async (t) => {
+        const base = { PUSHI_APPS_FILE: appsFile, ...env() };
+        const first = await startChildServer(base);
+        let second: ChildServer | undefined;
+        try {
+          // Offline subscriptions: alice follows orders, bob orders and news; carol unsubscribed again.
+          for (const [user, channel] of [
+            ['alice', 'orders'],
+            ['bob', 'orders'],
+            ['bob', 'news'],
+            ['carol', 'news'],
+          ]) {
+            const body = await api(first, 'POST', '/subscribe', { body: { user_id: user, event: channel } });
+            assert.equal(body.created, true);
           }
-          const missing = [...acked].filter((i) => channelOf(i) === channel && !indexes.includes(i));
-          assert.deepEqual(missing, [], `${channel}: acknowledged events lost in the crash`);
+          assert.equal(
+            (await api(first, 'POST', '/unsubscribe', { body: { user_id: 'carol', event: 'news' } })).removed,
+            true,
+          );
+
+          const { acked, attempted, exit, errorsBeforeKill } = await burstAndKill(first);
+          assert.deepEqual(errorsBeforeKill, [], 'no trigger failed before the kill');
+          assert.equal(exit.signal, 'SIGKILL', `the server died of the SIGKILL, not on its own: ${first.output()}`);
+          assert.ok(
+            acked.size >= KILL_AFTER && acked.size < TOTAL,
+            `killed mid-burst (${acked.size} of ${TOTAL} acknowledged)`,
+          );
+
+          second = await startChildServer(base);
+          const stored = new Map<string, WireEvent[]>();
+          for (const channel of ['orders', 'news']) {
+            const events = await history(second, channel);
+            stored.set(channel, events);
+            const indexes = events.map(indexOf);
+            assert.equal(new Set(indexes).size, indexes.length, `${channel}: no event stored twice`);
+            assert.equal(new Set(events.map((e) => e.mid)).size, events.length, `${channel}: mids are unique`);
+            for (const e of events) {
+              assert.equal(e.channel, channel);
+              assert.equal(e.event, 'tick');
+              assert.equal(typeof e.timestamp, 'number');
+              assert.ok(attempted.has(indexOf(e)), `${channel}: event ${indexOf(e)} was never sent`);
+            }
+            const missing = [...acked].filter((i) => channelOf(i) === channel && !indexes.includes(i));
+            assert.deepEqual(missing, [], `${channel}: acknowledged events lost in the crash`);
+          }
+
+          t.diagnostic(
+            `${acked.size} of ${attempted.size} sent acknowledged; ${stored.get('orders')!.length + stored.get('news')!.length} stored`,
+          );
+          // Personal histories hold exactly the events of the user's channels, in the same order.
+          const orders = stored.get('orders')!.map((e) => e.mid);
+          const news = stored.get('news')!.map((e) => e.mid);
+          const alice = (await history(second, 'personal-alice')).map((e) => e.mid);
+          assert.deepEqual(alice, orders, 'alice has every stored orders event, newest first');
+          const bob = await history(second, 'personal-bob');
+          assert.deepEqual(
+            bob.filter((e) => e.channel === 'orders').map((e) => e.mid),
+            orders,
+          );
+          assert.deepEqual(
+            bob.filter((e) => e.channel === 'news').map((e) => e.mid),
+            news,
+          );
+          assert.equal(bob.length, orders.length + news.length);
+          assert.deepEqual(await history(second, 'personal-carol'), [], 'carol unsubscribed before the burst');
+
+          const listed = async (query: Record<string, string>) =>
+            (
+              (await api(second!, 'GET', '/subscriptions', { query })).subscriptions as {
+                user_id: string;
+                event: string;
+              }[]
+            )
+              .map((s) => `${s.user_id}:${s.event}`)
+              .sort();
+          assert.deepEqual(await listed({ user_id: 'bob' }), ['bob:news', 'bob:orders']);
+          assert.deepEqual(await listed({ user_id: 'alice' }), ['alice:orders']);
+          assert.deepEqual(await listed({ event: 'orders' }), ['alice:orders', 'bob:orders']);
+          assert.deepEqual(await listed({ user_id: 'carol' }), []);
+
+          // The recovered database keeps working: a new persisted trigger becomes the newest event.
+          await second
+            .sdk(APP)
+            .trigger('orders', 'after-restart', { i: -1 }, { persist: true } as Pusher.TriggerParams);
+          const [newest] = (await api(second, 'GET', '/channels/personal-alice/events', { query: { count: '1' } }))
+            .events as WireEvent[];
+          assert.equal(newest!.event, 'after-restart');
+          assert.ok(!orders.includes(newest!.mid));
+        } finally {
+          await first.kill('SIGKILL');
+          if (second) {
+            await second.kill('SIGTERM');
+          }
         }
-
-        t.diagnostic(`${acked.size} of ${attempted.size} sent acknowledged; ${stored.get('orders')!.length + stored.get('news')!.length} stored`);
-        // Personal histories hold exactly the events of the user's channels, in the same order.
-        const orders = stored.get('orders')!.map((e) => e.mid);
-        const news = stored.get('news')!.map((e) => e.mid);
-        const alice = (await history(second, 'personal-alice')).map((e) => e.mid);
-        assert.deepEqual(alice, orders, 'alice has every stored orders event, newest first');
-        const bob = await history(second, 'personal-bob');
-        assert.deepEqual(bob.filter((e) => e.channel === 'orders').map((e) => e.mid), orders);
-        assert.deepEqual(bob.filter((e) => e.channel === 'news').map((e) => e.mid), news);
-        assert.equal(bob.length, orders.length + news.length);
-        assert.deepEqual(await history(second, 'personal-carol'), [], 'carol unsubscribed before the burst');
-
-        const listed = async (query: Record<string, string>) =>
-          ((await api(second!, 'GET', '/subscriptions', { query })).subscriptions as { user_id: string; event: string }[]).map((s) => `${s.user_id}:${s.event}`).sort();
-        assert.deepEqual(await listed({ user_id: 'bob' }), ['bob:news', 'bob:orders']);
-        assert.deepEqual(await listed({ user_id: 'alice' }), ['alice:orders']);
-        assert.deepEqual(await listed({ event: 'orders' }), ['alice:orders', 'bob:orders']);
-        assert.deepEqual(await listed({ user_id: 'carol' }), []);
-
-        // The recovered database keeps working: a new persisted trigger becomes the newest event.
-        await second.sdk(APP).trigger('orders', 'after-restart', { i: -1 }, { persist: true } as Pusher.TriggerParams);
-        const [newest] = (await api(second, 'GET', '/channels/personal-alice/events', { query: { count: '1' } })).events as WireEvent[];
-        assert.equal(newest!.event, 'after-restart');
-        assert.ok(!orders.includes(newest!.mid));
-      } finally {
-        await first.kill('SIGKILL');
-        if (second) {
-          await second.kill('SIGTERM');
-        }
-      }
-    });
+      },
+    );
   });
 }
 
@@ -156,11 +199,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'pushi-durable-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 // The burst must not meet the per-app API rate limit (100/s by default), hence a file-defined app.
 const appsFile = join(tmp, 'apps.json');
-writeFileSync(appsFile, JSON.stringify({ apps: [{ ...APP, name: 'durable', options: { maxApiRequestsPerSecond: 0 } }] }));
+writeFileSync(
+  appsFile,
+  JSON.stringify({ apps: [{ ...APP, name: 'durable', options: { maxApiRequestsPerSecond: 0 } }] }),
+);
 durabilitySuite('SQLite', () => ({ PUSHI_DB: join(tmp, 'pushi.db') }), false);
 
 durabilitySuite(
   'PostgreSQL',
-  (): Record<string, string> => (pgTarget.available ? { DATABASE_URL: pgTarget.url, DATABASE_SCHEMA: pgTarget.schema } : {}),
+  (): Record<string, string> =>
+    pgTarget.available ? { DATABASE_URL: pgTarget.url, DATABASE_SCHEMA: pgTarget.schema } : {},
   pgTarget.available ? false : pgTarget.reason,
 );

@@ -13,7 +13,11 @@ after(() => s.close());
 async function member(channel: string, userId: string, peer: boolean) {
   const c = await RawClient.established(s.wsUrl());
   const channelData = JSON.stringify({ user_id: userId, user_info: { name: userId }, ...(peer ? { peer: true } : {}) });
-  const ok = await c.subscribe(channel, channelAuth(s.app.key, s.app.secret, c.socketId, channel, channelData), channelData);
+  const ok = await c.subscribe(
+    channel,
+    channelAuth(s.app.key, s.app.secret, c.socketId, channel, channelData),
+    channelData,
+  );
   assert.equal(ok.event, 'pusher_internal:subscription_succeeded');
   return c;
 }
@@ -39,10 +43,16 @@ test('two members get their pair channel and can talk on it; nobody else can joi
     carol.close();
     return reply.event;
   };
-  assert.equal(await attempt((id) => channelAuth(s.app.key, s.app.secret, id, 'peer-chat:alice&carol')), 'pusher:subscription_error');
+  assert.equal(
+    await attempt((id) => channelAuth(s.app.key, s.app.secret, id, 'peer-chat:alice&carol')),
+    'pusher:subscription_error',
+  );
   assert.equal(await attempt(() => undefined), 'pusher:subscription_error');
   // A signature for that exact name is the only way in.
-  assert.equal(await attempt((id) => channelAuth(s.app.key, s.app.secret, id, pair)), 'pusher_internal:subscription_succeeded');
+  assert.equal(
+    await attempt((id) => channelAuth(s.app.key, s.app.secret, id, pair)),
+    'pusher_internal:subscription_succeeded',
+  );
   for (const c of [alice, bob]) c.close();
 });
 

@@ -26,7 +26,11 @@ await forEachStore('persistence', (store) => {
   const api = (path: string) => `/apps/${s.app.id}${path}`;
   const post = (path: string, body: unknown) => json(signedFetch(s.httpUrl, api(path), { method: 'POST', body }));
   const get = (path: string, query: Record<string, unknown> = {}) =>
-    json(signedFetch(s.httpUrl, api(path), { query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) }));
+    json(
+      signedFetch(s.httpUrl, api(path), {
+        query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])),
+      }),
+    );
   const personal = async (user: string) => {
     const c = await RawClient.established(s.wsUrl());
     const name = `personal-${user}`;
@@ -55,7 +59,10 @@ await forEachStore('persistence', (store) => {
     assert.equal((await post('/subscribe', { user_id: 'u-idem', event: 'news' })).body.created, true);
     assert.equal((await post('/subscribe', { user_id: 'u-idem', event: 'news' })).body.created, false);
     const list = await get('/subscriptions', { user_id: 'u-idem' });
-    assert.deepEqual(list.body.subscriptions.map((x: any) => x.event), ['news']);
+    assert.deepEqual(
+      list.body.subscriptions.map((x: any) => x.event),
+      ['news'],
+    );
     assert.equal((await post('/unsubscribe', { user_id: 'u-idem', event: 'news' })).body.removed, true);
     assert.equal((await post('/unsubscribe', { user_id: 'u-idem', event: 'news' })).body.removed, false);
     await post('/subscribe', { user_id: 'u-idem', event: 'sports' });
@@ -71,9 +78,16 @@ await forEachStore('persistence', (store) => {
     await sdk.trigger('feed', 'second', 'two', { persist: true } as never);
     const ann = await personal('ann');
     assert.deepEqual(ann.data.alias, ['feed']);
-    assert.deepEqual(ann.data.events.map((e: any) => e.event), ['second', 'first'], 'newest first');
+    assert.deepEqual(
+      ann.data.events.map((e: any) => e.event),
+      ['second', 'first'],
+      'newest first',
+    );
     const bob = await personal('bob');
-    assert.deepEqual(bob.data.events.map((e: any) => e.event), ['second']);
+    assert.deepEqual(
+      bob.data.events.map((e: any) => e.event),
+      ['second'],
+    );
     // Live events on the alias channel keep their real channel name.
     await sdk.trigger('feed', 'third', 'three');
     const live = await ann.c.waitFor((f) => f.event === 'third');
@@ -104,7 +118,10 @@ await forEachStore('persistence', (store) => {
     await c.subscribe('paged');
     c.send({ event: 'pusher:latest', data: { channel: 'paged', skip: 1, count: 2 } });
     const page = decode(await c.next('pusher_internal:latest'));
-    assert.deepEqual(page.events.map((e: any) => e.event), ['e3', 'e2']);
+    assert.deepEqual(
+      page.events.map((e: any) => e.event),
+      ['e3', 'e2'],
+    );
     c.send({ event: 'pusher:latest', data: { channel: 'paged', skip: 500, count: 10 } });
     assert.deepEqual(decode(await c.next('pusher_internal:latest')).events, []);
     c.send({ event: 'pusher:latest', data: { channel: 'paged', count: 100000 } });
@@ -126,7 +143,8 @@ await forEachStore('persistence', (store) => {
   test('client events are stored when they ask to be', async () => {
     const a = await RawClient.established(s.wsUrl());
     const b = await RawClient.established(s.wsUrl());
-    for (const c of [a, b]) await c.subscribe('private-room', channelAuth(s.app.key, s.app.secret, c.socketId, 'private-room'));
+    for (const c of [a, b])
+      await c.subscribe('private-room', channelAuth(s.app.key, s.app.secret, c.socketId, 'private-room'));
     a.send({ event: 'client-note', channel: 'private-room', data: { n: 1 }, persist: true });
     const got = await b.waitFor((f) => f.event === 'client-note');
     assert.ok(got.mid, 'stored client event carries its mid');

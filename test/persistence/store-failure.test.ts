@@ -68,10 +68,19 @@ async function assertDegraded(t: Target, live: RawClient, problem: RegExp): Prom
   };
   unavailable(await trigger(t, statuses, { name: 'lost', channel: 'live' }), 'persisted trigger (app default)');
   unavailable(await trigger(t, statuses, { name: 'lost', channel: 'other', persist: true }), 'persist: true');
-  const batch = await call(t, statuses, `/apps/${APP.id}/batch_events`, { method: 'POST', body: { batch: [{ name: 'lost', channel: 'live', data: '{}' }] } });
+  const batch = await call(t, statuses, `/apps/${APP.id}/batch_events`, {
+    method: 'POST',
+    body: { batch: [{ name: 'lost', channel: 'live', data: '{}' }] },
+  });
   unavailable(batch, 'batch trigger');
-  unavailable(await call(t, statuses, `/apps/${APP.id}/subscribe`, { method: 'POST', body: { user_id: 'u1', event: 'live' } }), 'subscribe');
-  unavailable(await call(t, statuses, `/apps/${APP.id}/subscriptions`, { query: { user_id: 'u1' } }), 'list subscriptions');
+  unavailable(
+    await call(t, statuses, `/apps/${APP.id}/subscribe`, { method: 'POST', body: { user_id: 'u1', event: 'live' } }),
+    'subscribe',
+  );
+  unavailable(
+    await call(t, statuses, `/apps/${APP.id}/subscriptions`, { query: { user_id: 'u1' } }),
+    'list subscriptions',
+  );
   unavailable(await call(t, statuses, `/apps/${APP.id}/channels/live/events`), 'history');
 
   const ready = await fetch(`${t.httpUrl}/ready`);
@@ -167,10 +176,12 @@ class PgProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    return new Promise((resolve) => this.server!.listen(this.port, '127.0.0.1', () => {
-      this.port = (this.server!.address() as { port: number }).port;
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      this.server!.listen(this.port, '127.0.0.1', () => {
+        this.port = (this.server!.address() as { port: number }).port;
+        resolve();
+      }),
+    );
   }
 
   down(): Promise<void> {
@@ -180,44 +191,52 @@ class PgProxy {
 }
 
 describe('PostgreSQL going down under a running server process', { skip: pgSkip }, () => {
-  test('503 naming PostgreSQL, /ready degraded, live traffic flows, no crash, recovery', { timeout: 120_000 }, async () => {
-    const target = proxied as Extract<PostgresTarget, { available: true }>;
-    const proxy = await PgProxy.start(target.url);
-    const child: ChildServer = await startChildServer({
-      PUSHI_APP_ID: APP.id,
-      PUSHI_APP_KEY: APP.key,
-      PUSHI_APP_SECRET: APP.secret,
-      ...ENV,
-      DATABASE_URL: proxy.url(target.url),
-      DATABASE_SCHEMA: target.schema,
-    });
-    const t: Target = { httpUrl: child.httpUrl, wsUrl: (key = APP.key) => child.wsUrl(key) };
-    let exited = false;
-    void child.exited.then(() => (exited = true));
-    try {
-      const live = await healthyBaseline(t);
-      await proxy.down();
-      await assertDegraded(t, live, /PostgreSQL at 127\.0\.0\.1:\d+\/test unavailable/);
-      assert.match(child.output(), /"level":50[^\n]*PostgreSQL at \S+ unavailable/, 'the failure is logged as an error');
+  test(
+    '503 naming PostgreSQL, /ready degraded, live traffic flows, no crash, recovery',
+    { timeout: 120_000 },
+    async () => {
+      const target = proxied as Extract<PostgresTarget, { available: true }>;
+      const proxy = await PgProxy.start(target.url);
+      const child: ChildServer = await startChildServer({
+        PUSHI_APP_ID: APP.id,
+        PUSHI_APP_KEY: APP.key,
+        PUSHI_APP_SECRET: APP.secret,
+        ...ENV,
+        DATABASE_URL: proxy.url(target.url),
+        DATABASE_SCHEMA: target.schema,
+      });
+      const t: Target = { httpUrl: child.httpUrl, wsUrl: (key = APP.key) => child.wsUrl(key) };
+      let exited = false;
+      void child.exited.then(() => (exited = true));
+      try {
+        const live = await healthyBaseline(t);
+        await proxy.down();
+        await assertDegraded(t, live, /PostgreSQL at 127\.0\.0\.1:\d+\/test unavailable/);
+        assert.match(
+          child.output(),
+          /"level":50[^\n]*PostgreSQL at \S+ unavailable/,
+          'the failure is logged as an error',
+        );
 
-      await proxy.up();
-      // Recovery: the pool reconnects by itself once the database is back.
-      const deadline = Date.now() + 30_000;
-      while ((await fetch(`${t.httpUrl}/ready`)).status !== 200) {
-        assert.ok(Date.now() < deadline, 'ready again within 30 s of the database coming back');
-        await new Promise((r) => setTimeout(r, 200));
+        await proxy.up();
+        // Recovery: the pool reconnects by itself once the database is back.
+        const deadline = Date.now() + 30_000;
+        while ((await fetch(`${t.httpUrl}/ready`)).status !== 200) {
+          assert.ok(Date.now() < deadline, 'ready again within 30 s of the database coming back');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal((await trigger(t, [], { name: 'back', channel: 'live' })).status, 200);
+        assert.equal(typeof (await live.waitFor((f) => f.event === 'back')).mid, 'string');
+        live.close();
+        assert.equal(exited, false, `the process survived:\n${child.output()}`);
+        assert.doesNotMatch(child.output(), /unhandled rejection|uncaught/i);
+        assert.equal((await child.kill('SIGTERM')).code, 0, `clean shutdown:\n${child.output()}`);
+      } finally {
+        await child.kill('SIGKILL'); // no-op when already gone
+        await proxy.down();
       }
-      assert.equal((await trigger(t, [], { name: 'back', channel: 'live' })).status, 200);
-      assert.equal(typeof (await live.waitFor((f) => f.event === 'back')).mid, 'string');
-      live.close();
-      assert.equal(exited, false, `the process survived:\n${child.output()}`);
-      assert.doesNotMatch(child.output(), /unhandled rejection|uncaught/i);
-      assert.equal((await child.kill('SIGTERM')).code, 0, `clean shutdown:\n${child.output()}`);
-    } finally {
-      await child.kill('SIGKILL'); // no-op when already gone
-      await proxy.down();
-    }
-  });
+    },
+  );
 });
 
 describe('PostgreSQL schema dropped under a running server', { skip: pgSkip }, () => {

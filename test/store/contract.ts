@@ -19,7 +19,16 @@ let clock = 1_700_000_000_000;
 
 export function newApp(over: Partial<AppRecord> = {}): AppRecord {
   const id = over.id ?? `app-${hex()}`;
-  return { id, key: `key-${hex()}`, secret: hex(16), name: `App ${id}`, enabled: true, options: {}, createdAt: ++clock, ...over };
+  return {
+    id,
+    key: `key-${hex()}`,
+    secret: hex(16),
+    name: `App ${id}`,
+    enabled: true,
+    options: {},
+    createdAt: ++clock,
+    ...over,
+  };
 }
 
 export function newEvent(appId: string, channel: string, over: Partial<NewEvent> = {}): NewEvent {
@@ -76,7 +85,11 @@ export function contractSuite(name: string, harness: StoreHarness | { skip: stri
       await assert.rejects(store.createApp({ ...newApp(), id: app.id }), StoreConflictError);
       await assert.rejects(store.createApp({ ...newApp(), key: app.key }), StoreConflictError);
 
-      const updated = await store.updateApp(app.id, { name: 'Renamed', enabled: true, options: { clientEvents: true } });
+      const updated = await store.updateApp(app.id, {
+        name: 'Renamed',
+        enabled: true,
+        options: { clientEvents: true },
+      });
       assert.deepEqual(updated, { ...app, name: 'Renamed', enabled: true, options: { clientEvents: true } });
       assert.deepEqual(await store.getApp(app.id), updated);
       assert.deepEqual(await store.updateApp(app.id, {}), updated);
@@ -103,8 +116,14 @@ export function contractSuite(name: string, harness: StoreHarness | { skip: stri
       const all = await store.listSubscriptions(appId, {});
       assert.deepEqual(all.map((s) => `${s.userId}/${s.channel}`).sort(), ['u1/news', 'u1/sport', 'u2/news']);
       assert.ok(all.every((s) => s.appId === appId && typeof s.createdAt === 'number' && s.createdAt > 0));
-      assert.deepEqual((await store.listSubscriptions(appId, { userId: 'u1' })).map((s) => s.channel).sort(), ['news', 'sport']);
-      assert.deepEqual((await store.listSubscriptions(appId, { channel: 'news' })).map((s) => s.userId).sort(), ['u1', 'u2']);
+      assert.deepEqual((await store.listSubscriptions(appId, { userId: 'u1' })).map((s) => s.channel).sort(), [
+        'news',
+        'sport',
+      ]);
+      assert.deepEqual((await store.listSubscriptions(appId, { channel: 'news' })).map((s) => s.userId).sort(), [
+        'u1',
+        'u2',
+      ]);
       assert.equal((await store.listSubscriptions(appId, { userId: 'u2', channel: 'news' })).length, 1);
       assert.equal((await store.listSubscriptions(appId, { userId: 'u3' })).length, 0);
 
@@ -181,7 +200,10 @@ export function contractSuite(name: string, harness: StoreHarness | { skip: stri
       // By age: everything strictly older than now - maxAgeMs goes, whatever the count.
       const t = a[3]!.timestamp; // a[2], a[3] older than a[4]
       assert.equal(await store.prune({ appId, maxPerChannel: 0, maxAgeMs: 10 }, t + 10), 1); // a[2]
-      assert.deepEqual((await store.channelEvents(appId, 'a', { skip: 0, count: 10 })).map((e) => e.seq), [a[4]!.seq, a[3]!.seq]);
+      assert.deepEqual(
+        (await store.channelEvents(appId, 'a', { skip: 0, count: 10 })).map((e) => e.seq),
+        [a[4]!.seq, a[3]!.seq],
+      );
       assert.equal(await store.prune({ appId, maxPerChannel: 1, maxAgeMs: 1 }, b[1]!.timestamp + 1), 3); // age: a[3], a[4], b[0]
       assert.deepEqual(await store.channelEvents(appId, 'b', { skip: 0, count: 10 }), [b[1]]);
       assert.deepEqual(await store.channelEvents(appId, 'a', { skip: 0, count: 10 }), []);
@@ -243,8 +265,14 @@ export function contractSuite(name: string, harness: StoreHarness | { skip: stri
       assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'boom'));
     });
 
-    webhookQueueTests(() => store, () => harness.open());
-    notifyTests(() => store, () => harness.open());
+    webhookQueueTests(
+      () => store,
+      () => harness.open(),
+    );
+    notifyTests(
+      () => store,
+      () => harness.open(),
+    );
 
     test('data survives closing and reopening', async () => {
       const writer = harness.open();

@@ -7,12 +7,27 @@ import type { NewNotification, NotifyTarget, Store } from '../../src/store/store
 const hex = () => randomBytes(6).toString('hex');
 const T = 1_900_000_000_000;
 
-function target(appId: string, channel: string, kind: string, address: string, extra: Record<string, unknown> = {}): NotifyTarget {
+function target(
+  appId: string,
+  channel: string,
+  kind: string,
+  address: string,
+  extra: Record<string, unknown> = {},
+): NotifyTarget {
   return { appId, channel, kind, address, target: { address, ...extra }, createdAt: T };
 }
 
 function note(appId: string, over: Partial<NewNotification> = {}): NewNotification {
-  return { appId, kind: 'webhook', address: 'http://127.0.0.1:1/x', target: { url: 'http://127.0.0.1:1/x' }, body: `{"n":"${hex()}"}`, createdAt: T, nextAttemptAt: T, ...over };
+  return {
+    appId,
+    kind: 'webhook',
+    address: 'http://127.0.0.1:1/x',
+    target: { url: 'http://127.0.0.1:1/x' },
+    body: `{"n":"${hex()}"}`,
+    createdAt: T,
+    nextAttemptAt: T,
+    ...over,
+  };
 }
 
 const ids = (list: NotifyTarget[]) => list.map((t) => `${t.channel}|${t.kind}|${t.address}`);
@@ -31,20 +46,36 @@ export function notifyTests(get: () => Store, open: () => Store): void {
     assert.equal(await store.hasTargets(a), true);
 
     const all = await store.listTargets(a, {});
-    assert.deepEqual(ids(all), ['news|email|a@example.com', 'news|web_push|https://push/1', 'sport|apns|abcd', 'sport|web_push|https://push/1']);
+    assert.deepEqual(ids(all), [
+      'news|email|a@example.com',
+      'news|web_push|https://push/1',
+      'sport|apns|abcd',
+      'sport|web_push|https://push/1',
+    ]);
     assert.deepEqual(all[1]!.target, { address: 'https://push/1', p256dh: 'k2' }, 'details refreshed');
     assert.equal(all[1]!.createdAt, T);
-    assert.deepEqual(ids(await store.listTargets(a, { channel: 'news' })), ['news|email|a@example.com', 'news|web_push|https://push/1']);
-    assert.deepEqual(ids(await store.listTargets(a, { kind: 'web_push', address: 'https://push/1' })), ['news|web_push|https://push/1', 'sport|web_push|https://push/1']);
+    assert.deepEqual(ids(await store.listTargets(a, { channel: 'news' })), [
+      'news|email|a@example.com',
+      'news|web_push|https://push/1',
+    ]);
+    assert.deepEqual(ids(await store.listTargets(a, { kind: 'web_push', address: 'https://push/1' })), [
+      'news|web_push|https://push/1',
+      'sport|web_push|https://push/1',
+    ]);
     assert.deepEqual(await store.listTargets(a, { channel: 'nope' }), []);
 
     await assert.rejects(store.removeTargets(a, {}), TypeError);
     // By target, on every channel; another app's same address stays.
-    assert.deepEqual(ids(await store.removeTargets(a, { kind: 'web_push', address: 'https://push/1' })), ['news|web_push|https://push/1', 'sport|web_push|https://push/1']);
+    assert.deepEqual(ids(await store.removeTargets(a, { kind: 'web_push', address: 'https://push/1' })), [
+      'news|web_push|https://push/1',
+      'sport|web_push|https://push/1',
+    ]);
     assert.deepEqual(ids(await store.removeTargets(a, { channel: 'sport' })), ['sport|apns|abcd']);
     assert.deepEqual(await store.removeTargets(a, { channel: 'sport' }), []);
     assert.deepEqual(ids(await store.listTargets(a, {})), ['news|email|a@example.com']);
-    assert.deepEqual(ids(await store.removeTargets(a, { channel: 'news', kind: 'email', address: 'a@example.com' })), ['news|email|a@example.com']);
+    assert.deepEqual(ids(await store.removeTargets(a, { channel: 'news', kind: 'email', address: 'a@example.com' })), [
+      'news|email|a@example.com',
+    ]);
     assert.equal(await store.hasTargets(a), false);
   });
 
@@ -61,18 +92,38 @@ export function notifyTests(get: () => Store, open: () => Store): void {
     await store.addSubscription(a, 'u2', 'news');
     await store.addSubscription(a, 'u3', 'other');
     const got = (await store.targetsFor(a, ['orders', 'news'])).map((t) => `${t.via}>${t.channel}|${t.address}`).sort();
-    assert.deepEqual(got, ['news>personal-u2|tok2', 'orders>orders|direct@x', 'orders>personal-u1|tok1', 'orders>personal-u2|tok2']);
+    assert.deepEqual(got, [
+      'news>personal-u2|tok2',
+      'orders>orders|direct@x',
+      'orders>personal-u1|tok1',
+      'orders>personal-u2|tok2',
+    ]);
     assert.deepEqual(await store.targetsFor(a, []), []);
     assert.deepEqual(await store.targetsFor(a, ['nothing']), []);
     // Triggers on a personal channel itself reach its targets.
-    assert.deepEqual((await store.targetsFor(a, ['personal-u3'])).map((t) => t.address), ['tok3']);
+    assert.deepEqual(
+      (await store.targetsFor(a, ['personal-u3'])).map((t) => t.address),
+      ['tok3'],
+    );
   });
 
   test('notification queue: lease, reschedule, done, count; deleteApp clears targets and queue', async () => {
     const store = get();
     const a = `app-${hex()}`;
-    await store.createApp({ id: a, key: `key-${hex()}`, secret: 's', name: a, enabled: true, options: {}, createdAt: T });
-    await store.enqueueNotifications([note(a, { kind: 'web_push', target: { endpoint: 'e', p256dh: 'p', auth: 'x' } }), note(a), note(a, { nextAttemptAt: T + 500 })]);
+    await store.createApp({
+      id: a,
+      key: `key-${hex()}`,
+      secret: 's',
+      name: a,
+      enabled: true,
+      options: {},
+      createdAt: T,
+    });
+    await store.enqueueNotifications([
+      note(a, { kind: 'web_push', target: { endpoint: 'e', p256dh: 'p', auth: 'x' } }),
+      note(a),
+      note(a, { nextAttemptAt: T + 500 }),
+    ]);
     await store.enqueueNotifications([]);
     assert.equal(await store.countPendingNotifications(a), 3);
     const claimed = await store.claimNotifications(T, 60_000, 10);
@@ -81,7 +132,11 @@ export function notifyTests(get: () => Store, open: () => Store): void {
     assert.deepEqual(mine[0]!.target, { endpoint: 'e', p256dh: 'p', auth: 'x' });
     assert.equal(mine[0]!.kind, 'web_push');
     assert.equal(mine[0]!.nextAttemptAt, T + 60_000);
-    assert.deepEqual((await store.claimNotifications(T + 100, 60_000, 10)).filter((n) => n.appId === a), [], 'leased rows are not claimed again');
+    assert.deepEqual(
+      (await store.claimNotifications(T + 100, 60_000, 10)).filter((n) => n.appId === a),
+      [],
+      'leased rows are not claimed again',
+    );
 
     await store.rescheduleNotification(mine[0]!.id, T + 1000, 'HTTP 500');
     await store.rescheduleNotification(mine[1]!.id, T + 1000, null, false);
@@ -93,7 +148,14 @@ export function notifyTests(get: () => Store, open: () => Store): void {
     } finally {
       await other.close();
     }
-    assert.deepEqual(again.map((n) => [n.attempts, n.lastError]), [[1, 'HTTP 500'], [0, null], [0, null]]);
+    assert.deepEqual(
+      again.map((n) => [n.attempts, n.lastError]),
+      [
+        [1, 'HTTP 500'],
+        [0, null],
+        [0, null],
+      ],
+    );
     await store.notificationDone(again[0]!.id);
     assert.equal(await store.countPendingNotifications(a), 2);
 

@@ -116,7 +116,11 @@ describe('SqliteStore specifics', () => {
     }, 100);
     const [e] = await store.appendEvents([newEvent('a', 'c')]);
     assert.ok(released, 'the commit finished after the timer released the lock');
-    assert.equal((await store.channelEvents('a', 'c', { skip: 0, count: 10 }))[0].seq, e.seq, 'visible to the main connection');
+    assert.equal(
+      (await store.channelEvents('a', 'c', { skip: 0, count: 10 }))[0].seq,
+      e.seq,
+      'visible to the main connection',
+    );
     other.close();
     await store.close();
   });
@@ -144,7 +148,9 @@ describe('SqliteStore specifics', () => {
   test('acknowledged appends survive SIGKILL', async () => {
     const path = tmpDb();
     const fixture = fileURLToPath(new URL('./fixtures/append-and-hang.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path, '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path, '20'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let acked: number[] = [];
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -181,7 +187,16 @@ describe('PostgresStore specifics', { skip: target.available ? false : target.re
       );
       assert.deepEqual(
         rows.map((r) => r.table_name),
-        ['apps', 'deliveries', 'events', 'notify_queue', 'notify_targets', 'schema_migrations', 'subscriptions', 'webhook_queue'],
+        [
+          'apps',
+          'deliveries',
+          'events',
+          'notify_queue',
+          'notify_targets',
+          'schema_migrations',
+          'subscriptions',
+          'webhook_queue',
+        ],
       );
     } finally {
       await client.end();

@@ -9,7 +9,14 @@ const hex = () => randomBytes(6).toString('hex');
 const T = 1_800_000_000_000;
 
 function delivery(appId: string, over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery {
-  return { appId, url: 'http://127.0.0.1:1/hook', body: `{"time_ms":1,"events":[{"n":"${hex()}"}]}`, createdAt: T, nextAttemptAt: T, ...over };
+  return {
+    appId,
+    url: 'http://127.0.0.1:1/hook',
+    body: `{"time_ms":1,"events":[{"n":"${hex()}"}]}`,
+    createdAt: T,
+    nextAttemptAt: T,
+    ...over,
+  };
 }
 
 /** Claims everything due at `now` and marks it delivered (cleanup). */
@@ -30,7 +37,13 @@ export function webhookQueueTests(get: () => Store, open: () => Store): void {
     assert.ok((await store.countPendingWebhooks()) >= 3);
 
     const claimed = await store.claimWebhooks(T, 1000, 10);
-    assert.deepEqual(claimed.map((w) => [w.appId, w.body]), [[a, items[0]!.body], [b, items[1]!.body]]);
+    assert.deepEqual(
+      claimed.map((w) => [w.appId, w.body]),
+      [
+        [a, items[0]!.body],
+        [b, items[1]!.body],
+      ],
+    );
     assert.ok(claimed[0]!.id < claimed[1]!.id);
     for (const w of claimed) {
       assert.equal(w.status, 'pending');
@@ -42,7 +55,11 @@ export function webhookQueueTests(get: () => Store, open: () => Store): void {
     }
     assert.deepEqual(await store.claimWebhooks(T + 999, 1000, 10), [], 'leased rows are not claimed again');
     const again = await store.claimWebhooks(T + 1000, 1000, 1);
-    assert.deepEqual(again.map((w) => w.id), [claimed[0]!.id], 'an expired lease is claimable; limit respected');
+    assert.deepEqual(
+      again.map((w) => w.id),
+      [claimed[0]!.id],
+      'an expired lease is claimable; limit respected',
+    );
 
     await store.webhookDelivered(claimed[0]!.id);
     await store.webhookDelivered(claimed[1]!.id);
@@ -70,11 +87,17 @@ export function webhookQueueTests(get: () => Store, open: () => Store): void {
     assert.equal(await store.countPendingWebhooks(a), 0);
     assert.deepEqual(await store.claimWebhooks(T + 1e9, 1, 10).then((l) => l.filter((w) => w.appId === a)), []);
     const failed = await store.listFailedWebhooks(a, { skip: 0, count: 10 });
-    assert.deepEqual(failed.map((w) => [w.id, w.status, w.attempts, w.lastError]), [
-      [r2!.id, 'failed', 1, 'refused'],
-      [r1!.id, 'failed', 2, 'timeout'],
-    ]);
-    assert.deepEqual((await store.listFailedWebhooks(a, { skip: 1, count: 10 })).map((w) => w.id), [r1!.id]);
+    assert.deepEqual(
+      failed.map((w) => [w.id, w.status, w.attempts, w.lastError]),
+      [
+        [r2!.id, 'failed', 1, 'refused'],
+        [r1!.id, 'failed', 2, 'timeout'],
+      ],
+    );
+    assert.deepEqual(
+      (await store.listFailedWebhooks(a, { skip: 1, count: 10 })).map((w) => w.id),
+      [r1!.id],
+    );
     assert.deepEqual(await store.listFailedWebhooks(`app-${hex()}`, { skip: 0, count: 10 }), []);
     // A failed row cannot be rescheduled back to life by a late sender.
     await store.rescheduleWebhook(r1!.id, T, 'late');
@@ -92,7 +115,15 @@ export function webhookQueueTests(get: () => Store, open: () => Store): void {
   test('webhook queue: concurrent claimers get disjoint rows; deleteApp removes the queue', async () => {
     const store = get();
     const a = `app-${hex()}`;
-    await store.createApp({ id: a, key: `key-${hex()}`, secret: 's', name: a, enabled: true, options: {}, createdAt: T });
+    await store.createApp({
+      id: a,
+      key: `key-${hex()}`,
+      secret: 's',
+      name: a,
+      enabled: true,
+      options: {},
+      createdAt: T,
+    });
     await store.enqueueWebhooks(Array.from({ length: 20 }, () => delivery(a)));
     const other = open();
     await other.migrate();

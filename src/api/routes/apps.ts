@@ -19,7 +19,8 @@ const view = (a: AppRecord) => ({
 
 function checkOptions(options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new HttpError(400, '"options" must be an object');
+  if (!options || typeof options !== 'object' || Array.isArray(options))
+    throw new HttpError(400, '"options" must be an object');
   try {
     resolveOptions(options as Record<string, unknown>);
   } catch (err) {
@@ -36,7 +37,9 @@ function applyToOpenConnections(hub: Hub, id: string, rec: AppRecord | undefined
   const state = hub.states.get(id);
   if (!state) return;
   if (!rec || !rec.enabled) {
-    const [code, why] = rec ? [ErrorCode.APP_DISABLED, 'App is disabled'] : [ErrorCode.APP_NOT_FOUND, 'App was deleted'];
+    const [code, why] = rec
+      ? [ErrorCode.APP_DISABLED, 'App is disabled']
+      : [ErrorCode.APP_NOT_FOUND, 'App was deleted'];
     for (const conn of [...state.connections.values()]) conn.closeWithError(code, why);
     return;
   }
@@ -61,7 +64,8 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
       '/apps',
       async (ctx) => {
         const body = jsonBody(ctx);
-        if (typeof body.name !== 'string' || !body.name.trim()) throw new HttpError(400, '"name" must be a non-empty string');
+        if (typeof body.name !== 'string' || !body.name.trim())
+          throw new HttpError(400, '"name" must be a non-empty string');
         const rec = newAppRecord(body.name.trim(), checkOptions(body.options));
         await store.createApp(rec);
         return { status: 201, body: view(rec) };
@@ -76,7 +80,8 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
       const body = jsonBody(ctx);
       const patch: Partial<AppRecord> = {};
       if (body.name !== undefined) {
-        if (typeof body.name !== 'string' || !body.name.trim()) throw new HttpError(400, '"name" must be a non-empty string');
+        if (typeof body.name !== 'string' || !body.name.trim())
+          throw new HttpError(400, '"name" must be a non-empty string');
         patch.name = body.name.trim();
       }
       if (body.enabled !== undefined) {

@@ -4,7 +4,12 @@ import { HttpError } from '../../protocol/errors.ts';
 import type { RouteRegistrar } from '../http-api.ts';
 
 function infoAttrs(raw: string | null, allowed: string[]): string[] {
-  const list = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const list = raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
   for (const a of list) if (!allowed.includes(a)) throw new HttpError(400, `unknown info attribute "${a}"`);
   return list;
 }
@@ -44,14 +49,20 @@ export const channelRoutes: RouteRegistrar = (router, deps) => {
       checkName(name);
       const info = infoAttrs(ctx.query.get('info'), ['user_count', 'subscription_count', 'cache']);
       const presence = channelRules(name).kind === 'presence';
-      if (info.includes('user_count') && !presence) throw new HttpError(400, 'user_count is only available for presence channels');
+      if (info.includes('user_count') && !presence)
+        throw new HttpError(400, 'user_count is only available for presence channels');
       const summary = await deps.queries.channel(ctx.app!.id, name);
       const body: Record<string, unknown> = { occupied: !!summary };
       if (info.includes('user_count')) body.user_count = summary?.userCount ?? 0;
       if (info.includes('subscription_count')) body.subscription_count = summary?.subscriptionCount ?? 0;
       if (info.includes('cache')) {
         const cached = deps.hub.states.get(ctx.app!.id)?.cached(name, Date.now());
-        if (cached) body.cache = { event: cached.event, data: cached.data, ttl: Math.ceil((cached.expiresAt - Date.now()) / 1000) };
+        if (cached)
+          body.cache = {
+            event: cached.event,
+            data: cached.data,
+            ttl: Math.ceil((cached.expiresAt - Date.now()) / 1000),
+          };
       }
       return { body };
     },
@@ -64,7 +75,8 @@ export const channelRoutes: RouteRegistrar = (router, deps) => {
     async (ctx) => {
       const name = ctx.params.channel;
       checkName(name);
-      if (channelRules(name).kind !== 'presence') throw new HttpError(400, 'Users can only be listed for presence channels');
+      if (channelRules(name).kind !== 'presence')
+        throw new HttpError(400, 'Users can only be listed for presence channels');
       const users = await deps.queries.users(ctx.app!.id, name);
       return { body: { users: users.map((id) => ({ id })) } };
     },

@@ -40,21 +40,37 @@ export function parseTrigger(app: App, body: Record<string, unknown>, where = ''
     if (err) throw bad(`${err}: ${JSON.stringify(ch)}`);
   }
   if (channels.length > 1) channels = [...new Set(channels as string[])];
-  if ((channels as string[]).length > 1 && (channels as string[]).some((c) => channelRules(c).kind === 'private-encrypted')) {
+  if (
+    (channels as string[]).length > 1 &&
+    (channels as string[]).some((c) => channelRules(c).kind === 'private-encrypted')
+  ) {
     throw bad('an encrypted channel cannot be triggered together with other channels');
   }
   if (socketId !== undefined && (typeof socketId !== 'string' || !SOCKET_ID.test(socketId))) {
     throw bad('"socket_id" must look like 123.456');
   }
   if (info !== undefined && typeof info !== 'string') throw bad('"info" must be a comma-separated string');
-  const infoList = info ? info.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const infoList = info
+    ? info
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
   for (const attr of infoList) {
     if (attr !== 'user_count' && attr !== 'subscription_count') throw bad(`unknown info attribute "${attr}"`);
   }
   if (body.persist !== undefined && typeof body.persist !== 'boolean') throw bad('"persist" must be a boolean');
   const notify = notifyExtras(body);
   if (typeof notify === 'string') throw bad(notify);
-  return { event: name, channels: channels as string[], data, socketId, info: infoList, persist: body.persist as boolean | undefined, ...(notify ? { notify } : {}) };
+  return {
+    event: name,
+    channels: channels as string[],
+    data,
+    socketId,
+    info: infoList,
+    persist: body.persist as boolean | undefined,
+    ...(notify ? { notify } : {}),
+  };
 }
 
 /** Publishes a parsed trigger; persistence (when configured) stores it first (then a promise). */
@@ -66,14 +82,20 @@ async function channelInfo(deps: ApiDeps, app: App, t: ParsedTrigger): Promise<R
     const summary = await deps.queries.channel(app.id, name);
     const attrs: Record<string, number> = {};
     if (t.info.includes('subscription_count')) attrs.subscription_count = summary?.subscriptionCount ?? 0;
-    if (t.info.includes('user_count') && channelRules(name).kind === 'presence') attrs.user_count = summary?.userCount ?? 0;
+    if (t.info.includes('user_count') && channelRules(name).kind === 'presence')
+      attrs.user_count = summary?.userCount ?? 0;
     out[name] = attrs;
   }
   return out;
 }
 
 /** The trigger's answer once it is published (stored first, when persisted), with the info asked for. */
-async function triggerReply(deps: ApiDeps, app: App, t: ParsedTrigger, publishing: Promise<void> | void): Promise<Reply> {
+async function triggerReply(
+  deps: ApiDeps,
+  app: App,
+  t: ParsedTrigger,
+  publishing: Promise<void> | void,
+): Promise<Reply> {
   await publishing;
   return { body: t.info.length ? { channels: await channelInfo(deps, app, t) } : {} };
 }
@@ -102,7 +124,8 @@ export function eventRoutes(publish?: TriggerPublisher): RouteRegistrar {
         const app = ctx.app!;
         const batch = jsonBody(ctx).batch;
         if (!Array.isArray(batch) || batch.length === 0) throw new HttpError(400, '"batch" must be a non-empty array');
-        if (batch.length > app.options.maxBatchEvents) throw new HttpError(400, `more than ${app.options.maxBatchEvents} events in one batch`);
+        if (batch.length > app.options.maxBatchEvents)
+          throw new HttpError(400, `more than ${app.options.maxBatchEvents} events in one batch`);
         const triggers = batch.map((item, i) => {
           if (!item || typeof item !== 'object') throw new HttpError(400, `batch[${i}]: must be an object`);
           return parseTrigger(app, item as Record<string, unknown>, `batch[${i}]: `);

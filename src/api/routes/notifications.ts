@@ -10,7 +10,14 @@ import type { App } from '../../apps/app.ts';
 import type { StoreAppSource } from '../../apps/store-source.ts';
 import { DEMO_SW_JS } from '../../demo/sw.ts';
 import type { Notifier } from '../../notify/targets/notifier.ts';
-import { channelAuthError, notifyExtras, type NotifyMessage, parseTarget, TargetError, type ParsedTarget } from '../../notify/targets/targets.ts';
+import {
+  channelAuthError,
+  notifyExtras,
+  type NotifyMessage,
+  parseTarget,
+  TargetError,
+  type ParsedTarget,
+} from '../../notify/targets/targets.ts';
 import { newVapidKeys } from '../../notify/targets/web-push.ts';
 import { channelNameError, channelRules } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
@@ -23,7 +30,13 @@ const MAX_DIRECT_TARGETS = 100;
 const DEMO_CHANNEL = 'demo';
 const MAX_DEMO_TARGETS = 100;
 
-const view = (t: NotifyTarget) => ({ channel: t.channel, kind: t.kind, address: t.address, target: t.target, created_at: t.createdAt });
+const view = (t: NotifyTarget) => ({
+  channel: t.channel,
+  kind: t.kind,
+  address: t.address,
+  target: t.target,
+  created_at: t.createdAt,
+});
 
 function target(kind: unknown, raw: unknown, where = ''): ParsedTarget {
   try {
@@ -52,7 +65,8 @@ function filterOf(ctx: RequestContext): TargetFilter {
     if (kind === null) throw new HttpError(400, 'address needs kind (web_push, apns, email, webhook)');
     f.address = kind === 'apns' ? address.toLowerCase() : address.trim();
   }
-  if (f.channel === undefined && f.address === undefined) throw new HttpError(400, 'give channel, or kind and address, or both');
+  if (f.channel === undefined && f.address === undefined)
+    throw new HttpError(400, 'give channel, or kind and address, or both');
   return f;
 }
 
@@ -71,7 +85,14 @@ async function vapidPublicKey(store: Store, source: StoreAppSource, app: App): P
 
 export function notificationRoutes(store: Store, source: StoreAppSource, notifier: Notifier): RouteRegistrar {
   const register = async (app: App, channel: string, t: ParsedTarget) => {
-    const created = await store.addTarget({ appId: app.id, channel, kind: t.kind, address: t.address, target: t.target, createdAt: Date.now() });
+    const created = await store.addTarget({
+      appId: app.id,
+      channel,
+      kind: t.kind,
+      address: t.address,
+      target: t.target,
+      createdAt: Date.now(),
+    });
     notifier.fanout.targetAdded(app.id);
     return created;
   };
@@ -92,7 +113,12 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
       },
       { signed: true },
     );
-    router.add('GET', '/apps/:appId/targets', async (ctx) => ({ body: { targets: (await store.listTargets(ctx.app!.id, filterOf(ctx))).map(view) } }), { signed: true });
+    router.add(
+      'GET',
+      '/apps/:appId/targets',
+      async (ctx) => ({ body: { targets: (await store.listTargets(ctx.app!.id, filterOf(ctx))).map(view) } }),
+      { signed: true },
+    );
     router.add(
       'DELETE',
       '/apps/:appId/targets',
@@ -109,15 +135,18 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
       async (ctx) => {
         const body = jsonBody(ctx);
         const list = body.targets;
-        if (!Array.isArray(list) || list.length === 0) throw new HttpError(400, '"targets" must be a non-empty array of {kind, target}');
-        if (list.length > MAX_DIRECT_TARGETS) throw new HttpError(400, `more than ${MAX_DIRECT_TARGETS} targets in one message`);
+        if (!Array.isArray(list) || list.length === 0)
+          throw new HttpError(400, '"targets" must be a non-empty array of {kind, target}');
+        if (list.length > MAX_DIRECT_TARGETS)
+          throw new HttpError(400, `more than ${MAX_DIRECT_TARGETS} targets in one message`);
         const targets = list.map((x, i) => {
           const item = (x && typeof x === 'object' ? x : {}) as Record<string, unknown>;
           return target(item.kind, item.target, `targets[${i}]: `);
         });
         if (body.data === undefined) throw new HttpError(400, '"data" is required');
         const data = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
-        if (Buffer.byteLength(data) > ctx.app!.options.maxEventBytes) throw new HttpError(413, `"data" is over ${ctx.app!.options.maxEventBytes} bytes`);
+        if (Buffer.byteLength(data) > ctx.app!.options.maxEventBytes)
+          throw new HttpError(413, `"data" is over ${ctx.app!.options.maxEventBytes} bytes`);
         const extras = notifyExtras(body);
         if (typeof extras === 'string') throw new HttpError(400, extras);
         const channel = body.channel === undefined ? '' : channelOf(body.channel);
@@ -128,7 +157,12 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
       { signed: true },
     );
 
-    router.add('GET', '/apps/:appId/vapid_key', async (ctx) => ({ body: { vapid_public_key: await vapidPublicKey(store, source, ctx.app!) } }), { signed: true });
+    router.add(
+      'GET',
+      '/apps/:appId/vapid_key',
+      async (ctx) => ({ body: { vapid_public_key: await vapidPublicKey(store, source, ctx.app!) } }),
+      { signed: true },
+    );
     // Unsigned, by app key: a VAPID public key is meant for browsers (applicationServerKey).
     router.add('GET', '/vapid_key/:appKey', async (ctx) => {
       const app = await deps.apps.findByKey(ctx.params.appKey);
@@ -156,9 +190,15 @@ function demoPushRoutes(
   };
   router.add('GET', '/demo/sw.js', async () => {
     await demoApp();
-    return { text: DEMO_SW_JS, contentType: 'application/javascript; charset=utf-8', headers: { 'Cache-Control': 'no-cache' } };
+    return {
+      text: DEMO_SW_JS,
+      contentType: 'application/javascript; charset=utf-8',
+      headers: { 'Cache-Control': 'no-cache' },
+    };
   });
-  router.add('GET', '/demo/push/vapid_key', async () => ({ body: { vapid_public_key: await vapidPublicKey(store, source, await demoApp()) } }));
+  router.add('GET', '/demo/push/vapid_key', async () => ({
+    body: { vapid_public_key: await vapidPublicKey(store, source, await demoApp()) },
+  }));
   router.add('POST', '/demo/push/register', async (ctx) => {
     const app = await demoApp();
     const body = jsonBody(ctx);
@@ -167,7 +207,8 @@ function demoPushRoutes(
     const t = target('web_push', body.subscription);
     // Anyone may call this in demo mode: real push services only, and a bounded number of them.
     if (!t.address.startsWith('https://')) throw new HttpError(400, 'The demo accepts https push endpoints only');
-    if ((await store.listTargets(app.id, { channel })).length >= MAX_DEMO_TARGETS) throw new HttpError(429, `The demo keeps at most ${MAX_DEMO_TARGETS} push targets per channel`);
+    if ((await store.listTargets(app.id, { channel })).length >= MAX_DEMO_TARGETS)
+      throw new HttpError(429, `The demo keeps at most ${MAX_DEMO_TARGETS} push targets per channel`);
     const created = await register(app, channel, t);
     return { body: { channel, created } };
   });

@@ -62,9 +62,12 @@ export function persistenceRoutes(store: Store, persistence: Persistence): Route
         const channel = ctx.query.get('event') ?? ctx.query.get('channel') ?? undefined;
         if (userId !== undefined && userIdError(userId)) throw new HttpError(400, userIdError(userId)!);
         if (channel !== undefined && channelNameError(channel)) throw new HttpError(400, channelNameError(channel)!);
-        if (userId === undefined && channel === undefined) throw new HttpError(400, 'give user_id or event (a channel name)');
+        if (userId === undefined && channel === undefined)
+          throw new HttpError(400, 'give user_id or event (a channel name)');
         const subs = await store.listSubscriptions(ctx.app!.id, { userId, channel });
-        return { body: { subscriptions: subs.map((s) => ({ user_id: s.userId, event: s.channel, created_at: s.createdAt })) } };
+        return {
+          body: { subscriptions: subs.map((s) => ({ user_id: s.userId, event: s.channel, created_at: s.createdAt })) },
+        };
       },
       { signed: true },
     );

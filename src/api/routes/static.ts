@@ -76,7 +76,8 @@ export const staticRoutes: RouteRegistrar = (router, deps) => {
 
   router.add('GET', '/', async () => {
     const prefix = deps.config.pathPrefix;
-    if (!deps.config.demo || !deps.demoApp) return { text: landingPage(prefix), contentType: 'text/html; charset=utf-8' };
+    if (!deps.config.demo || !deps.demoApp)
+      return { text: landingPage(prefix), contentType: 'text/html; charset=utf-8' };
     const app = await demoApp(deps);
     const html = demoPage({
       key: app.key,
@@ -97,12 +98,20 @@ export const staticRoutes: RouteRegistrar = (router, deps) => {
     const channel = body.channel;
     const nameError = channelNameError(channel);
     if (nameError) throw new HttpError(400, `channel: ${nameError}`);
-    if (channelRules(channel as string).kind !== 'public') throw new HttpError(403, 'The demo triggers on public channels only');
+    if (channelRules(channel as string).kind !== 'public')
+      throw new HttpError(403, 'The demo triggers on public channels only');
     const path = `/apps/${encodeURIComponent(app.id)}/events`;
     const match = router.match('POST', path);
     if (!match || 'methods' in match) throw new HttpError(500, 'No events route to trigger through');
     const payload = Buffer.from(JSON.stringify({ name: body.event, channel, data: body.data ?? '' }));
-    return match.route.handler({ ...ctx, path, params: match.params, query: new URLSearchParams(), body: payload, app });
+    return match.route.handler({
+      ...ctx,
+      path,
+      params: match.params,
+      query: new URLSearchParams(),
+      body: payload,
+      app,
+    });
   });
 
   // Signs the demo chat's presence channel for a name typed on the page, peer channels on.
@@ -118,6 +127,8 @@ export const staticRoutes: RouteRegistrar = (router, deps) => {
     }
     if (!DEMO_NAME.test(name)) throw new HttpError(400, 'name: 1-24 letters, digits, _ . -');
     const channelData = JSON.stringify({ user_id: name, user_info: { name }, peer: true });
-    return { body: { auth: channelAuth(app.key, app.secret, socketId, channel, channelData), channel_data: channelData } };
+    return {
+      body: { auth: channelAuth(app.key, app.secret, socketId, channel, channelData), channel_data: channelData },
+    };
   });
 };

@@ -28,8 +28,14 @@ export function webhookRoutes(store: Store, onRetry?: () => void): RouteRegistra
       '/apps/:appId/webhooks/failed',
       async (ctx) => {
         const appId = ctx.app!.id;
-        const page = { skip: int(ctx.query.get('skip'), 0, Number.MAX_SAFE_INTEGER), count: int(ctx.query.get('count'), 50, 500) };
-        const [failed, pending] = await Promise.all([store.listFailedWebhooks(appId, page), store.countPendingWebhooks(appId)]);
+        const page = {
+          skip: int(ctx.query.get('skip'), 0, Number.MAX_SAFE_INTEGER),
+          count: int(ctx.query.get('count'), 50, 500),
+        };
+        const [failed, pending] = await Promise.all([
+          store.listFailedWebhooks(appId, page),
+          store.countPendingWebhooks(appId),
+        ]);
         return { body: { pending, failed: failed.map(render) } };
       },
       { signed: true },
@@ -40,7 +46,8 @@ export function webhookRoutes(store: Store, onRetry?: () => void): RouteRegistra
       async (ctx) => {
         const id = ctx.params.id;
         if (!/^\d+$/.test(id)) throw new HttpError(400, 'delivery id must be a number');
-        if (!(await store.retryWebhook(ctx.app!.id, Number(id), Date.now()))) throw new HttpError(404, `No failed delivery ${id}`);
+        if (!(await store.retryWebhook(ctx.app!.id, Number(id), Date.now())))
+          throw new HttpError(404, `No failed delivery ${id}`);
         onRetry?.();
         return { body: {} };
       },

@@ -89,7 +89,14 @@ export class ApnsSender {
     return session;
   }
 
-  private post(base: string, token: string, jwt: string, topic: string, body: string, timeoutMs: number): Promise<{ status: number; reason?: string; retryAfter?: number }> {
+  private post(
+    base: string,
+    token: string,
+    jwt: string,
+    topic: string,
+    body: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; reason?: string; retryAfter?: number }> {
     return new Promise((resolve, reject) => {
       const session = this.session(base);
       const req = session.request({
@@ -123,7 +130,10 @@ export class ApnsSender {
       });
       req.on('close', () => {
         clearTimeout(timer);
-        if (!status) reject(new Error(req.rstCode === constants.NGHTTP2_CANCEL ? `no answer within ${timeoutMs} ms` : 'stream closed'));
+        if (!status)
+          reject(
+            new Error(req.rstCode === constants.NGHTTP2_CANCEL ? `no answer within ${timeoutMs} ms` : 'stream closed'),
+          );
       });
       req.on('error', (err) => {
         clearTimeout(timer);

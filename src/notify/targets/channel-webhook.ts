@@ -23,7 +23,10 @@ export class ChannelWebhookSender {
       const res = await this.http.send(url, { method: 'POST', headers, body, timeoutMs });
       if (res.status >= 200 && res.status < 300) return sent(res.status);
       // Like the app webhooks: any other answer is tried again until the retry window closes.
-      return failed(`HTTP ${res.status}`, true, { status: res.status, retryAfterMs: retryAfterMs(res.headers['retry-after']) });
+      return failed(`HTTP ${res.status}`, true, {
+        status: res.status,
+        retryAfterMs: retryAfterMs(res.headers['retry-after']),
+      });
     } catch (err) {
       return failed(err instanceof NetworkError ? err.message : String(err), true);
     }

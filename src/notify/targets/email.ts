@@ -50,7 +50,13 @@ export class EmailSender {
     }
     const { subject, text, html } = emailContent(message);
     try {
-      await smtp.transport.sendMail({ from: app.options.emailFrom || smtp.from || 'pushi@localhost', to, subject, text, ...(html ? { html } : {}) });
+      await smtp.transport.sendMail({
+        from: app.options.emailFrom || smtp.from || 'pushi@localhost',
+        to,
+        subject,
+        text,
+        ...(html ? { html } : {}),
+      });
       return sent();
     } catch (err) {
       const e = err as { responseCode?: number; code?: string; message?: string };

@@ -27,11 +27,18 @@ export interface FanoutOptions {
 }
 
 /** The notifications one trigger makes: each target once, the first channel's message. */
-export function pick(appId: string, messages: NotifyMessage[], found: Array<NotifyTarget & { via: string }>, now: number): NewNotification[] {
+export function pick(
+  appId: string,
+  messages: NotifyMessage[],
+  found: Array<NotifyTarget & { via: string }>,
+  now: number,
+): NewNotification[] {
   const out: NewNotification[] = [];
   const seen = new Set<string>();
   for (const m of messages) {
-    const here = found.filter((t) => t.via === m.channel).sort((a, b) => Number(b.channel === m.channel) - Number(a.channel === m.channel));
+    const here = found
+      .filter((t) => t.via === m.channel)
+      .sort((a, b) => Number(b.channel === m.channel) - Number(a.channel === m.channel));
     let body: string | undefined;
     for (const t of here) {
       const id = `${t.kind}\n${t.address}`;
@@ -69,13 +76,26 @@ export class Fanout {
           appId,
           e.channels.map((channel) => {
             const s = stored?.get(channel);
-            return { channel, event: e.event, data: e.data, ...(s ? { mid: s.mid, timestamp: s.timestamp } : {}), ...extras };
+            return {
+              channel,
+              event: e.event,
+              data: e.data,
+              ...(s ? { mid: s.mid, timestamp: s.timestamp } : {}),
+              ...extras,
+            };
           }),
         );
       },
       clientEvent: (appId, e) => {
         if (this.skip(appId)) return;
-        this.add(appId, [{ channel: e.channel, event: e.event, data: e.data, ...(e.userId !== undefined ? { user_id: e.userId } : {}) }]);
+        this.add(appId, [
+          {
+            channel: e.channel,
+            event: e.event,
+            data: e.data,
+            ...(e.userId !== undefined ? { user_id: e.userId } : {}),
+          },
+        ]);
       },
     };
   }
@@ -124,7 +144,10 @@ export class Fanout {
     try {
       for (const { appId, messages } of batch) {
         if (!(await this.hasTargets(appId))) continue;
-        const found = await this.o.store.targetsFor(appId, messages.map((m) => m.channel));
+        const found = await this.o.store.targetsFor(
+          appId,
+          messages.map((m) => m.channel),
+        );
         rows.push(...pick(appId, messages, found, Date.now()));
       }
       await this.o.store.enqueueNotifications(rows);
@@ -151,7 +174,10 @@ export class Fanout {
     const now = Date.now();
     if (now - this.errorLoggedAt < 10_000) return;
     this.errorLoggedAt = now;
-    this.o.logger.error({ err: (err as Error)?.message ?? String(err), held: this.items.length }, 'notifications could not be queued; retrying');
+    this.o.logger.error(
+      { err: (err as Error)?.message ?? String(err), held: this.items.length },
+      'notifications could not be queued; retrying',
+    );
   }
 
   /** Triggers waiting to be looked up. */

@@ -21,14 +21,24 @@ export class HttpClient {
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: 8, ...(ca ? { ca } : {}) });
   }
 
-  send(url: string, o: { method?: string; headers: Record<string, string | number>; body?: Buffer | string; timeoutMs: number }): Promise<HttpAnswer> {
+  send(
+    url: string,
+    o: { method?: string; headers: Record<string, string | number>; body?: Buffer | string; timeoutMs: number },
+  ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       if (!URL.canParse(url)) return reject(new NetworkError('invalid URL'));
       const u = new URL(url);
       const https = u.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)(u, { method: o.method ?? 'POST', agent: https ? this.https : this.http, headers: o.headers });
+      const req = (https ? httpsRequest : httpRequest)(u, {
+        method: o.method ?? 'POST',
+        agent: https ? this.https : this.http,
+        headers: o.headers,
+      });
       this.inFlight.add(req);
-      const timer = setTimeout(() => req.destroy(new NetworkError(`no response within ${o.timeoutMs} ms`)), o.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new NetworkError(`no response within ${o.timeoutMs} ms`)),
+        o.timeoutMs,
+      );
       const done = () => {
         clearTimeout(timer);
         this.inFlight.delete(req);

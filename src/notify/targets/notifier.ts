@@ -44,7 +44,14 @@ export class Notifier {
 
   constructor(o: NotifierOptions) {
     this.deliverer = new Deliverer({ smtpUrl: o.smtpUrl, ca: o.ca });
-    this.queue = new QueueSender({ store: o.store, apps: o.apps, deliverer: this.deliverer, logger: o.logger, pollMs: o.pollMs, onAttempt: o.onAttempt });
+    this.queue = new QueueSender({
+      store: o.store,
+      apps: o.apps,
+      deliverer: this.deliverer,
+      logger: o.logger,
+      pollMs: o.pollMs,
+      onAttempt: o.onAttempt,
+    });
     this.fanout = new Fanout({ store: o.store, logger: o.logger, onQueued: () => this.queue.poke() });
   }
 
@@ -68,7 +75,14 @@ export class Notifier {
         const r = await this.deliverer.deliver(app, t.kind, t.target, message);
         results[i] = r.ok
           ? { kind: t.kind, target: t.address, success: true, ...(r.status ? { status: r.status } : {}) }
-          : { kind: t.kind, target: t.address, success: false, error: r.error, ...(r.status ? { status: r.status } : {}), ...(r.gone ? { gone: true } : {}) };
+          : {
+              kind: t.kind,
+              target: t.address,
+              success: false,
+              error: r.error,
+              ...(r.status ? { status: r.status } : {}),
+              ...(r.gone ? { gone: true } : {}),
+            };
       }
     };
     await Promise.all(Array.from({ length: Math.min(DIRECT_CONCURRENCY, targets.length) }, worker));

@@ -15,7 +15,11 @@ export type Outcome =
     };
 
 export const sent = (status?: number): Outcome => ({ ok: true, ...(status ? { status } : {}) });
-export const failed = (error: string, retry: boolean, extra: { gone?: boolean; status?: number; retryAfterMs?: number } = {}): Outcome => ({
+export const failed = (
+  error: string,
+  retry: boolean,
+  extra: { gone?: boolean; status?: number; retryAfterMs?: number } = {},
+): Outcome => ({
   ok: false,
   error,
   retry,

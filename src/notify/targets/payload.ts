@@ -26,7 +26,8 @@ export function apnsPayload(m: NotifyMessage): Record<string, unknown> {
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     if (o.aps && typeof o.aps === 'object') return o;
-    const alert = typeof o.title === 'string' || typeof o.body === 'string' ? { title: o.title, body: o.body } : JSON.stringify(o);
+    const alert =
+      typeof o.title === 'string' || typeof o.body === 'string' ? { title: o.title, body: o.body } : JSON.stringify(o);
     return { aps: { alert }, ...o };
   }
   return { aps: { alert: typeof v === 'string' ? v : JSON.stringify(v) } };

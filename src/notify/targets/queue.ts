@@ -65,15 +65,25 @@ export class QueueSender {
       message = undefined;
     }
     if (!app || !message) {
-      logger.warn({ appId: row.appId, id: row.id }, app ? 'notification dropped: unreadable body' : 'notification dropped: its app no longer exists');
+      logger.warn(
+        { appId: row.appId, id: row.id },
+        app ? 'notification dropped: unreadable body' : 'notification dropped: its app no longer exists',
+      );
       return store.notificationDone(row.id);
     }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
-    if (this.worker.closing && !outcome.ok && outcome.retry) return store.rescheduleNotification(row.id, Date.now(), null, false); // cut short
+    if (this.worker.closing && !outcome.ok && outcome.retry)
+      return store.rescheduleNotification(row.id, Date.now(), null, false); // cut short
     this.o.onAttempt?.(row, outcome);
     if (outcome.ok) return store.notificationDone(row.id);
     const attempts = row.attempts + 1;
-    const fields = { appId: row.appId, kind: row.kind, to: logAddress(row.kind, row.address), attempts, error: outcome.error };
+    const fields = {
+      appId: row.appId,
+      kind: row.kind,
+      to: logAddress(row.kind, row.address),
+      attempts,
+      error: outcome.error,
+    };
     if (outcome.gone) {
       const removed = await store.removeTargets(row.appId, { kind: row.kind, address: row.address });
       logger.info({ ...fields, removed: removed.length }, 'notification target is gone: removed');

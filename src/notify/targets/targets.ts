@@ -82,7 +82,8 @@ function key(v: unknown, what: string, bytes: number): string {
 
 /** A target as given in a request: Web Push {endpoint, p256dh, auth} (or a PushSubscription's JSON), or a string / {token|email|url}. */
 export function parseTarget(kind: unknown, raw: unknown): ParsedTarget {
-  if (!(TARGET_KINDS as readonly unknown[]).includes(kind)) throw new TargetError(`kind must be one of ${TARGET_KINDS.join(', ')}`);
+  if (!(TARGET_KINDS as readonly unknown[]).includes(kind))
+    throw new TargetError(`kind must be one of ${TARGET_KINDS.join(', ')}`);
   const obj = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
   switch (kind as TargetKind) {
     case 'web_push': {
@@ -94,13 +95,15 @@ export function parseTarget(kind: unknown, raw: unknown): ParsedTarget {
     }
     case 'apns': {
       const token = obj ? obj.token : raw;
-      if (typeof token !== 'string' || !/^[0-9a-fA-F]{32,400}$/.test(token)) throw new TargetError('an apns target is a hex device token');
+      if (typeof token !== 'string' || !/^[0-9a-fA-F]{32,400}$/.test(token))
+        throw new TargetError('an apns target is a hex device token');
       const t = token.toLowerCase();
       return { kind: 'apns', address: t, target: { token: t } };
     }
     case 'email': {
       const email = obj ? obj.email : raw;
-      if (typeof email !== 'string' || !EMAIL.test(email.trim())) throw new TargetError('an email target is an e-mail address');
+      if (typeof email !== 'string' || !EMAIL.test(email.trim()))
+        throw new TargetError('an email target is an e-mail address');
       return { kind: 'email', address: email.trim(), target: { email: email.trim() } };
     }
     case 'webhook': {
@@ -113,6 +116,9 @@ export function parseTarget(kind: unknown, raw: unknown): ParsedTarget {
 /** Signed channels (private, presence, personal, peer…) need the socket-style token with the target's address as socket id. */
 export function channelAuthError(app: App, channel: string, address: string, auth: unknown): string | undefined {
   if (!channelRules(channel).signed) return undefined;
-  if (auth === undefined) return `${channel} needs channel_auth: key:HMAC-SHA256(secret, "<target address>:${channel}")`;
-  return verifyChannelAuth(auth, app.key, app.secret, address, channel) ? undefined : 'channel_auth does not match the target and channel';
+  if (auth === undefined)
+    return `${channel} needs channel_auth: key:HMAC-SHA256(secret, "<target address>:${channel}")`;
+  return verifyChannelAuth(auth, app.key, app.secret, address, channel)
+    ? undefined
+    : 'channel_auth does not match the target and channel';
 }

@@ -28,7 +28,10 @@ let webpush: typeof WebPush | undefined;
  * Re-seeding an env/file app must not drop a key pair made by GET /apps/{id}/vapid_key: browsers'
  * subscriptions are bound to it. The seed's own keys win when it has them.
  */
-export function keepGeneratedKeys(existing: Record<string, unknown>, seed: Record<string, unknown>): Record<string, unknown> {
+export function keepGeneratedKeys(
+  existing: Record<string, unknown>,
+  seed: Record<string, unknown>,
+): Record<string, unknown> {
   if (seed.vapidPrivateKey || !existing.vapidPrivateKey || !existing.vapidPublicKey) return seed;
   return { ...seed, vapidPublicKey: existing.vapidPublicKey, vapidPrivateKey: existing.vapidPrivateKey };
 }
@@ -39,21 +42,35 @@ export class WebPushSender {
   async send(app: App, t: WebPushTarget, message: NotifyMessage, timeoutMs: number): Promise<Outcome> {
     const o = app.options;
     // Retried: right after a key pair is made, another node may still hold the app without it.
-    if (!o.vapidPublicKey || !o.vapidPrivateKey) return failed('the app has no VAPID keys (GET /apps/{id}/vapid_key makes them)', true);
+    if (!o.vapidPublicKey || !o.vapidPrivateKey)
+      return failed('the app has no VAPID keys (GET /apps/{id}/vapid_key makes them)', true);
     let details: ReturnType<typeof WebPush.generateRequestDetails>;
     webpush ??= (await import('web-push')).default;
     try {
-      details = webpush.generateRequestDetails({ endpoint: t.endpoint, keys: { p256dh: t.p256dh, auth: t.auth } }, webPushPayload(message), {
-        vapidDetails: { subject: o.vapidSubject || DEFAULT_VAPID_SUBJECT, publicKey: o.vapidPublicKey, privateKey: o.vapidPrivateKey },
-        TTL: o.webPushTtl,
-        contentEncoding: 'aes128gcm',
-      });
+      details = webpush.generateRequestDetails(
+        { endpoint: t.endpoint, keys: { p256dh: t.p256dh, auth: t.auth } },
+        webPushPayload(message),
+        {
+          vapidDetails: {
+            subject: o.vapidSubject || DEFAULT_VAPID_SUBJECT,
+            publicKey: o.vapidPublicKey,
+            privateKey: o.vapidPrivateKey,
+          },
+          TTL: o.webPushTtl,
+          contentEncoding: 'aes128gcm',
+        },
+      );
     } catch (err) {
       return failed(`cannot encrypt for this subscription: ${(err as Error).message}`, false);
     }
     let res;
     try {
-      res = await this.http.send(details.endpoint, { method: 'POST', headers: details.headers as Record<string, string | number>, body: details.body ?? undefined, timeoutMs });
+      res = await this.http.send(details.endpoint, {
+        method: 'POST',
+        headers: details.headers as Record<string, string | number>,
+        body: details.body ?? undefined,
+        timeoutMs,
+      });
     } catch (err) {
       return failed(err instanceof NetworkError ? err.message : String(err), true);
     }
@@ -61,7 +78,8 @@ export class WebPushSender {
     if (s >= 200 && s < 300) return sent(s);
     const why = `push service answered ${s}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
     if (s === 404 || s === 410) return failed(why, false, { gone: true, status: s });
-    if (s === 429 || s >= 500) return failed(why, true, { status: s, retryAfterMs: retryAfterMs(res.headers['retry-after']) });
+    if (s === 429 || s >= 500)
+      return failed(why, true, { status: s, retryAfterMs: retryAfterMs(res.headers['retry-after']) });
     return failed(why, false, { status: s }); // 400 bad request, 401/403 VAPID refused, 413 too large
   }
 }

@@ -45,7 +45,10 @@ export class WebhookBatcher {
   private closed = false;
 
   constructor(private readonly o: BatcherOptions) {
-    const local = (fn: (...a: never[]) => void) => (...a: never[]) => (this.clusterDecides ? undefined : fn(...a));
+    const local =
+      (fn: (...a: never[]) => void) =>
+      (...a: never[]) =>
+        this.clusterDecides ? undefined : fn(...a);
     this.cluster = {
       channelOccupied: (appId, channel) => this.add(appId, { name: 'channel_occupied', channel }),
       channelVacated: (appId, channel) => this.add(appId, { name: 'channel_vacated', channel }),
@@ -133,7 +136,8 @@ export class WebhookBatcher {
     const now = Date.now();
     const rows: NewWebhookDelivery[] = [];
     for (const target of app.options.webhooks ?? []) {
-      for (const body of bodiesFor(target, events, now)) rows.push({ appId, url: target.url, body, createdAt: now, nextAttemptAt: now });
+      for (const body of bodiesFor(target, events, now))
+        rows.push({ appId, url: target.url, body, createdAt: now, nextAttemptAt: now });
     }
     if (rows.length === 0) return;
     try {

@@ -35,7 +35,10 @@ const MAX_TIMEOUT_MS = 60_000;
 const CLOSE_GRACE_MS = 500;
 
 class Failure extends Error {
-  constructor(readonly reason: FailureReason, message: string) {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -80,7 +83,13 @@ export class WebhookSender {
     const started = process.hrtime.bigint();
     const timeout = Math.min(Math.max(1, app.options.webhookTimeoutMs), MAX_TIMEOUT_MS);
     try {
-      await this.post(row.url, row.body, { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': webhookSignature(app.secret, row.body) }, timeout, row.id);
+      await this.post(
+        row.url,
+        row.body,
+        { 'X-Pusher-Key': app.key, 'X-Pusher-Signature': webhookSignature(app.secret, row.body) },
+        timeout,
+        row.id,
+      );
     } catch (err) {
       if (this.aborting) return store.rescheduleWebhook(row.id, Date.now(), null, false); // give the lease back
       const f = err instanceof Failure ? err : new Failure('network', (err as Error)?.message ?? String(err));
@@ -107,7 +116,13 @@ export class WebhookSender {
   }
 
   /** One POST; resolves on 2xx, rejects with a Failure otherwise. The response body is ignored. */
-  private post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, id: number): Promise<void> {
+  private post(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    id: number,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       let u: URL;
       try {
@@ -119,10 +134,18 @@ export class WebhookSender {
       const req = (https ? httpsRequest : httpRequest)(u, {
         method: 'POST',
         agent: https ? this.https : this.http,
-        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'pushi-webhooks' },
+        headers: {
+          ...headers,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          'User-Agent': 'pushi-webhooks',
+        },
       });
       this.requests.set(id, req);
-      const timer = setTimeout(() => req.destroy(new Failure('timeout', `no response within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Failure('timeout', `no response within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       req.on('response', (res) => {
         clearTimeout(timer);
         res.resume();

@@ -20,7 +20,13 @@ export class Webhooks {
   readonly sender: WebhookSender;
 
   constructor(o: WebhooksOptions) {
-    this.sender = new WebhookSender({ store: o.store, apps: o.apps, logger: o.logger, metrics: o.metrics, pollMs: o.pollMs });
+    this.sender = new WebhookSender({
+      store: o.store,
+      apps: o.apps,
+      logger: o.logger,
+      metrics: o.metrics,
+      pollMs: o.pollMs,
+    });
     this.batcher = new WebhookBatcher({
       store: o.store,
       apps: o.apps,

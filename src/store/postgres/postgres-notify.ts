@@ -19,7 +19,8 @@ export interface PostgresAccess {
 }
 
 const T_COLUMNS = TARGET_COLUMNS.replace(/(\w+)/g, 't.$1');
-const MATCH = '($2::text IS NULL OR channel = $2) AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR address = $4)';
+const MATCH =
+  '($2::text IS NULL OR channel = $2) AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR address = $4)';
 
 export class PostgresNotify {
   constructor(private readonly db: PostgresAccess) {}
@@ -47,7 +48,11 @@ export class PostgresNotify {
 
   async removeTargets(appId: string, f: TargetFilter): Promise<NotifyTarget[]> {
     const values = [appId, ...filterValues(f, true)];
-    const rows = await this.db.query<TargetRow>('removeTargets', `DELETE FROM notify_targets WHERE app_id = $1 AND ${MATCH} RETURNING ${TARGET_COLUMNS}`, values);
+    const rows = await this.db.query<TargetRow>(
+      'removeTargets',
+      `DELETE FROM notify_targets WHERE app_id = $1 AND ${MATCH} RETURNING ${TARGET_COLUMNS}`,
+      values,
+    );
     return rows.map(toTarget).sort(byTarget);
   }
 
@@ -105,7 +110,12 @@ export class PostgresNotify {
     await this.db.query('notificationDone', 'DELETE FROM notify_queue WHERE id = $1', [id]);
   }
 
-  async rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt: boolean): Promise<void> {
+  async rescheduleNotification(
+    id: number,
+    nextAttemptAt: number,
+    error: string | null,
+    countAttempt: boolean,
+  ): Promise<void> {
     await this.db.query(
       'rescheduleNotification',
       'UPDATE notify_queue SET next_attempt_at = $2, attempts = attempts + $3, last_error = COALESCE($4, last_error) WHERE id = $1',
@@ -124,4 +134,7 @@ export class PostgresNotify {
 }
 
 /** Statements for deleteApp's transaction. */
-export const DELETE_APP_NOTIFY = ['DELETE FROM notify_targets WHERE app_id = $1', 'DELETE FROM notify_queue WHERE app_id = $1'];
+export const DELETE_APP_NOTIFY = [
+  'DELETE FROM notify_targets WHERE app_id = $1',
+  'DELETE FROM notify_queue WHERE app_id = $1',
+];

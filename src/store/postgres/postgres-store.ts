@@ -45,13 +45,23 @@ type Queryable = pg.Pool | pg.PoolClient;
 
 const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
 // Node socket errors seen when the server is down or unreachable.
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 // SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk full), 57 operator
 // intervention (57P01 admin shutdown, 57P03 cannot connect now), 58 system error (I/O).
 // 42P01/3F000: the tables or the schema are gone (dropped, wrong database restored): nothing can be
 // served until a restart migrates again, so it is an outage, not a bug in one query.
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58|42P01|3F000)/;
-const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error/i;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error/i;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -131,10 +141,7 @@ export class PostgresStore implements Store {
     ]);
   }
 
-  async updateApp(
-    id: string,
-    patch: Partial<Omit<AppRecord, 'id' | 'createdAt'>>,
-  ): Promise<AppRecord | undefined> {
+  async updateApp(id: string, patch: Partial<Omit<AppRecord, 'id' | 'createdAt'>>): Promise<AppRecord | undefined> {
     // NULL means "keep the current value" (no column is nullable).
     const rows = await this.query<AppRow>(
       'updateApp',
@@ -167,7 +174,9 @@ export class PostgresStore implements Store {
   async addSubscription(appId: string, userId: string, channel: string): Promise<boolean> {
     const sql = `INSERT INTO subscriptions (app_id, user_id, channel, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING`;
-    const result = await this.run('addSubscription', () => this.q(this.pool, sql, [appId, userId, channel, Date.now()]));
+    const result = await this.run('addSubscription', () =>
+      this.q(this.pool, sql, [appId, userId, channel, Date.now()]),
+    );
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -177,10 +186,7 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async listSubscriptions(
-    appId: string,
-    filter: { userId?: string; channel?: string },
-  ): Promise<SubscriptionRecord[]> {
+  async listSubscriptions(appId: string, filter: { userId?: string; channel?: string }): Promise<SubscriptionRecord[]> {
     const sql = `SELECT app_id, user_id, channel, created_at FROM subscriptions
       WHERE app_id = $1 AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR channel = $3)
       ORDER BY channel, user_id`;

@@ -15,7 +15,16 @@ export function prepareAppend(db: Database.Database): (events: NewEvent[]) => nu
   );
   const append = db.transaction((events: NewEvent[]) =>
     events.map((e) => {
-      const { lastInsertRowid } = insert.run(e.mid, e.appId, e.channel, e.event, e.data, e.socketId ?? null, e.userId ?? null, e.timestamp);
+      const { lastInsertRowid } = insert.run(
+        e.mid,
+        e.appId,
+        e.channel,
+        e.event,
+        e.data,
+        e.socketId ?? null,
+        e.userId ?? null,
+        e.timestamp,
+      );
       const seq = Number(lastInsertRowid);
       deliver.run(seq, e.appId, e.channel);
       return seq;

@@ -23,7 +23,8 @@ export interface WriterReply {
 }
 
 function startThread(settings: WriterSettings): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: settings });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: settings });
   // Tests and `npm run dev` run the TypeScript sources, and tsx's hooks do not reach worker threads
   // by themselves: the thread registers them before loading its module.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
@@ -91,8 +92,12 @@ export class EventWriter {
       for (const w of waiting.values()) w.reject(err);
       waiting.clear();
     };
-    worker.on('error', (err) => gone(Object.assign(new Error(`SQLite writer thread failed: ${err.message}`), { code: 'SQLITE_IOERR' })));
-    worker.on('exit', (code) => gone(Object.assign(new Error(`SQLite writer thread exited (${code})`), { code: 'SQLITE_IOERR' })));
+    worker.on('error', (err) =>
+      gone(Object.assign(new Error(`SQLite writer thread failed: ${err.message}`), { code: 'SQLITE_IOERR' })),
+    );
+    worker.on('exit', (code) =>
+      gone(Object.assign(new Error(`SQLite writer thread exited (${code})`), { code: 'SQLITE_IOERR' })),
+    );
     return thread;
   }
 }

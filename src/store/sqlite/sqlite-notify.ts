@@ -29,9 +29,10 @@ export class SqliteNotify {
   addTarget(t: NotifyTarget): boolean {
     return this.db.run('addTarget', () => {
       const target = JSON.stringify(t.target);
-      const inserted = this.db
-        .stmt(`INSERT INTO notify_targets (${TARGET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-        .run(t.appId, t.channel, t.kind, t.address, target, t.createdAt).changes > 0;
+      const inserted =
+        this.db
+          .stmt(`INSERT INTO notify_targets (${TARGET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+          .run(t.appId, t.channel, t.kind, t.address, target, t.createdAt).changes > 0;
       if (!inserted) {
         this.db
           .stmt('UPDATE notify_targets SET target = ? WHERE app_id = ? AND channel = ? AND kind = ? AND address = ?')
@@ -46,7 +47,9 @@ export class SqliteNotify {
     return this.db.run('listTargets', () =>
       (
         this.db
-          .stmt(`SELECT ${TARGET_COLUMNS} FROM notify_targets WHERE app_id = ? AND ${MATCH} ORDER BY channel, kind, address`)
+          .stmt(
+            `SELECT ${TARGET_COLUMNS} FROM notify_targets WHERE app_id = ? AND ${MATCH} ORDER BY channel, kind, address`,
+          )
           .all(appId, c, c, k, k, a, a) as TargetRow[]
       ).map(toTarget),
     );
@@ -56,7 +59,9 @@ export class SqliteNotify {
     const [c, k, a] = filterValues(f, true);
     return this.db.run('removeTargets', () =>
       (
-        this.db.stmt(`DELETE FROM notify_targets WHERE app_id = ? AND ${MATCH} RETURNING ${TARGET_COLUMNS}`).all(appId, c, c, k, k, a, a) as TargetRow[]
+        this.db
+          .stmt(`DELETE FROM notify_targets WHERE app_id = ? AND ${MATCH} RETURNING ${TARGET_COLUMNS}`)
+          .all(appId, c, c, k, k, a, a) as TargetRow[]
       )
         .map(toTarget)
         .sort(byTarget),
@@ -83,7 +88,10 @@ export class SqliteNotify {
   }
 
   hasTargets(appId: string): boolean {
-    return this.db.run('hasTargets', () => this.db.stmt('SELECT 1 FROM notify_targets WHERE app_id = ? LIMIT 1').get(appId) !== undefined);
+    return this.db.run(
+      'hasTargets',
+      () => this.db.stmt('SELECT 1 FROM notify_targets WHERE app_id = ? LIMIT 1').get(appId) !== undefined,
+    );
   }
 
   enqueueNotifications(items: NewNotification[]): void {
@@ -93,7 +101,8 @@ export class SqliteNotify {
         const insert = this.db.stmt(
           'INSERT INTO notify_queue (app_id, kind, address, target, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         );
-        for (const n of items) insert.run(n.appId, n.kind, n.address, JSON.stringify(n.target), n.body, n.createdAt, n.nextAttemptAt);
+        for (const n of items)
+          insert.run(n.appId, n.kind, n.address, JSON.stringify(n.target), n.body, n.createdAt, n.nextAttemptAt);
       }),
     );
   }
@@ -102,7 +111,9 @@ export class SqliteNotify {
     return this.db.run('claimNotifications', () =>
       this.db.tx(() => {
         const rows = this.db
-          .stmt(`SELECT ${NOTIFICATION_COLUMNS} FROM notify_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`)
+          .stmt(
+            `SELECT ${NOTIFICATION_COLUMNS} FROM notify_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+          )
           .all(now, Math.max(0, Math.floor(limit))) as NotificationRow[];
         const lease = this.db.stmt('UPDATE notify_queue SET next_attempt_at = ? WHERE id = ?');
         for (const row of rows) lease.run(now + leaseMs, row.id);
@@ -118,14 +129,18 @@ export class SqliteNotify {
   rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt: boolean): void {
     this.db.run('rescheduleNotification', () =>
       this.db
-        .stmt('UPDATE notify_queue SET next_attempt_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error) WHERE id = ?')
+        .stmt(
+          'UPDATE notify_queue SET next_attempt_at = ?, attempts = attempts + ?, last_error = COALESCE(?, last_error) WHERE id = ?',
+        )
         .run(nextAttemptAt, countAttempt ? 1 : 0, error, id),
     );
   }
 
   countPendingNotifications(appId?: string): number {
     return this.db.run('countPendingNotifications', () => {
-      const row = this.db.stmt('SELECT COUNT(*) AS n FROM notify_queue WHERE (? IS NULL OR app_id = ?)').get(appId ?? null, appId ?? null) as { n: number };
+      const row = this.db
+        .stmt('SELECT COUNT(*) AS n FROM notify_queue WHERE (? IS NULL OR app_id = ?)')
+        .get(appId ?? null, appId ?? null) as { n: number };
       return Number(row.n);
     });
   }

@@ -95,7 +95,9 @@ export class SqliteStore implements Store {
           const rows = this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
           for (const m of pendingMigrations(rows.map((r) => r.version))) {
             this.db.exec(m.sqlite);
-            this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+            this.db
+              .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+              .run(m.version, Date.now());
           }
         })
         .immediate();
@@ -155,10 +157,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async updateApp(
-    id: string,
-    patch: Partial<Omit<AppRecord, 'id' | 'createdAt'>>,
-  ): Promise<AppRecord | undefined> {
+  async updateApp(id: string, patch: Partial<Omit<AppRecord, 'id' | 'createdAt'>>): Promise<AppRecord | undefined> {
     return this.run('updateApp', () => {
       // One static statement: NULL means "keep the current value" (no column is nullable).
       const row = this.stmt(
@@ -207,10 +206,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listSubscriptions(
-    appId: string,
-    filter: { userId?: string; channel?: string },
-  ): Promise<SubscriptionRecord[]> {
+  async listSubscriptions(appId: string, filter: { userId?: string; channel?: string }): Promise<SubscriptionRecord[]> {
     return this.run('listSubscriptions', () => {
       const sql = `SELECT app_id, user_id, channel, created_at FROM subscriptions
         WHERE app_id = ? AND (? IS NULL OR user_id = ?) AND (? IS NULL OR channel = ?)
@@ -223,7 +219,10 @@ export class SqliteStore implements Store {
 
   async appendEvents(events: NewEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    if (!this.writer) return this.run('appendEvents', () => (this.appendHere ??= prepareAppend(this.db))(events).map((seq, i) => stored(events[i], seq)));
+    if (!this.writer)
+      return this.run('appendEvents', () =>
+        (this.appendHere ??= prepareAppend(this.db))(events).map((seq, i) => stored(events[i], seq)),
+      );
     if (!this.db.open) throw this.mapError(new Error('The database connection is not open'), 'appendEvents');
     try {
       const seqs = await this.writer.append(events);
@@ -331,7 +330,12 @@ export class SqliteStore implements Store {
   async notificationDone(id: number): Promise<void> {
     this.notify.notificationDone(id);
   }
-  async rescheduleNotification(id: number, nextAttemptAt: number, error: string | null, countAttempt = true): Promise<void> {
+  async rescheduleNotification(
+    id: number,
+    nextAttemptAt: number,
+    error: string | null,
+    countAttempt = true,
+  ): Promise<void> {
     this.notify.rescheduleNotification(id, nextAttemptAt, error, countAttempt);
   }
   async countPendingNotifications(appId?: string): Promise<number> {

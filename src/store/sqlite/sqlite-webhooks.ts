@@ -10,7 +10,9 @@ export class SqliteWebhooks {
     if (items.length === 0) return;
     this.db.run('enqueueWebhooks', () =>
       this.db.tx(() => {
-        const insert = this.db.stmt('INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
+        const insert = this.db.stmt(
+          'INSERT INTO webhook_queue (app_id, url, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+        );
         for (const w of items) insert.run(w.appId, w.url, w.body, w.createdAt, w.nextAttemptAt);
       }),
     );
@@ -49,7 +51,9 @@ export class SqliteWebhooks {
 
   fail(id: number, error: string): void {
     this.db.run('failWebhook', () =>
-      this.db.stmt(`UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`).run(error, id),
+      this.db
+        .stmt(`UPDATE webhook_queue SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`)
+        .run(error, id),
     );
   }
 
