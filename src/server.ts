@@ -36,7 +36,6 @@ import { notificationRoutes } from './api/routes/notifications.ts';
 import { apiRateLimit } from './limits/api-limit.ts';
 import { connectionRateAdmit, type ConnectionRateOptions } from './limits/connection-rate.ts';
 import { LocalRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
-import type { RedisBroker } from './cluster/redis-broker.ts';
 import { ConsoleFeed } from './console/feed.ts';
 import { consoleRoutes } from './console/routes.ts';
 
@@ -142,13 +141,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     ...(options.observers ?? []),
   ];
   if (config.notifications) observers.push(notifier.observer); // after publishing; looks targets up on a later turn
-  const hub = new Hub({
+  // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide.
+  // Redis code (ioredis) is loaded only then, so a single node does not carry it.
+  const redis = config.redisUrl
+    ? {
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        logger,
+        ...(await import('./cluster/redis/redis-adapter.ts')),
+      }
+    : undefined;
+  const hub: Hub = new Hub({
     apps,
     activityTimeout: config.activityTimeout,
     pongTimeout: config.pongTimeout,
     maxBufferedBytes: config.maxBufferedBytes,
     observer: combineObservers(observers),
     sweepIntervalMs: options.sweepIntervalMs,
+    cluster: redis && ((ctx) => new redis.RedisAdapter(ctx, redis)),
+    // The once-per-cluster webhooks (occupied/vacated, members, counts) are the adapter's to report.
+    clusterObserver: webhooks.cluster,
   });
   const persistence = new Persistence(hub, store, new GroupCommitter(store), logger);
   hub.extension = persistence;
@@ -156,7 +168,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const stopRetention = startRetention(store, logger);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
-  // Redis code (ioredis) is loaded only when scaling out, so a single node does not carry it.
   let limiter: RateLimiter = new LocalRateLimiter();
   if (config.redisUrl) {
     const { RedisRateLimiter } = await import('./limits/redis-rate-limiter.ts');
@@ -165,32 +176,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     limiter = redisLimiter;
   }
   const limitApi = apiRateLimit(limiter, (appId) => metrics.limited(appId, 'api'));
-  // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide,
-  // and the once-per-cluster webhooks (occupied/vacated, members, counts) come from the cluster.
-  const broker: RedisBroker | undefined = config.redisUrl
-    ? new (await import('./cluster/redis-broker.ts')).RedisBroker(hub, {
-        url: config.redisUrl,
-        prefix: config.redisPrefix,
-        logger,
-        observer: webhooks.cluster,
-      })
-    : undefined;
-  if (broker) {
-    webhooks.clusterDecides = true;
-    hub.broker = broker;
-    health.push(broker.healthCheck());
-    await broker.start(); // registered before the first client arrives (or degraded after a wait)
-  }
-  const localQueries = new LocalQueries(hub);
-  const queries = broker
-    ? new (await import('./cluster/cluster-queries.ts')).ClusterQueries(broker, localQueries)
-    : localQueries;
+  const cluster = hub.cluster;
+  const clusterHealth = cluster.health?.();
+  if (clusterHealth) health.push(clusterHealth);
+  await cluster.start(); // registered before the first client arrives (or degraded after a wait)
+  const queries = cluster.queries(new LocalQueries(hub));
   // Scaled out, a trigger is answered once Redis has it: the next one, on any node, comes after.
+  const published = cluster.published?.bind(cluster);
   const publish: TriggerPublisher = consoleFeed.timed(
-    broker
+    published
       ? async (app, t) => {
           await persistence.publish(app, t);
-          await broker.published();
+          await published();
         }
       : persistence.publish,
   );
@@ -233,7 +230,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     hub.stop();
     consoleFeed.close();
     stopRetention();
-    await broker?.close();
+    await cluster.close();
     await webhooks.close();
     await notifier.close();
     await limiter.close();
@@ -267,7 +264,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         hub.stop();
         consoleFeed.close();
         stopRetention();
-        await broker?.close(); // leaves the cluster: our members removed everywhere
+        await cluster.close(); // leaves the cluster: our members removed everywhere
         await webhooks.close(); // queues the last events (vacated on shutdown) before the store goes
         await notifier.close();
         await limiter.close();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { App, AppSource } from '../apps/app.ts';
 import type { Config } from '../config/config.ts';
 import type { Hub } from '../hub/hub.ts';
-import type { ChannelQueries } from '../hub/queries.ts';
+import type { ChannelQueries } from '../cluster/adapter.ts';
 
 export interface ApiMetrics {
   httpRequest(route: string, method: string, status: number, seconds: number): void;

@@ -67,6 +67,12 @@ export class AppState {
     return n;
   }
 
+  /** Keeps a cache channel's event unless a later one is already kept. */
+  remember(channel: string, entry: CachedEvent): void {
+    const old = this.cache.get(channel);
+    if (!old || old.expiresAt <= entry.expiresAt) this.cache.set(channel, entry);
+  }
+
   cached(channel: string, now: number): CachedEvent | undefined {
     const c = this.cache.get(channel);
     if (c && c.expiresAt <= now) {

@@ -1,5 +1,6 @@
 // A channel on this node: its subscribers and, for presence channels, its members by user id.
 import { type ChannelRules, channelRules } from '../protocol/channels.ts';
+import { encodeSpecEvent } from '../protocol/messages.ts';
 import type { Connection } from './connection.ts';
 
 export interface Member {
@@ -22,6 +23,13 @@ export class Channel {
 
   get presence(): boolean {
     return this.rules.kind === 'presence';
+  }
+
+  /** pusher_internal:member_added / member_removed for this channel. */
+  memberEvent(userId: string, added: boolean, info: unknown): string {
+    return added
+      ? encodeSpecEvent('pusher_internal:member_added', { user_id: userId, user_info: info ?? {} }, this.name)
+      : encodeSpecEvent('pusher_internal:member_removed', { user_id: userId }, this.name);
   }
 
   presenceData(): { presence: { ids: string[]; hash: Record<string, unknown>; count: number } } {

@@ -11,7 +11,9 @@ import { Subscriptions } from './subscriptions.ts';
 import { clientEvent } from './client-events.ts';
 import { Users } from './users.ts';
 import type { HubExtension } from './extension.ts';
-import type { Broker } from '../cluster/broker.ts';
+import type { AdapterContext, ClusterAdapter, ClusterObserver } from '../cluster/adapter.ts';
+import { MemoryAdapter } from '../cluster/memory/memory-adapter.ts';
+import { LocalNode } from './local-node.ts';
 import { originAllowed } from '../limits/origins.ts';
 
 export interface HubOptions {
@@ -24,6 +26,10 @@ export interface HubOptions {
   observer?: HubObserver;
   /** How often the activity sweep runs, ms. */
   sweepIntervalMs?: number;
+  /** The cluster adapter, built around this hub (default: this node alone, in memory). */
+  cluster?: (ctx: AdapterContext) => ClusterAdapter;
+  /** Told once per cluster of occupied/vacated, member added/removed and subscription counts (webhooks). */
+  clusterObserver?: ClusterObserver;
 }
 
 const SUPPORTED_PROTOCOLS = new Set(['5', '6', '7']);
@@ -35,8 +41,8 @@ export class Hub {
   readonly subscriptions: Subscriptions;
   readonly users: Users;
   extension?: HubExtension;
-  /** Other nodes (cluster/): set when scaled out. */
-  broker?: Broker;
+  /** The other nodes, or this one alone: presence, counts and publishing go through it. */
+  readonly cluster: ClusterAdapter;
   private sweepTimer?: NodeJS.Timeout;
   private backlogs = new WeakMap<Connection, string[]>();
   private connectionCount = 0;
@@ -47,6 +53,9 @@ export class Hub {
     this.observer = options.observer ?? {};
     this.subscriptions = new Subscriptions(this);
     this.users = new Users(this);
+    const local = new LocalNode(this);
+    const ctx = { events: local, local, observer: options.clusterObserver ?? {} };
+    this.cluster = options.cluster ? options.cluster(ctx) : new MemoryAdapter(ctx);
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), options.sweepIntervalMs ?? 1000);
     this.sweepTimer.unref();
   }
@@ -264,18 +273,16 @@ export class Hub {
   }
 
   /**
-   * Delivers here and hands the same frame to the other nodes, if scaled out. A broker that
-   * returns true delivers it here too, once the cluster has ordered it (same order on every node).
+   * Publishes to the channel's subscribers on every node, this one included, in the cluster's
+   * order. `cacheTtlMs`: a cache channel's event, remembered on every node for that long.
    */
-  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): number {
-    if (this.broker?.publish(appId, channel, frame, exceptSocketId)) return 0;
-    return this.deliver(appId, channel, frame, exceptSocketId);
+  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string, cacheTtlMs?: number): void {
+    this.cluster.publish(appId, channel, frame, exceptSocketId, cacheTtlMs);
   }
 
-  /** Closes a user's connections here and, when scaled out, on every node. */
+  /** Closes a user's connections on every node. */
   terminateUser(appId: string, userId: string): void {
-    this.broker?.terminateUser?.(appId, userId);
-    this.users.terminate(appId, userId);
+    this.cluster.terminateUser(appId, userId);
   }
 
   /** Closes every connection with 4200 so clients reconnect elsewhere. */

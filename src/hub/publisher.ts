@@ -21,10 +21,12 @@ export function publishTrigger(hub: Hub, app: App, t: Trigger): void {
     const frame = Buffer.from(
       encodeAppEvent({ event: t.event, channel, data: t.data, mid: s?.mid, timestamp: s?.timestamp }),
     );
+    let cacheTtlMs: number | undefined;
     if (channelRules(channel).cache) {
-      state.cache.set(channel, { frame, event: t.event, data: t.data, expiresAt: now + app.options.cacheTtl * 1000 });
+      cacheTtlMs = app.options.cacheTtl * 1000;
+      state.cache.set(channel, { frame, event: t.event, data: t.data, expiresAt: now + cacheTtlMs });
     }
-    hub.publish(app.id, channel, frame, t.socketId);
+    hub.publish(app.id, channel, frame, t.socketId, cacheTtlMs);
   }
   hub.observer.eventTriggered?.(app.id, t);
 }

@@ -1,18 +1,7 @@
 // Answers to the HTTP API's channel queries from this node's state.
 // Async on purpose: the cluster adapter answers the same questions across nodes.
+import type { ChannelQueries, ChannelSummary } from '../cluster/adapter.ts';
 import type { Hub } from './hub.ts';
-
-export interface ChannelSummary {
-  name: string;
-  subscriptionCount: number;
-  userCount?: number;
-}
-
-export interface ChannelQueries {
-  channels(appId: string, prefix?: string): Promise<ChannelSummary[]>;
-  channel(appId: string, name: string): Promise<ChannelSummary | undefined>;
-  users(appId: string, name: string): Promise<string[]>;
-}
 
 export class LocalQueries implements ChannelQueries {
   constructor(private readonly hub: Hub) {}

@@ -71,7 +71,7 @@ export class Subscriptions {
         return this.hub.extension.subscribePersonal(state, conn, channel);
     }
     const ch = this.join(state, conn, channel, presence?.userId);
-    // Scaled out, a member is confirmed once the cluster has it (or refused: channel full).
+    // A member is confirmed once the cluster has it (or refused: channel full).
     const joined = presence ? this.addMember(state, conn, ch, presence) : undefined;
     // Stored history for subscription_succeeded, when the app keeps it: a store read.
     const history = this.hub.extension?.subscriptionData?.(state, conn, ch);
@@ -94,10 +94,8 @@ export class Subscriptions {
     conn.channels.set(channel, userId === undefined && via === undefined ? PLAIN_SUBSCRIPTION : { userId, via });
     if (occupied) this.hub.observer.channelOccupied?.(state.app.id, channel);
     this.hub.observer.subscribed?.(state.app.id, channel, ch.rules.kind, conn.id);
-    // Scaled out, counts (and the once-per-cluster occupied/vacated webhooks) are cluster-wide.
-    const cluster = this.hub.broker?.cluster;
-    if (cluster) cluster.subscribersChanged(state, channel);
-    else this.countChanged(state, ch);
+    // Counts (and the once-per-cluster occupied/vacated webhooks) are the cluster's.
+    this.hub.cluster.subscribersChanged(state.app.id, channel, ch.subscribers.size, true);
     return ch;
   }
 
@@ -171,34 +169,32 @@ export class Subscriptions {
     return { userId, info: parsed.user_info, channelData: parsed };
   }
 
-  /** Node-local bookkeeping; scaled out, the cluster decides and sends member_added (returned promise). */
-  private addMember(state: AppState, conn: Connection, ch: Channel, p: PresenceJoin): Promise<void> | undefined {
+  /** Node-local bookkeeping; the cluster decides whether the user is new and sends member_added. */
+  private addMember(state: AppState, conn: Connection, ch: Channel, p: PresenceJoin): Promise<void> | void {
     let member = ch.members.get(p.userId);
     const first = !member;
-    const cluster = this.hub.broker?.cluster;
     if (!member) {
       member = { info: p.info ?? {}, connections: new Set() };
       ch.members.set(p.userId, member);
-    }
-    if (first) {
-      if (!cluster) {
-        const frame = encodeSpecEvent(
-          'pusher_internal:member_added',
-          { user_id: p.userId, user_info: member.info },
-          ch.name,
-        );
-        for (const other of ch.subscribers) if (other !== conn) other.write(frame);
-      }
       this.hub.observer.memberAdded?.(state.app.id, ch.name, p.userId);
     }
     member.connections.add(conn);
+    const joined = this.hub.cluster.memberJoined({
+      appId: state.app.id,
+      channel: ch.name,
+      userId: p.userId,
+      socketId: conn.id,
+      connections: member.connections.size,
+      info: member.info,
+      maxMembers: state.app.options.maxPresenceMembers,
+    });
     this.hub.extension?.memberJoined?.(state, conn, ch, p.userId, p.channelData, first);
-    return cluster?.memberJoined(state, conn, ch, p.userId, member.info);
+    return joined;
   }
 
-  /** subscription_succeeded's member list: cluster-wide when scaled out. */
+  /** subscription_succeeded's member list, as the cluster knows it. */
   private presenceData(state: AppState, ch: Channel, conn: Connection) {
-    return this.hub.broker?.cluster?.presenceData(state, ch, conn) ?? ch.presenceData();
+    return this.hub.cluster.members(state.app.id, ch.name, conn.id);
   }
 
   unsubscribe(conn: Connection, data: Record<string, unknown>): Promise<void> | void {
@@ -220,7 +216,6 @@ export class Subscriptions {
     if (!ch) return;
     ch.subscribers.delete(conn);
     this.hub.observer.unsubscribed?.(state.app.id, name, ch.rules.kind, conn.id);
-    const cluster = this.hub.broker?.cluster;
     if (ch.presence && sub.userId !== undefined) {
       const member = ch.members.get(sub.userId);
       if (member) {
@@ -228,24 +223,25 @@ export class Subscriptions {
         const last = member.connections.size === 0;
         if (last) {
           ch.members.delete(sub.userId);
-          if (!cluster) {
-            const frame = encodeSpecEvent('pusher_internal:member_removed', { user_id: sub.userId }, name);
-            for (const other of ch.subscribers) other.write(frame);
-          }
           this.hub.observer.memberRemoved?.(state.app.id, name, sub.userId);
         }
-        // Scaled out, member_removed waits for the user's last connection anywhere.
-        cluster?.memberLeft(state, conn, ch, sub.userId);
+        // member_removed is the cluster's to send: it waits for the user's last connection anywhere.
+        const connections = member.connections.size;
+        this.hub.cluster.memberLeft({
+          appId: state.app.id,
+          channel: name,
+          userId: sub.userId,
+          socketId: conn.id,
+          connections,
+        });
         this.hub.extension?.memberLeft?.(state, conn, ch, sub.userId, last);
       }
     }
     if (state.dropIfEmpty(ch)) {
       this.dirtyCounts.delete(ch);
       this.hub.observer.channelVacated?.(state.app.id, name);
-    } else if (!cluster) {
-      this.countChanged(state, ch);
     }
-    cluster?.subscribersChanged(state, name);
+    this.hub.cluster.subscribersChanged(state.app.id, name, ch.subscribers.size, false);
   }
 
   /** Marks a channel's subscription_count for sending (the cluster calls it when the total moves). */
@@ -260,7 +256,7 @@ export class Subscriptions {
     for (const [ch, state] of this.dirtyCounts) {
       if (now - ch.countSentAt < COUNT_INTERVAL_MS) continue; // the sweep sends it later
       this.dirtyCounts.delete(ch);
-      const count = this.hub.broker?.cluster?.subscriptionCount(state.app.id, ch.name) ?? ch.subscribers.size;
+      const count = this.hub.cluster.subscriptionCount(state.app.id, ch.name);
       if (count === ch.countSent) continue;
       ch.countSentAt = now;
       ch.countSent = count;

@@ -35,26 +35,17 @@ export class Users {
     if (!sockets) state.users.set(parsed.id, (sockets = new Set()));
     sockets.add(conn);
     conn.write(encodeSpecEvent('pusher:signin_success', { user_data: userData }));
-    // Scaled out, online/offline is the user's first/last connection anywhere: the cluster tells watchers.
-    const cluster = this.hub.broker?.cluster;
-    if (online) {
-      if (cluster) cluster.usersChanged(state, parsed.id);
-      else this.notifyWatchers(state, parsed.id, 'online');
-    }
+    // Online/offline is the user's first/last connection anywhere: the cluster tells watchers.
+    if (online) this.hub.cluster.userChanged(state.app.id, parsed.id, true);
     for (const id of watchlist) {
       let set = state.watchers.get(id);
       if (!set) state.watchers.set(id, (set = new Set()));
       set.add(conn);
     }
-    if (cluster) {
-      if (!watchlist.length) return;
-      void cluster.online(state, watchlist).then((ids) => {
-        if (ids.length && !conn.closed) conn.write(watchlistEvent('online', ids));
-      });
-      return;
-    }
-    const alreadyOnline = watchlist.filter((id) => state.users.has(id));
-    if (alreadyOnline.length) conn.write(watchlistEvent('online', alreadyOnline));
+    if (!watchlist.length) return;
+    void this.hub.cluster.online(state.app.id, watchlist).then((ids) => {
+      if (ids.length && !conn.closed) conn.write(watchlistEvent('online', ids));
+    });
   }
 
   /** The connection is gone or signs in again: drop it from users and watchers. */
@@ -71,9 +62,7 @@ export class Users {
     sockets.delete(conn);
     if (sockets.size === 0) {
       state.users.delete(user.id);
-      const cluster = this.hub.broker?.cluster;
-      if (cluster) cluster.usersChanged(state, user.id);
-      else this.notifyWatchers(state, user.id, 'offline');
+      this.hub.cluster.userChanged(state.app.id, user.id, false);
     }
   }
 

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildServer } from '../helpers/child-server.ts';
-import { NODE_TTL_MS, REAP_INTERVAL_MS } from '../../src/cluster/liveness.ts';
+import { NODE_TTL_MS, REAP_INTERVAL_MS } from '../../src/cluster/redis/liveness.ts';
 import {
   APP,
   type Client,

@@ -2,11 +2,10 @@
 // per 100 events) into the store's queue in one transaction, before anything is sent.
 //
 // Cluster (src/cluster/**): channel_occupied/vacated, member_added/removed and subscription_count
-// must follow cluster-wide counts and be reported once per cluster. The adapter sets
-// `clusterDecides = true`, which makes this ignore those five from the local hub, and calls
-// `cluster.channelOccupied(...)` etc. on exactly one node per transition (e.g. the node whose
-// Redis INCR returned 1 / DECR returned 0). client_event and cache_miss happen on one node and
-// always come from the local hub. Nodes sharing PostgreSQL share the queue; claims are leased
+// follow cluster-wide counts and are reported once per cluster, so they come from the cluster
+// adapter (`cluster` feed): the memory adapter as they happen on its single node, the Redis
+// adapter on exactly one node per transition (the node whose write moved the total). client_event
+// and cache_miss happen on one node and come from the local hub. Nodes sharing PostgreSQL share the queue; claims are leased
 // (FOR UPDATE SKIP LOCKED), so each queued webhook is sent by one node.
 import type { Logger } from 'pino';
 import { type App, type AppSource, DEFAULT_APP_OPTIONS, type WebhookEventName } from '../../apps/app.ts';
@@ -37,7 +36,6 @@ export interface BatcherOptions {
 }
 
 export class WebhookBatcher {
-  clusterDecides = false;
   readonly observer: HubObserver;
   readonly cluster: ClusterWebhookFeed;
   private readonly pending = new Map<string, Pending>();
@@ -45,10 +43,6 @@ export class WebhookBatcher {
   private closed = false;
 
   constructor(private readonly o: BatcherOptions) {
-    const local =
-      (fn: (...a: never[]) => void) =>
-      (...a: never[]) =>
-        this.clusterDecides ? undefined : fn(...a);
     this.cluster = {
       channelOccupied: (appId, channel) => this.add(appId, { name: 'channel_occupied', channel }),
       channelVacated: (appId, channel) => this.add(appId, { name: 'channel_vacated', channel }),
@@ -58,11 +52,6 @@ export class WebhookBatcher {
         this.add(appId, { name: 'subscription_count', channel, subscription_count: count }),
     };
     this.observer = {
-      channelOccupied: local(this.cluster.channelOccupied),
-      channelVacated: local(this.cluster.channelVacated),
-      memberAdded: local(this.cluster.memberAdded),
-      memberRemoved: local(this.cluster.memberRemoved),
-      subscriptionCount: local(this.cluster.subscriptionCount),
       cacheMiss: (appId, channel) => this.add(appId, { name: 'cache_miss', channel }),
       // Checked before the event is built: client events are hot.
       clientEvent: (appId, e) =>

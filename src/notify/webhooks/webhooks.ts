@@ -41,13 +41,9 @@ export class Webhooks {
     return this.batcher.observer;
   }
 
-  /** What the cluster adapter feeds once it sets `clusterDecides` (see batcher.ts). */
+  /** What the cluster adapter feeds: transitions decided once per cluster (see batcher.ts). */
   get cluster(): ClusterWebhookFeed {
     return this.batcher.cluster;
-  }
-
-  set clusterDecides(on: boolean) {
-    this.batcher.clusterDecides = on;
   }
 
   /** Starts sending, including whatever an earlier run left in the queue. */

@@ -2,24 +2,25 @@
 // A node writes its own absolute counts (coalesced per tick) and Lua returns the totals that
 // changed; the node whose write moved a total from/to zero reports occupied/vacated (once in the
 // cluster); the scripts announce watchlist online/offline and subscription_count on the bus.
-import { channelRules } from '../protocol/channels.ts';
-import type { ClusterContext } from './broker.ts';
+import { CountReports } from '../count-reports.ts';
+import type { ClusterContext } from './context.ts';
 import { decodeApp, encodeApp } from './bus.ts';
 
 export type CountKind = 's' | 'u';
 
 const BATCH = 250;
-/** subscription_count webhooks: at most one a second per channel from this node (latest value). */
-const COUNT_REPORT_MS = 1000;
 
 export class ClusterCounts {
   private dirty = new Map<string, [CountKind, string, string]>();
   private scheduled = false;
   /** Cluster-wide subscriber counts heard on the bus, for channels with local subscribers. */
   private readonly totals = new Map<string, number>();
-  private readonly reports = new Map<string, { at: number; value?: number; timer?: NodeJS.Timeout }>();
+  /** subscription_count webhooks from this node's writes. */
+  private readonly reports: CountReports;
 
-  constructor(private readonly ctx: ClusterContext) {}
+  constructor(private readonly ctx: ClusterContext) {
+    this.reports = new CountReports(ctx.observer);
+  }
 
   mark(kind: CountKind, appId: string, name: string): void {
     this.dirty.set(`${kind}\0${appId}\0${name}`, [kind, appId, name]);
@@ -37,15 +38,13 @@ export class ClusterCounts {
 
   /** This node's own count right now (what Redis should hold for it). */
   local(kind: CountKind, appId: string, name: string): number {
-    const state = this.ctx.hub.states.get(appId);
-    if (!state) return 0;
-    return kind === 's' ? (state.channels.get(name)?.subscribers.size ?? 0) : (state.users.get(name)?.size ?? 0);
+    const { local } = this.ctx;
+    return kind === 's' ? local.subscribers(appId, name) : local.userConnections(appId, name);
   }
 
   /** Whether subscribers want pusher_internal:subscription_count for this channel. */
   private counted(kind: CountKind, appId: string, name: string): boolean {
-    if (kind !== 's' || channelRules(name).kind === 'presence') return false;
-    return this.ctx.hub.states.get(appId)?.app.options.subscriptionCount ?? true;
+    return kind === 's' && this.ctx.local.countsWanted(appId, name);
   }
 
   /** Writes absolute counts (read at send time, so the latest write always wins). */
@@ -77,7 +76,7 @@ export class ClusterCounts {
 
   /** Acts on (kind, A, name, after, before) groups returned by the counts or reap scripts. */
   changes(out: (string | number)[], from: number): void {
-    const { hub, observer } = this.ctx;
+    const { observer } = this.ctx;
     for (let i = from; i + 4 < out.length; i += 5) {
       const kind = String(out[i]);
       const appId = decodeApp(String(out[i + 1]));
@@ -91,39 +90,16 @@ export class ClusterCounts {
         if (before === 0 && after > 0) observer.channelOccupied?.(appId, name);
         if (before > 0 && after === 0) observer.channelVacated?.(appId, name);
         // (the scripts announced 'c' and 'w' on the bus themselves)
-        if (channelRules(name).kind !== 'presence' && hub.states.get(appId)?.app.options.subscriptionCount)
-          this.report(appId, name, after);
+        if (this.ctx.local.countsWanted(appId, name)) this.reports.report(appId, name, after);
       }
     }
   }
 
-  private report(appId: string, channel: string, value: number): void {
-    const k = `${appId}\0${channel}`;
-    const now = Date.now();
-    const r = this.reports.get(k);
-    if (!r || now - r.at >= COUNT_REPORT_MS) {
-      if (r?.timer) clearTimeout(r.timer);
-      this.reports.set(k, { at: now });
-      this.ctx.observer.subscriptionCount?.(appId, channel, value);
-      return;
-    }
-    r.value = value;
-    r.timer ??= setTimeout(
-      () => {
-        this.reports.delete(k);
-        if (r!.value !== undefined) this.report(appId, channel, r!.value);
-      },
-      COUNT_REPORT_MS - (now - r.at),
-    ).unref();
-  }
-
   /** A subscription_count announcement from the bus. */
   heard(appId: string, channel: string, count: number): void {
-    const state = this.ctx.hub.states.get(appId);
-    const ch = state?.channel(channel);
-    if (!state || !ch) return;
+    if (this.ctx.local.subscribers(appId, channel) === 0) return;
     this.totals.set(`${appId}\0${channel}`, count);
-    this.ctx.hub.subscriptions.countChanged(state, ch);
+    this.ctx.events.countChanged(appId, channel);
   }
 
   total(appId: string, channel: string): number | undefined {

@@ -3,13 +3,13 @@
 // the counts must be in Redis anyway for cluster-wide occupied/vacated and first/last member
 // decisions, so a query is one or two reads, never waits on a slow node, and a dead node's share
 // is gone once it is reaped. While Redis is unreachable this node answers for itself.
-import type { ChannelQueries, ChannelSummary } from '../hub/queries.ts';
-import { channelRules } from '../protocol/channels.ts';
-import type { RedisBroker } from './redis-broker.ts';
+import type { ChannelQueries, ChannelSummary } from '../adapter.ts';
+import { channelRules } from '../../protocol/channels.ts';
+import type { RedisAdapter } from './redis-adapter.ts';
 
 export class ClusterQueries implements ChannelQueries {
   constructor(
-    private readonly broker: RedisBroker,
+    private readonly broker: RedisAdapter,
     private readonly local: ChannelQueries,
   ) {}
 

@@ -5,16 +5,21 @@
 // node that loses Redis keeps serving its own connections, then re-registers everything.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { HealthCheck } from '../api/deps.ts';
-import type { AppState } from '../hub/app-state.ts';
-import type { CachedEvent } from '../hub/app-state.ts';
-import type { Channel } from '../hub/channel.ts';
-import type { Connection } from '../hub/connection.ts';
-import type { Hub } from '../hub/hub.ts';
-import { channelRules } from '../protocol/channels.ts';
-import { randomHex } from '../protocol/ids.ts';
-import type { Broker, ClusterObserver, ClusterState, PresenceData } from './broker.ts';
+import type { HealthCheck } from '../../api/deps.ts';
+import { channelRules } from '../../protocol/channels.ts';
+import { randomHex } from '../../protocol/ids.ts';
+import type {
+  AdapterContext,
+  ChannelQueries,
+  ClusterAdapter,
+  ClusterEvents,
+  ClusterObserver,
+  LocalView,
+  MemberChange,
+  PresenceData,
+} from '../adapter.ts';
 import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
+import { ClusterQueries } from './cluster-queries.ts';
 import { ClusterCounts } from './counts.ts';
 import { entriesToWrite } from './resync.ts';
 import { Liveness } from './liveness.ts';
@@ -22,19 +27,17 @@ import { RedisLink } from './redis-link.ts';
 import { ClusterPresence } from './redis-presence.ts';
 import { defineScripts, type Scripts } from './scripts.ts';
 
-export interface RedisBrokerOptions {
+export interface RedisAdapterOptions {
   url: string;
   prefix: string;
   logger: Logger;
-  /** Told once per cluster of occupied/vacated, member added/removed, subscription_count. */
-  observer?: ClusterObserver;
 }
 
 const RESYNC_SLICE = 200;
 /** Own events awaited back from the bus; past it (a stuck subscriber) we deliver directly. */
 const MAX_INFLIGHT = 100_000;
 
-export class RedisBroker implements Broker, ClusterState {
+export class RedisAdapter implements ClusterAdapter {
   readonly names: Names;
   readonly link: RedisLink;
   private readonly scripts: Scripts;
@@ -43,6 +46,8 @@ export class RedisBroker implements Broker, ClusterState {
   private readonly liveness: Liveness;
   private readonly logger: Logger;
   private readonly observer: ClusterObserver;
+  private readonly events: ClusterEvents;
+  private readonly local: LocalView;
   private registered = false;
   private synced = false;
   private resyncing = false;
@@ -54,10 +59,9 @@ export class RedisBroker implements Broker, ClusterState {
   private seq = 0;
   private deliveredUpTo = 0;
 
-  constructor(
-    private readonly hub: Hub,
-    options: RedisBrokerOptions,
-  ) {
+  constructor(ctx: AdapterContext, options: RedisAdapterOptions) {
+    this.events = ctx.events;
+    this.local = ctx.local;
     this.logger = options.logger;
     this.names = new Names(options.prefix, `${hostname()}-${process.pid}-${randomHex(3)}`);
     this.link = new RedisLink(options.url, this.names, this.logger, {
@@ -66,9 +70,10 @@ export class RedisBroker implements Broker, ClusterState {
       message: (channel, message) => this.onMessage(channel, message),
     });
     this.scripts = defineScripts(this.link.cmd);
-    this.observer = options.observer ?? {};
+    this.observer = ctx.observer;
     const base = {
-      hub,
+      events: this.events,
+      local: this.local,
       observer: this.observer,
       scripts: this.scripts,
       prefix: this.names.prefix,
@@ -87,10 +92,6 @@ export class RedisBroker implements Broker, ClusterState {
       lostRegistration: () => this.relost(),
       changes: (out, from) => this.counts.changes(out, from),
     });
-  }
-
-  get cluster(): ClusterState {
-    return this;
   }
 
   get node(): string {
@@ -120,7 +121,7 @@ export class RedisBroker implements Broker, ClusterState {
     return this.synced && this.link.up;
   }
 
-  healthCheck(): HealthCheck {
+  health(): HealthCheck {
     return {
       name: 'redis',
       check: async () => {
@@ -133,24 +134,22 @@ export class RedisBroker implements Broker, ClusterState {
     };
   }
 
-  // ── Broker ────────────────────────────────────────────────────────────────────────────────────
+  // ── publishing ────────────────────────────────────────────────────────────────────────────────
 
   /**
    * Online, our own events come back on the bus and are delivered here in the order Redis gave
    * every node (a local subscriber cannot see two triggers from two nodes in another order than
-   * remote ones do). Offline, the hub delivers at once and the event waits in the outbox.
+   * remote ones do). Offline, they are delivered here at once and wait in the outbox.
    */
-  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): boolean {
-    // publishTrigger stores a cache channel's event (this very frame) before publishing it.
-    const cached = this.hub.states.get(appId)?.cache.get(channel);
-    const ttl = cached && cached.frame === frame ? Math.max(0, cached.expiresAt - Date.now()) : null;
+  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string, cacheTtlMs?: number): void {
     const here = this.link.up && this.inflight.length < MAX_INFLIGHT;
     const seq = here ? ++this.seq : 0; // 0: already delivered here
     if (here) this.inflight.push({ seq, appId, channel, frame, except: exceptSocketId });
+    else this.events.deliver(appId, channel, frame, exceptSocketId);
+    const ttl = cacheTtlMs ?? null;
     this.link.publish(
       encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame),
     );
-    return here;
   }
 
   /** Resolves when Redis has every event published so far (see RedisLink.published). */
@@ -160,52 +159,58 @@ export class RedisBroker implements Broker, ClusterState {
 
   terminateUser(appId: string, userId: string): void {
     this.link.publish(encodeBus(['t', this.names.node, encodeApp(appId), userId]));
+    this.events.terminateUser(appId, userId);
   }
 
-  // ── ClusterState ──────────────────────────────────────────────────────────────────────────────
+  // ── presence, counts, users ───────────────────────────────────────────────────────────────────
 
-  memberJoined(state: AppState, conn: Connection, ch: Channel, userId: string, info: unknown): Promise<void> {
-    return this.presence.memberJoined(state, conn, ch, userId, info);
+  memberJoined(change: MemberChange): Promise<void> {
+    return this.presence.memberJoined(change);
   }
 
-  memberLeft(state: AppState, conn: Connection, ch: Channel, userId: string): void {
-    this.presence.memberLeft(state, conn, ch, userId);
+  memberLeft(change: MemberChange): void {
+    this.presence.memberLeft(change);
   }
 
-  presenceData(state: AppState, ch: Channel, conn: Connection): PresenceData {
-    return this.presence.presenceData(state, ch, conn);
+  members(appId: string, channel: string, socketId: string): PresenceData {
+    return this.presence.presenceData(appId, channel, socketId);
   }
 
-  subscribersChanged(state: AppState, channel: string): void {
-    this.counts.mark('s', state.app.id, channel);
-    if (!state.channels.has(channel)) {
-      this.presence.dropped(state.app.id, channel);
-      this.counts.dropped(state.app.id, channel);
+  subscribersChanged(appId: string, channel: string, count: number): void {
+    this.counts.mark('s', appId, channel);
+    if (count === 0) {
+      this.presence.dropped(appId, channel);
+      this.counts.dropped(appId, channel);
     }
   }
 
-  subscriptionCount(appId: string, channel: string): number | undefined {
-    return this.counts.total(appId, channel);
+  subscriptionCount(appId: string, channel: string): number {
+    return this.counts.total(appId, channel) ?? this.local.subscribers(appId, channel);
   }
 
-  usersChanged(state: AppState, userId: string): void {
+  userChanged(appId: string, userId: string, online: boolean): void {
     if (this.connected()) {
-      this.counts.mark('u', state.app.id, userId);
+      this.counts.mark('u', appId, userId);
       return;
     }
     // Redis unreachable: tell this node's watchers; the resync announces it cluster-wide later.
-    this.hub.users.notifyWatchers(state, userId, state.users.has(userId) ? 'online' : 'offline');
+    this.events.watchlist(appId, userId, online);
   }
 
-  async online(state: AppState, userIds: string[]): Promise<string[]> {
-    const here = userIds.filter((id) => state.users.has(id));
+  async online(appId: string, userIds: string[]): Promise<string[]> {
+    const isHere = (id: string) => this.local.userConnections(appId, id) > 0;
+    const here = userIds.filter(isHere);
     if (!this.connected() || userIds.length === 0) return here;
     try {
-      const totals = await this.link.cmd.hmget(this.names.totals('u', state.app.id), ...userIds);
-      return userIds.filter((id, i) => state.users.has(id) || Number(totals[i] ?? 0) > 0);
+      const totals = await this.link.cmd.hmget(this.names.totals('u', appId), ...userIds);
+      return userIds.filter((id, i) => isHere(id) || Number(totals[i] ?? 0) > 0);
     } catch {
       return here;
     }
+  }
+
+  queries(local: ChannelQueries): ChannelQueries {
+    return new ClusterQueries(this, local);
   }
 
   // ── the bus ───────────────────────────────────────────────────────────────────────────────────
@@ -225,13 +230,13 @@ export class RedisBroker implements Broker, ClusterState {
           this.deliveredUpTo = seq;
           while (this.inflight.length && this.inflight[0].seq <= seq) this.inflight.shift();
         } else if (typeof h[5] === 'number' && channelRules(name).cache) {
-          this.remember(appId, name, msg.payload, h[5]);
+          this.events.cacheEvent(appId, name, msg.payload, h[5]);
         }
-        this.hub.deliver(appId, name, msg.payload, h[4] ? String(h[4]) : undefined);
+        this.events.deliver(appId, name, msg.payload, h[4] ? String(h[4]) : undefined);
         return;
       }
       case 't':
-        if (from !== this.names.node) this.hub.users.terminate(decodeApp(String(h[2])), String(h[3]));
+        if (from !== this.names.node) this.events.terminateUser(decodeApp(String(h[2])), String(h[3]));
         return;
       case 'm+':
       case 'm-':
@@ -240,36 +245,13 @@ export class RedisBroker implements Broker, ClusterState {
       case 'k':
         if (channel === this.names.nodeBus()) this.presence.marker(String(h[2]), Number(h[3]), msg.payload);
         return;
-      case 'w': {
-        const state = this.hub.states.get(decodeApp(String(h[2])));
-        if (state) this.hub.users.notifyWatchers(state, String(h[3]), h[4] === 'online' ? 'online' : 'offline');
+      case 'w':
+        this.events.watchlist(decodeApp(String(h[2])), String(h[3]), h[4] === 'online');
         return;
-      }
       case 'c':
         this.counts.heard(decodeApp(String(h[2])), String(h[3]), Number(h[4]));
         return;
     }
-  }
-
-  /** Mirrors another node's cache-channel event so every node answers cache queries alike. */
-  private remember(appId: string, channel: string, frame: Buffer, ttlMs: number): void {
-    let entry: CachedEvent;
-    try {
-      const parsed = JSON.parse(frame.toString());
-      entry = { frame: Buffer.from(frame), event: parsed.event, data: parsed.data, expiresAt: Date.now() + ttlMs };
-    } catch {
-      return;
-    }
-    const put = (state: AppState) => {
-      const old = state.cache.get(channel);
-      if (!old || old.expiresAt <= entry.expiresAt) state.cache.set(channel, entry);
-    };
-    const state = this.hub.states.get(appId);
-    if (state) return put(state);
-    this.hub.options.apps.findById(appId).then(
-      (app) => app && put(this.hub.state(app)),
-      () => undefined,
-    );
   }
 
   // ── losing and regaining Redis ────────────────────────────────────────────────────────────────
@@ -281,7 +263,7 @@ export class RedisBroker implements Broker, ClusterState {
     for (const e of this.inflight.splice(0)) {
       if (e.seq <= this.deliveredUpTo) continue;
       this.deliveredUpTo = e.seq;
-      this.hub.deliver(e.appId, e.channel, e.frame, e.except);
+      this.events.deliver(e.appId, e.channel, e.frame, e.except);
     }
     this.presence.lost();
     if (!this.closing)
@@ -333,7 +315,7 @@ export class RedisBroker implements Broker, ClusterState {
     this.synced = false;
     const inRedis = await this.liveness.register();
     this.registered = true;
-    const held = entriesToWrite(this.hub, inRedis);
+    const held = entriesToWrite(this.local.held(), inRedis);
     await this.counts.write(held.counts);
     for (let i = 0; i < held.presence.length; i += RESYNC_SLICE) {
       await Promise.all(

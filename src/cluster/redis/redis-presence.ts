@@ -4,12 +4,9 @@
 // bus, and answers subscription_succeeded from it. A joiner waits for a marker published right
 // after its own join: everything before the marker is in the list it gets, everything after
 // reaches it as an event, so no member is missed or announced twice.
-import type { AppState } from '../hub/app-state.ts';
-import type { Channel } from '../hub/channel.ts';
-import type { Connection } from '../hub/connection.ts';
-import { subscriptionError } from '../protocol/errors.ts';
-import { encodeSpecEvent } from '../protocol/messages.ts';
-import type { ClusterContext, PresenceData } from './broker.ts';
+import { subscriptionError } from '../../protocol/errors.ts';
+import type { MemberChange, PresenceData } from '../adapter.ts';
+import type { ClusterContext } from './context.ts';
 import { encodeApp } from './bus.ts';
 
 const MARKER_TIMEOUT_MS = 10_000;
@@ -21,8 +18,8 @@ interface Mirror {
   members: Map<string, unknown>;
   /** In step with Redis (from a snapshot); otherwise bus events wait for the next snapshot. */
   loaded: boolean;
-  /** Joiners not yet sent subscription_succeeded: member events skip them. */
-  pending: Set<Connection>;
+  /** Joiners (socket ids) not yet sent subscription_succeeded: member events skip them. */
+  pending: Set<string>;
 }
 
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
@@ -34,12 +31,13 @@ export class ClusterPresence {
 
   constructor(private readonly ctx: ClusterContext) {}
 
-  memberJoined(state: AppState, conn: Connection, ch: Channel, userId: string, info: unknown): Promise<void> {
-    const k = key(state.app.id, ch.name);
+  memberJoined(c: MemberChange): Promise<void> {
+    const { appId, channel, userId, info } = c;
+    const k = key(appId, channel);
     const m = this.mirror(k);
-    m.pending.add(conn);
+    m.pending.add(c.socketId);
     if (!this.ctx.online()) {
-      this.applyLocally(state, ch, m, userId, info, true);
+      this.applyLocally(appId, channel, m, userId, info, true);
       return Promise.resolve();
     }
     const token = `${++this.tokens}`;
@@ -49,62 +47,55 @@ export class ClusterPresence {
         clearTimeout(timer);
         if (!this.markers.delete(token)) return;
         const current = this.mirrors.get(k);
-        if (current && snapshot?.length) this.applySnapshot(state.app.id, ch.name, current, snapshot);
+        if (current && snapshot?.length) this.applySnapshot(appId, channel, current, snapshot);
         if (result === FULL) {
-          reject(
-            subscriptionError(
-              ch.name,
-              4100,
-              `Presence channel is full (${state.app.options.maxPresenceMembers} members)`,
-            ),
-          );
+          reject(subscriptionError(channel, 4100, `Presence channel is full (${c.maxMembers} members)`));
           return;
         }
         if (current && (result === FALLBACK || result === UNREGISTERED || !current.loaded)) {
-          this.applyLocally(state, ch, current, userId, info, true);
+          this.applyLocally(appId, channel, current, userId, info, true);
           if (result !== FALLBACK) this.ctx.resync();
         }
         resolve();
       };
       this.markers.set(token, finish);
-      const count = ch.members.get(userId)?.connections.size ?? 0;
-      const args = this.args(state.app.id, ch.name, userId, count, info);
-      this.ctx.scripts.presence(...args, state.app.options.maxPresenceMembers, token, m.loaded ? '0' : '1').then(
+      const args = this.args(appId, channel, userId, c.connections, info);
+      this.ctx.scripts.presence(...args, c.maxMembers ?? 0, token, m.loaded ? '0' : '1').then(
         (r) => {
-          if (r === 1) this.ctx.observer.memberAdded?.(state.app.id, ch.name, userId);
+          if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, userId);
         },
         () => finish(FALLBACK),
       );
     });
   }
 
-  memberLeft(state: AppState, conn: Connection, ch: Channel, userId: string): void {
-    const k = key(state.app.id, ch.name);
+  memberLeft(c: MemberChange): void {
+    const { appId, channel, userId } = c;
+    const k = key(appId, channel);
     const m = this.mirrors.get(k);
-    m?.pending.delete(conn);
-    const count = ch.members.get(userId)?.connections.size ?? 0;
+    m?.pending.delete(c.socketId);
     if (!this.ctx.online()) {
-      if (count === 0 && m) this.applyLocally(state, ch, m, userId, undefined, false);
+      if (c.connections === 0 && m) this.applyLocally(appId, channel, m, userId, undefined, false);
       return;
     }
-    this.ctx.scripts.presence(...this.args(state.app.id, ch.name, userId, count, undefined), 0, '', '0').then(
+    this.ctx.scripts.presence(...this.args(appId, channel, userId, c.connections, undefined), 0, '', '0').then(
       (r) => {
-        if (r === 2) this.ctx.observer.memberRemoved?.(state.app.id, ch.name, userId);
+        if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, userId);
         else if (r === UNREGISTERED) this.ctx.resync();
       },
       () => {
         const now = this.mirrors.get(k);
-        if (now && (ch.members.get(userId)?.connections.size ?? 0) === 0)
-          this.applyLocally(state, ch, now, userId, undefined, false);
+        if (now && (this.ctx.local.member(appId, channel, userId)?.connections ?? 0) === 0)
+          this.applyLocally(appId, channel, now, userId, undefined, false);
       },
     );
   }
 
   /** Writes one entry with this node's current count (read now, so the latest write wins). */
   async rewrite(appId: string, channel: string, user: string): Promise<void> {
-    const member = this.ctx.hub.states.get(appId)?.channel(channel)?.members.get(user);
+    const member = this.ctx.local.member(appId, channel, user);
     const r = await this.ctx.scripts.presence(
-      ...this.args(appId, channel, user, member?.connections.size ?? 0, member?.info),
+      ...this.args(appId, channel, user, member?.connections ?? 0, member?.info),
       0,
       '',
       '0',
@@ -114,10 +105,10 @@ export class ClusterPresence {
   }
 
   /** The member list for a joiner, which from now on receives member events. */
-  presenceData(state: AppState, ch: Channel, conn: Connection): PresenceData {
-    const m = this.mirrors.get(key(state.app.id, ch.name));
-    m?.pending.delete(conn);
-    if (!m) return ch.presenceData();
+  presenceData(appId: string, channel: string, socketId: string): PresenceData {
+    const m = this.mirrors.get(key(appId, channel));
+    m?.pending.delete(socketId);
+    if (!m) return this.ctx.local.presence(appId, channel);
     const hash: Record<string, unknown> = {};
     for (const [id, info] of m.members) hash[id] = info;
     return { presence: { ids: [...m.members.keys()], hash, count: m.members.size } };
@@ -197,11 +188,11 @@ export class ClusterPresence {
   }
 
   /** Redis unreachable: act on this node's own knowledge; the next catch-up corrects it. */
-  private applyLocally(state: AppState, ch: Channel, m: Mirror, userId: string, info: unknown, added: boolean): void {
+  private applyLocally(appId: string, channel: string, m: Mirror, userId: string, info: unknown, added: boolean) {
     if (added === m.members.has(userId)) return;
     if (added) m.members.set(userId, info ?? {});
     else m.members.delete(userId);
-    this.deliver(state.app.id, ch.name, m, userId, added, info ?? {});
+    this.deliver(appId, channel, m, userId, added, info ?? {});
   }
 
   /** Replaces the mirror with Redis' list, announcing the differences to confirmed subscribers. */
@@ -230,15 +221,6 @@ export class ClusterPresence {
   }
 
   private deliver(appId: string, channel: string, m: Mirror, userId: string, added: boolean, info: unknown): void {
-    const ch = this.ctx.hub.states.get(appId)?.channel(channel);
-    if (!ch) return;
-    const frame = added
-      ? encodeSpecEvent('pusher_internal:member_added', { user_id: userId, user_info: info ?? {} }, channel)
-      : encodeSpecEvent('pusher_internal:member_removed', { user_id: userId }, channel);
-    for (const conn of ch.subscribers) {
-      // A member never hears about itself (the joiner's own connections are told by subscription_succeeded).
-      if (m.pending.has(conn) || conn.channels.get(channel)?.userId === userId) continue;
-      conn.write(frame);
-    }
+    this.ctx.events.memberChanged(appId, channel, userId, added, info, m.pending);
   }
 }
