@@ -230,7 +230,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   } catch (err) {
     hub.stop();
     consoleFeed.close();
-    stopRetention();
+    await stopRetention();
     await cluster.close();
     await webhooks.close();
     await notifier.close();
@@ -264,7 +264,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await listeners.close();
         hub.stop();
         consoleFeed.close();
-        stopRetention();
+        await stopRetention();
         await cluster.close(); // leaves the cluster: our members removed everywhere
         await webhooks.close(); // queues the last events (vacated on shutdown) before the store goes
         await notifier.close();

@@ -3,11 +3,10 @@ import type { Logger } from 'pino';
 import { resolveOptions } from '../apps/app.ts';
 import type { Store } from '../store/store.ts';
 
-export function startRetention(store: Store, logger: Logger, intervalMs = 60_000): () => void {
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
+export function startRetention(store: Store, logger: Logger, intervalMs = 60_000): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const run = () => (running ??= pass().finally(() => (running = undefined)));
+  const pass = async () => {
     try {
       for (const rec of await store.listApps()) {
         const o = resolveOptions(rec.options);
@@ -20,17 +19,16 @@ export function startRetention(store: Store, logger: Logger, intervalMs = 60_000
       }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'retention pass failed; will retry');
-    } finally {
-      running = false;
     }
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
   const first = setTimeout(run, 1000);
   first.unref();
-  // Both must stop with the server: a pass after close would only meet a closed store.
-  return () => {
+  // Both must stop with the server, and a pass under way must end before the store closes.
+  return async () => {
     clearInterval(timer);
     clearTimeout(first);
+    await running;
   };
 }
