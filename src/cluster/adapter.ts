@@ -109,6 +109,8 @@ export interface ClusterEvents {
   watchlist(appId: string, userId: string, online: boolean): void;
   /** Closes this node's connections of a user. */
   terminateUser(appId: string, userId: string): void;
+  /** Closes this node's subscribers of a channel with 4200, so they resubscribe and resume. */
+  reconnectSubscribers(appId: string, channel: string): void;
   /** Another node's cache-channel event: remember it so this node answers cache queries alike. */
   cacheEvent(appId: string, channel: string, frame: Buffer, ttlMs: number): void;
 }

@@ -3,6 +3,7 @@
 import type { AppOptions } from '../apps/app.ts';
 import type { ClusterEvents, LocalView, PresenceData, StreamLimits } from '../cluster/adapter.ts';
 import { channelRules } from '../protocol/channels.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import type { CachedEvent } from './app-state.ts';
 import type { Hub } from './hub.ts';
 
@@ -44,6 +45,14 @@ export class LocalNode implements ClusterEvents, LocalView {
 
   terminateUser(appId: string, userId: string): void {
     this.hub.users.terminate(appId, userId);
+  }
+
+  reconnectSubscribers(appId: string, channel: string): void {
+    const ch = this.hub.states.get(appId)?.channel(channel);
+    if (!ch) return;
+    for (const conn of [...ch.subscribers]) {
+      conn.closeWithError(ErrorCode.RECONNECT, 'Events were missed on this channel; reconnect and resume');
+    }
   }
 
   cacheEvent(appId: string, channel: string, frame: Buffer, ttlMs: number): void {

@@ -22,6 +22,8 @@ import type {
 import type { Since } from '../../protocol/positions.ts';
 import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
 import { ClusterQueries } from './cluster-queries.ts';
+import { Continuity } from './continuity.ts';
+import { defineStreamScripts } from './stream-scripts.ts';
 import { ClusterCounts } from './counts.ts';
 import { entriesToWrite } from './resync.ts';
 import { Liveness } from './liveness.ts';
@@ -46,6 +48,7 @@ export class RedisAdapter implements ClusterAdapter {
   private readonly presence: ClusterPresence;
   private readonly counts: ClusterCounts;
   private readonly liveness: Liveness;
+  private readonly continuity: Continuity;
   private readonly logger: Logger;
   private readonly observer: ClusterObserver;
   private readonly events: ClusterEvents;
@@ -85,6 +88,16 @@ export class RedisAdapter implements ClusterAdapter {
     };
     this.presence = new ClusterPresence(base);
     this.counts = new ClusterCounts(base);
+    this.continuity = new Continuity({
+      events: this.events,
+      local: this.local,
+      link: this.link,
+      scripts: defineStreamScripts(this.link.cmd),
+      prefix: this.names.prefix,
+      node: this.names.node,
+      logger: this.logger,
+      online: () => this.connected(),
+    });
     this.liveness = new Liveness({
       names: this.names,
       link: this.link,
@@ -148,14 +161,13 @@ export class RedisAdapter implements ClusterAdapter {
     const seq = here ? ++this.seq : 0; // 0: already delivered here
     if (here) this.inflight.push({ seq, appId, channel, frame, except: exceptSocketId });
     else this.events.deliver(appId, channel, frame, exceptSocketId);
-    const ttl = cacheTtlMs ?? null;
-    this.link.publish(
-      encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame),
-    );
+    const head = ['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', cacheTtlMs ?? null, seq];
+    // With recovery on, a script appends it to the channel's stream and publishes it with its position.
+    if (!this.continuity.append(appId, channel, frame, exceptSocketId, head)) this.link.publish(encodeBus(head, frame));
   }
 
-  recover(_appId: string, _channel: string, since: Since | undefined): Recovery {
-    return since ? { frames: [], recovered: false } : { frames: [] };
+  recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery> {
+    return this.continuity.recover(appId, channel, since);
   }
 
   /** Resolves when Redis has every event published so far (see RedisLink.published). */
@@ -185,6 +197,7 @@ export class RedisAdapter implements ClusterAdapter {
   subscribersChanged(appId: string, channel: string, count: number): void {
     this.counts.mark('s', appId, channel);
     if (count === 0) {
+      this.continuity.dropped(appId, channel);
       this.presence.dropped(appId, channel);
       this.counts.dropped(appId, channel);
     }
@@ -238,7 +251,14 @@ export class RedisAdapter implements ClusterAdapter {
         } else if (typeof h[5] === 'number' && channelRules(name).cache) {
           this.events.cacheEvent(appId, name, msg.payload, h[5]);
         }
-        this.events.deliver(appId, name, msg.payload, h[4] ? String(h[4]) : undefined);
+        const except = h[4] ? String(h[4]) : undefined;
+        // Positioned events pass through continuity: held while the channel catches up, deduplicated.
+        const offset = h[8];
+        if (typeof offset === 'number') {
+          const arrived = { epoch: String(h[7]), offset, frame: msg.payload, except };
+          if (!this.continuity.arrived(appId, name, arrived)) return;
+        }
+        this.events.deliver(appId, name, msg.payload, except);
         return;
       }
       case 't':
@@ -265,6 +285,7 @@ export class RedisAdapter implements ClusterAdapter {
   private lost(): void {
     this.registered = false;
     this.synced = false;
+    this.continuity.lost();
     // Our own events may never come back now: deliver them here (later copies are skipped by seq).
     for (const e of this.inflight.splice(0)) {
       if (e.seq <= this.deliveredUpTo) continue;
@@ -293,6 +314,7 @@ export class RedisAdapter implements ClusterAdapter {
       return;
     }
     this.resyncing = true;
+    void this.continuity.catchUp();
     void (async () => {
       do {
         this.again = false;

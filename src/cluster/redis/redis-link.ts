@@ -7,6 +7,9 @@ import type { Names } from './bus.ts';
 
 const OUTBOX_LIMIT = 10_000;
 
+/** One publishing command, run on the command connection. */
+export type Send = (cmd: Redis) => Promise<unknown>;
+
 export interface LinkEvents {
   /** Both connections are up and subscribed (first time or after any drop). */
   up(): void;
@@ -21,7 +24,8 @@ export class RedisLink {
   private cmdReady = false;
   private subLive = false;
   private wasUp = false;
-  private outbox: Buffer[] = [];
+  /** Sends held while Redis is unreachable, replayed in order on reconnect. */
+  private outbox: Send[] = [];
   private dropped = 0;
   private closing = false;
   /** The latest publish; Redis answers in order, so when it settles all earlier ones have. */
@@ -97,8 +101,13 @@ export class RedisLink {
 
   /** Publishes on the shared bus, or keeps it for later while Redis is unreachable. */
   publish(message: Buffer): void {
+    this.send((cmd) => cmd.publish(this.names.bus, message));
+  }
+
+  /** Sends a publishing command now, or keeps it for later while Redis is unreachable. */
+  send(op: Send): void {
     if (this.cmdReady && this.outbox.length === 0) {
-      this.lastPublish = this.cmd.publish(this.names.bus, message).catch(() => undefined);
+      this.lastPublish = op(this.cmd).catch(() => undefined);
       return;
     }
     if (this.outbox.length >= OUTBOX_LIMIT) {
@@ -109,7 +118,7 @@ export class RedisLink {
           'redis unreachable: outbox full, dropping the oldest cross-node events',
         );
     }
-    this.outbox.push(message);
+    this.outbox.push(op);
   }
 
   /**
@@ -129,7 +138,7 @@ export class RedisLink {
     const held = this.outbox;
     this.outbox = [];
     this.dropped = 0;
-    for (const m of held) this.cmd.publish(this.names.bus, m).catch(() => undefined);
+    for (const op of held) this.lastPublish = op(this.cmd).catch(() => undefined);
   }
 
   private check(): void {

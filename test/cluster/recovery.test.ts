@@ -1,0 +1,153 @@
+// Delivery continuity across nodes: positions are the cluster's (one stream per channel in
+// Redis), a client resumes on any node, and a node cut off from Redis catches its subscribers up
+// when it comes back: nothing lost, nothing twice, in order; or a 4200 when the gap is too long.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildServer } from '../helpers/child-server.ts';
+import { type Frame, RawClient } from '../helpers/raw-client.ts';
+import { channelAuth } from '../../src/protocol/signatures.ts';
+import { APP, type Client, type Cluster, RedisProxy, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+
+const skip = await redisSkipReason();
+const T = 15_000;
+/** A second app that keeps 5 events per channel. */
+const SHORT = { id: 'short-app', key: 'short-key', secret: 'short-secret' };
+
+describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
+  let cluster: Cluster;
+  let proxy: RedisProxy;
+  let a: ChildServer; // direct to Redis
+  let c: ChildServer; // reaches Redis through the proxy
+  let dir: string;
+  const open: Client[] = [];
+  const client = async (node: ChildServer, app = APP) => {
+    const cl = await RawClient.established(node.wsUrl(app.key));
+    open.push(cl);
+    return cl;
+  };
+  const ready = async (node: ChildServer) => (await fetch(`${node.httpUrl}/ready`)).status;
+  const events = (cl: Client, channel: string) =>
+    cl.frames.filter((f) => f.channel === channel && !f.event.startsWith('pusher'));
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pushi-continuity-'));
+    const appsFile = join(dir, 'apps.json');
+    const apps = [
+      { ...APP, options: { clientEvents: true } },
+      { ...SHORT, options: { recoveryMaxEvents: 5 } },
+    ];
+    writeFileSync(appsFile, JSON.stringify({ apps }));
+    proxy = new RedisProxy();
+    const viaProxy = await proxy.start();
+    cluster = await startCluster(1, { PUSHI_APPS_FILE: appsFile });
+    [a] = cluster.nodes;
+    c = await cluster.add(viaProxy);
+  });
+  after(async () => {
+    for (const cl of open) cl.close();
+    await cluster?.close();
+    await proxy?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every node sees the same offsets for a channel, whichever node triggered', async () => {
+    const onA = await client(a);
+    const onC = await client(c);
+    for (const cl of [onA, onC]) await cl.subscribe('shared');
+    await a.sdk(APP).trigger('shared', 'one', {});
+    await c.sdk(APP).trigger('shared', 'two', {});
+    for (const cl of [onA, onC]) await cl.waitFor((f) => f.event === 'two', T);
+    const seen = (cl: Client) => events(cl, 'shared').map((f) => [f.event, f.epoch, f.offset]);
+    assert.deepEqual(seen(onA), seen(onC));
+    assert.deepEqual(
+      seen(onA).map((e) => e[2]),
+      [1, 2],
+    );
+  });
+
+  test('a client resumes on another node: the missed events come from the stream in Redis', async () => {
+    const first = await client(a);
+    await first.subscribe('moving');
+    await a.sdk(APP).trigger('moving', 'seen', {});
+    const last = await first.waitFor((f) => f.event === 'seen', T);
+    first.close();
+    for (const n of [1, 2, 3]) await a.sdk(APP).trigger('moving', `missed${n}`, {});
+    const back = await client(c);
+    back.send({
+      event: 'pusher:subscribe',
+      data: { channel: 'moving', recover: { epoch: last.epoch, offset: last.offset } },
+    });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    const replayed = back.frames.slice(0, back.frames.indexOf(ok)).filter((f) => f.channel === 'moving');
+    assert.deepEqual(
+      replayed.map((f) => f.event),
+      ['missed1', 'missed2', 'missed3'],
+    );
+    assert.deepEqual(JSON.parse(ok.data as string), { recovered: true, epoch: last.epoch, offset: 4 });
+    await a.sdk(APP).trigger('moving', 'later', {});
+    assert.equal((await back.waitFor((f) => f.event === 'later', T)).offset, 5);
+  });
+
+  test('a node cut off from Redis delivers what it missed once it is back: none lost, none twice, in order', async () => {
+    const channels = ['cut-1', 'cut-2', 'private-cut-3'];
+    const onC = await client(c);
+    for (const ch of channels) {
+      await onC.subscribe(
+        ch,
+        ch.startsWith('private-') ? channelAuth(APP.key, APP.secret, onC.socketId, ch) : undefined,
+      );
+    }
+    const sdk = a.sdk(APP);
+    await sdk.trigger(channels, 'before', {});
+    for (const ch of channels) await onC.waitFor((f) => f.channel === ch && f.event === 'before', T);
+
+    proxy.cut();
+    await waitUntil(async () => (await ready(c)) === 503, T, 'C to notice the cut');
+    const N = 30;
+    for (let i = 1; i <= N; i++) await sdk.trigger(channels, `during${i}`, { i });
+    proxy.restore();
+    await waitUntil(async () => (await ready(c)) === 200, 30_000, 'C to reconnect');
+    await sdk.trigger(channels, 'after', {});
+    for (const ch of channels) await onC.waitFor((f) => f.channel === ch && f.event === 'after', T);
+
+    for (const ch of channels) {
+      const got = events(onC, ch);
+      const names = got.map((f) => f.event);
+      const expected = ['before', ...Array.from({ length: N }, (_, i) => `during${i + 1}`), 'after'];
+      assert.deepEqual(names, expected, `${ch}: every event once, in order`);
+      assert.deepEqual(
+        got.map((f: Frame) => f.offset),
+        expected.map((_, i) => i + 1),
+      );
+    }
+    assert.equal(onC.closeCode, undefined, 'caught up without a reconnect');
+  });
+
+  test('past the recovery window the cut node tells its subscribers to reconnect (4200)', async () => {
+    const onC = await client(c, SHORT);
+    const bystander = await client(c, SHORT);
+    await onC.subscribe('short-cut');
+    const sdk = a.sdk(SHORT);
+    await sdk.trigger('short-cut', 'before', {});
+    await onC.waitFor((f) => f.event === 'before', T);
+    proxy.cut();
+    await waitUntil(async () => (await ready(c)) === 503, T, 'C to notice the cut');
+    for (let i = 1; i <= 8; i++) await sdk.trigger('short-cut', `during${i}`, {}); // more than the 5 kept
+    proxy.restore();
+    assert.equal(await onC.waitClose(30_000), 4200);
+    assert.equal(events(onC, 'short-cut').length, 1, 'nothing partial was delivered');
+    assert.equal(bystander.closeCode, undefined, 'sockets not on the channel stay');
+    // Reconnected, the client resumes and is told the gap cannot be served.
+    const back = await client(c, SHORT);
+    const last = events(onC, 'short-cut')[0];
+    back.send({
+      event: 'pusher:subscribe',
+      data: { channel: 'short-cut', recover: { epoch: last.epoch, offset: last.offset } },
+    });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    assert.deepEqual(JSON.parse(ok.data as string), { recovered: false, epoch: last.epoch, offset: 9 });
+  });
+});
