@@ -1,0 +1,43 @@
+// The apps and the app picker in the header; which app the Live and Overview tabs show.
+import { api, fail } from './api.ts';
+import { $, clear, enc, h } from './dom.ts';
+import { APP_KEY, S } from './state.ts';
+import type { AppView } from './types.ts';
+
+export const appById = (id: string): AppView | undefined => S.apps.find((a) => a.id === id);
+
+export async function loadApps(): Promise<void> {
+  const r = await api<{ apps: AppView[] }>('GET', '/console/api/apps');
+  S.apps = r.apps.sort((a, b) => a.name.localeCompare(b.name));
+  if (!appById(S.app)) S.app = S.apps[0]?.id ?? '';
+  fillPicker();
+}
+
+function fillPicker(): void {
+  const sel = clear($<HTMLSelectElement>('app-select'));
+  const names = new Map<string, number>();
+  for (const a of S.apps) names.set(a.name, (names.get(a.name) ?? 0) + 1);
+  for (const a of S.apps) {
+    const text = a.name + ((names.get(a.name) ?? 0) > 1 ? ' (' + a.id + ')' : ''); // same names told apart
+    sel.appendChild(h('option', { value: a.id, title: a.id, text }));
+  }
+  if (!S.apps.length) sel.appendChild(h('option', { value: '', text: 'no apps yet' }));
+  sel.value = S.app;
+  setTabLinks();
+}
+
+/** Chosen by the user (the picker, or an app's page): remembered in this tab. */
+export function selectApp(id: string): void {
+  S.app = id;
+  sessionStorage.setItem(APP_KEY, id);
+  $<HTMLSelectElement>('app-select').value = id;
+  setTabLinks();
+  // Made elsewhere (CLI, API) since the list was read: read it again.
+  if (!appById(id)) loadApps().catch(fail);
+}
+
+function setTabLinks(): void {
+  const q = S.app ? '/' + enc(S.app) : '';
+  document.querySelector('#tabs a[data-tab=live]')?.setAttribute('href', '#/live' + q);
+  document.querySelector('#tabs a[data-tab=overview]')?.setAttribute('href', '#/overview' + q);
+}
