@@ -64,8 +64,10 @@ export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
       return serveBrowserAsset(ctx, deps, 'console/console.js', REVALIDATE);
     });
 
-    // Apps, through the admin API with notification secrets left out.
-    const admin = adminThroughConsole(router, guard);
+    // Apps, through the admin API with notification secrets left out; the list says how many
+    // connections each app has on this node (the Live tab opens on the busiest).
+    const connections = (id: string) => ({ connections: deps.hub.states.get(id)?.connections.size ?? 0 });
+    const admin = adminThroughConsole(router, guard, connections);
     router.add('GET', '/console/api/apps', admin);
     router.add('POST', '/console/api/apps', admin);
     router.add('GET', '/console/api/apps/:appId', admin);

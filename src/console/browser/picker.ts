@@ -6,10 +6,22 @@ import type { AppView } from './types.ts';
 
 export const appById = (id: string): AppView | undefined => S.apps.find((a) => a.id === id);
 
+/**
+ * The app to show when none was chosen in this tab: the one with the most connections, else the
+ * server's default app, else the first by name.
+ */
+export function initialApp(apps: AppView[], defaultApp: string | null | undefined): string {
+  let busiest: AppView | undefined;
+  for (const a of apps) if ((a.connections ?? 0) > (busiest?.connections ?? 0)) busiest = a;
+  if (busiest) return busiest.id;
+  if (defaultApp && apps.some((a) => a.id === defaultApp)) return defaultApp;
+  return apps[0]?.id ?? '';
+}
+
 export async function loadApps(): Promise<void> {
   const r = await api<{ apps: AppView[] }>('GET', '/console/api/apps');
   S.apps = r.apps.sort((a, b) => a.name.localeCompare(b.name));
-  if (!appById(S.app)) S.app = S.apps[0]?.id ?? '';
+  if (!appById(S.app)) S.app = initialApp(S.apps, S.info?.default_app);
   fillPicker();
 }
 
