@@ -1,7 +1,8 @@
 // One app's page: name and status, credentials (secret shown on demand, rotation), options,
-// connection snippets, and deleting it.
+// notification settings, connection snippets, and deleting it.
 import { api, fail } from './api.ts';
 import { add, clear, enc, h } from './dom.ts';
+import { notifyCard } from './notify-options.ts';
 import { optionsCard } from './options.ts';
 import { loadApps } from './picker.ts';
 import { snippetsCard } from './snippets.ts';
@@ -89,6 +90,7 @@ function renderApp(view: HTMLElement, app: AppView): void {
       credentialsCard(app, path, rerender),
     ),
     optionsCard(app, (options) => saveOptions(options, 'Options saved')),
+    notifyCard(app, (options) => saveOptions(options, 'Notification settings saved')),
     snippetsCard(app),
     deleteCard(app, path),
   ]);
