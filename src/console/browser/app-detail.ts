@@ -99,8 +99,9 @@ function renderApp(view: HTMLElement, app: AppView): void {
 function credentialsCard(app: AppView, path: string, rerender: (a: AppView) => void): HTMLElement {
   const secret = h('code', { id: 'secret', text: HIDDEN });
   const showBtn = h('button', { type: 'button', class: 'small secondary', text: 'Show' });
+  let shown = false;
   showBtn.addEventListener('click', () => {
-    const shown = secret.textContent === HIDDEN;
+    shown = !shown;
     secret.textContent = shown ? app.secret : HIDDEN;
     showBtn.textContent = shown ? 'Hide' : 'Show';
   });
