@@ -1,14 +1,15 @@
 // The console manages apps through the admin API (/apps) under its own paths, so that what reaches
 // the browser can be trimmed: notification secrets are write-only there. Their values never leave
 // the server; the console sees only whether each is set, and sends one only to change it.
-import type { Router } from '../api/router.ts';
-import type { Handler, RequestContext } from '../api/router.ts';
+import type { Handler, RequestContext, Router } from '../api/router.ts';
 import { HttpError } from '../protocol/errors.ts';
 
 /** App options that hold credentials: a private key, an APNs .p8 key, an SMTP URL with its password. */
 export const SECRET_OPTIONS = ['vapidPrivateKey', 'apnsKey', 'smtpUrl'] as const;
 
 type AppView = { options?: Record<string, unknown> } & Record<string, unknown>;
+
+const CONSOLE_API = '/console/api';
 
 /** The view without secret option values; `secrets_set` says which of them hold something. */
 export function withoutSecrets(view: AppView): AppView {
@@ -41,7 +42,7 @@ export function adminThroughConsole(
 ): Handler {
   return async (ctx) => {
     guard(ctx);
-    const path = ctx.path.slice('/console/api'.length);
+    const path = ctx.path.slice(CONSOLE_API.length);
     const match = router.match(ctx.method, path);
     if (!match || 'methods' in match || !match.route.options.admin)
       throw new HttpError(404, `No admin route for ${ctx.method} ${path}`);
