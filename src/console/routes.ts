@@ -44,7 +44,7 @@ export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
   return (router, deps) => {
     const html = asset(consolePage(deps.config.pathPrefix));
     const guard = (ctx: RequestContext) => requireAdminToken(ctx.req, deps.config.adminToken, OFF);
-    const on = () => {
+    const requireOn = () => {
       if (!deps.config.adminToken) throw new HttpError(OFF.status, OFF.message);
     };
 
@@ -56,11 +56,11 @@ export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
       });
     });
     router.add('GET', '/console/console.css', (ctx) => {
-      on();
+      requireOn();
       return serveBrowserAsset(ctx, deps, 'console/console.css', REVALIDATE);
     });
     router.add('GET', '/console/console.js', (ctx) => {
-      on();
+      requireOn();
       return serveBrowserAsset(ctx, deps, 'console/console.js', REVALIDATE);
     });
 
