@@ -6,7 +6,8 @@ import type { ApiDeps } from './deps.ts';
 import { type Reply, type RequestContext, Router } from './router.ts';
 import { parseRequestTarget, searchParams } from '../transport/request-target.ts';
 import { verifySignedRequest } from './verify.ts';
-import { safeEqual } from '../protocol/signatures.ts';
+import { requireAdminToken } from './admin-token.ts';
+import { StoreUnavailableError } from '../store/store.ts';
 
 export type RouteRegistrar = (router: Router, deps: ApiDeps) => void;
 
@@ -36,7 +37,7 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       label = match.route.label;
       const body = await readBody(req, deps.config.maxBodyBytes);
       const ctx = new Context(req, res, method, path, target.search, match.params, body);
-      if (match.route.options.admin) checkAdmin(deps, req);
+      if (match.route.options.admin) requireAdminToken(req, deps.config.adminToken, ADMIN_OFF);
       if (match.route.options.signed) {
         const checking = checkSigned(deps, ctx);
         if (checking) await checking;
@@ -100,14 +101,7 @@ function signedBy(deps: ApiDeps, ctx: Context, app: App | undefined): Promise<vo
   if (deps.limitApi) return deps.limitApi(app); // after the signature: unsigned requests must not spend the allowance
 }
 
-function checkAdmin(deps: ApiDeps, req: IncomingMessage): void {
-  const token = deps.config.adminToken;
-  if (!token) throw new HttpError(403, 'App management over HTTP is off: set PUSHI_ADMIN_TOKEN to turn it on');
-  const header = req.headers.authorization ?? '';
-  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-  if (!given || !safeEqual(given, token))
-    throw new HttpError(401, 'Missing or wrong admin token (Authorization: Bearer <PUSHI_ADMIN_TOKEN>)');
-}
+const ADMIN_OFF = { status: 403, message: 'App management over HTTP is off: set PUSHI_ADMIN_TOKEN to turn it on' };
 
 /** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -138,9 +132,9 @@ function errorReply(err: unknown, deps: ApiDeps): Reply {
   if (err instanceof HttpError) {
     return { status: err.status, body: { error: err.message, code: err.status }, headers: err.headers };
   }
-  if (err && (err as Error).name === 'StoreUnavailableError') {
-    deps.logger.error({ err: (err as Error).message }, 'store unavailable');
-    return { status: 503, body: { error: `Storage unavailable: ${(err as Error).message}`, code: 503 } };
+  if (err instanceof StoreUnavailableError) {
+    deps.logger.error({ err: err.message }, 'store unavailable');
+    return { status: 503, body: { error: `Storage unavailable: ${err.message}`, code: 503 } };
   }
   deps.logger.error({ err }, 'unexpected error in HTTP API');
   return { status: 500, body: { error: 'Internal server error', code: 500 } };

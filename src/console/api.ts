@@ -22,6 +22,8 @@ export function serverInfo(deps: ApiDeps, store: Store) {
     path_prefix: c.pathPrefix,
     store: store.kind,
     clustered: Boolean(c.redisUrl),
+    /** The default app (or the environment's app): the Live tab's choice when no app is busier. */
+    default_app: deps.demoApp?.id ?? null,
   };
 }
 

@@ -1,8 +1,5 @@
 // The demo page served at GET / in demo mode: live events, a trigger form, a presence chat.
-import { DEMO_CSS } from './style.ts';
-import { DEMO_JS } from './script.ts';
-
-export { DEMO_CSS, DEMO_JS };
+// Its script and stylesheet are src/demo/browser/ (served as /demo/app.js and /demo/style.css).
 
 export interface DemoPageConfig {
   key: string;

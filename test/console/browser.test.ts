@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { generateKeyPairSync } from 'node:crypto';
+import type { Page, Response } from 'playwright-core';
 import Pusher from 'pusher';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { call, DESKTOP, launchChromium, PHONE, presenceMember, skipBrowser, TOKEN, type Json } from './helpers.ts';
@@ -94,6 +95,64 @@ describe('web console in headless Chromium', { skip: skipBrowser, timeout: 300_0
     await page.click('#tabs a[data-tab=apps]');
     await page.waitForSelector(`#app-list [data-app="${id}"]:has-text("Shop EU")`);
     await shoot(page, 'apps');
+  });
+
+  test('notification settings are saved from the app page; secrets show only as set and never come back', async () => {
+    const password = 'pw-' + Math.random().toString(36).slice(2);
+    const smtp = `smtp://ops:${password}@127.0.0.1:2525`;
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
+    const key = pem.trim(); // the console trims what is typed
+    const answers: string[] = [];
+    const collect = async (res: Response) => {
+      if (res.url().includes('/console/api/') && !res.url().endsWith('/stream')) answers.push(await res.text());
+    };
+    page.on('response', collect);
+    const secretState = (key: string) => page.locator(`[data-secret=${key}]`).innerText();
+    const stored = async () => (await call(ts, 'GET', `/apps/${app.id}`)).body.options;
+    const save = async () => {
+      await page.click('#notify-options button[type=submit]');
+      await page.waitForSelector('#toast:has-text("Notification settings saved")');
+      await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
+    };
+
+    await page.evaluate((id) => (location.hash = '#/apps/' + encodeURIComponent(id)), app.id);
+    await page.waitForSelector('#notify-options');
+    assert.equal(await secretState('smtpUrl'), 'not set');
+    await page.fill('#notify-options [name=smtpUrl]', smtp);
+    await page.fill('#notify-options [name=apnsKey]', pem);
+    await page.fill('#notify-options [name=apnsKeyId]', 'ABCDE12345');
+    await page.fill('#notify-options [name=vapidSubject]', 'mailto:ops@example.com');
+    await save();
+    let now = await stored();
+    assert.deepEqual(
+      [now.smtpUrl, now.apnsKey, now.apnsKeyId, now.vapidSubject],
+      [smtp, key, 'ABCDE12345', 'mailto:ops@example.com'],
+    );
+    await page.waitForFunction(() => document.querySelector('[data-secret=smtpUrl]')?.textContent === 'set');
+    assert.equal(await secretState('apnsKey'), 'set');
+    assert.equal(await page.inputValue('#notify-options [name=smtpUrl]'), '', 'a secret field is never filled in');
+    assert.equal(await page.inputValue('#notify-options [name=apnsKeyId]'), 'ABCDE12345', 'the rest is');
+
+    // Left empty, the secrets stay; "Remove" clears one.
+    await page.fill('#notify-options [name=emailFrom]', 'ops@example.com');
+    await save();
+    now = await stored();
+    assert.deepEqual([now.smtpUrl, now.apnsKey, now.emailFrom], [smtp, key, 'ops@example.com']);
+    await page.check('#notify-options [name=remove-smtpUrl]');
+    await save();
+    assert.equal((await stored()).smtpUrl, '');
+    await page.waitForFunction(() => document.querySelector('[data-secret=smtpUrl]')?.textContent === 'not set');
+    assert.equal((await stored()).apnsKey, key);
+
+    page.off('response', collect);
+    assert.ok(answers.length >= 4, `the console's answers were read (${answers.length})`);
+    for (const a of [...answers, await page.content()]) {
+      assert.ok(!a.includes(password), 'the SMTP password never reaches the browser');
+      assert.ok(!a.includes('PRIVATE KEY'), 'the APNs key never reaches the browser');
+    }
   });
 
   test('the live console shows triggered events and a presence member joining and leaving; filter and pause', async () => {

@@ -14,6 +14,11 @@ const API = [
   'GET /console/api/apps/test-app/stored?channel=a',
   'GET /console/api/apps/test-app/stream',
   'POST /console/api/apps/test-app/trigger',
+  'GET /console/api/apps',
+  'GET /console/api/apps/test-app',
+  'PATCH /console/api/apps/test-app',
+  'POST /console/api/apps/test-app/rotate_secret',
+  'DELETE /console/api/apps/test-app',
 ];
 
 describe('console without PUSHI_ADMIN_TOKEN', () => {

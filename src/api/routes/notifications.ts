@@ -8,7 +8,6 @@
 // plus the demo page's push routes (demo mode only).
 import type { App } from '../../apps/app.ts';
 import type { StoreAppSource } from '../../apps/store-source.ts';
-import { DEMO_SW_JS } from '../../demo/sw.ts';
 import type { Notifier } from '../../notify/targets/notifier.ts';
 import {
   channelAuthError,
@@ -22,6 +21,7 @@ import { newVapidKeys } from '../../notify/targets/web-push.ts';
 import { channelNameError, channelRules } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
 import type { NotifyTarget, Store, TargetFilter } from '../../store/store.ts';
+import { serveBrowserAsset } from '../assets.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
 import type { RequestContext } from '../router.ts';
@@ -188,13 +188,9 @@ function demoPushRoutes(
     if (!app || !app.enabled) throw new HttpError(404, 'Demo mode is off (PUSHI_DEMO=0) or there is no demo app');
     return app;
   };
-  router.add('GET', '/demo/sw.js', async () => {
+  router.add('GET', '/demo/sw.js', async (ctx) => {
     await demoApp();
-    return {
-      text: DEMO_SW_JS,
-      contentType: 'application/javascript; charset=utf-8',
-      headers: { 'Cache-Control': 'no-cache' },
-    };
+    return serveBrowserAsset(ctx, deps, 'demo/sw.js', 'no-cache'); // browsers check workers for updates
   });
   router.add('GET', '/demo/push/vapid_key', async () => ({
     body: { vapid_public_key: await vapidPublicKey(store, source, await demoApp()) },

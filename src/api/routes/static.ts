@@ -1,53 +1,18 @@
-// GET /pushi.js (the browser client), GET / (the demo page) and the demo's trigger and auth routes.
-// The demo routes act with the demo app's secret, so they answer only in demo mode (PUSHI_DEMO).
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+// GET /pushi.js (the browser client), GET / (the demo page), the demo's script and stylesheet, and
+// the demo's trigger and auth routes. The demo routes act with the demo app's secret, so they
+// answer only in demo mode (PUSHI_DEMO).
 import type { App } from '../../apps/app.ts';
-import { DEMO_CSS, DEMO_JS, demoPage, landingPage } from '../../demo/page.ts';
+import { demoPage, landingPage } from '../../demo/page.ts';
 import { channelNameError, channelRules } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
 import { channelAuth } from '../../protocol/signatures.ts';
+import { serveBrowserAsset } from '../assets.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
-import type { Reply, RequestContext } from '../router.ts';
 
 const DEMO_CHANNEL_PREFIX = 'presence-demo';
 const DEMO_NAME = /^[A-Za-z0-9_.-]{1,24}$/;
 const SOCKET_ID = /^\d+\.\d+$/;
-
-interface Asset {
-  text: string;
-  etag: string;
-}
-
-let bundle: Promise<Asset> | undefined;
-
-/** The minified client: dist/pushi.js when compiled; built from src in memory when run from source. */
-function clientBundle(): Promise<Asset> {
-  bundle ??= (async () => {
-    let text: string;
-    if (fileURLToPath(import.meta.url).endsWith('.ts')) {
-      const script = new URL('../../../scripts/build-client.mjs', import.meta.url).href;
-      text = await (await import(script)).bundleClient();
-    } else {
-      text = await readFile(new URL('../../pushi.js', import.meta.url), 'utf8');
-    }
-    return asset(text);
-  })();
-  bundle.catch(() => (bundle = undefined)); // try again on the next request
-  return bundle;
-}
-
-function asset(text: string): Asset {
-  return { text, etag: `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"` };
-}
-
-function serve(ctx: RequestContext, a: Asset, contentType: string, maxAge: number): Reply {
-  const headers = { ETag: a.etag, 'Cache-Control': `public, max-age=${maxAge}` };
-  if (ctx.req.headers['if-none-match'] === a.etag) return { status: 304, text: '', headers };
-  return { text: a.text, contentType, headers };
-}
 
 /** The demo app, fresh from the app source, or 404 when demo mode is off. */
 async function demoApp(deps: ApiDeps): Promise<App> {
@@ -60,19 +25,8 @@ async function demoApp(deps: ApiDeps): Promise<App> {
 }
 
 export const staticRoutes: RouteRegistrar = (router, deps) => {
-  const css = asset(DEMO_CSS);
-  const js = asset(DEMO_JS);
-
-  router.add('GET', '/pushi.js', async (ctx) => {
-    let a: Asset;
-    try {
-      a = await clientBundle();
-    } catch (err) {
-      deps.logger.error({ err }, 'browser client bundle unavailable');
-      throw new HttpError(503, 'The browser client is not built: run `npm run build`');
-    }
-    return serve(ctx, a, 'application/javascript; charset=utf-8', 300);
-  });
+  // Pages elsewhere load /pushi.js by a fixed URL: cached a while. The demo's files are checked each time.
+  router.add('GET', '/pushi.js', (ctx) => serveBrowserAsset(ctx, deps, 'pushi.js', 'public, max-age=300'));
 
   router.add('GET', '/', async () => {
     const prefix = deps.config.pathPrefix;
@@ -88,8 +42,8 @@ export const staticRoutes: RouteRegistrar = (router, deps) => {
     return { text: html, contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } };
   });
 
-  router.add('GET', '/demo/style.css', (ctx) => serve(ctx, css, 'text/css; charset=utf-8', 300));
-  router.add('GET', '/demo/app.js', (ctx) => serve(ctx, js, 'application/javascript; charset=utf-8', 300));
+  router.add('GET', '/demo/style.css', (ctx) => serveBrowserAsset(ctx, deps, 'demo/demo.css', 'no-cache'));
+  router.add('GET', '/demo/app.js', (ctx) => serveBrowserAsset(ctx, deps, 'demo/demo.js', 'no-cache'));
 
   // Triggers on a public channel of the demo app through the events route, as a signed call would.
   router.add('POST', '/demo/trigger', async (ctx) => {
