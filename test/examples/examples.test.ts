@@ -1,6 +1,8 @@
 // Every Node example in examples/ run as a reader would run it, against a real server on ephemeral
 // ports: the events the docs promise must arrive where the examples print them.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { sdk } from '../client/util.ts';
@@ -95,6 +97,59 @@ test('the SDK example stores an event, follows a channel for a user and reads th
   echo.stop();
   await echo.exited;
   await waitSubscribed('news', 0);
+});
+
+test('the notifications example registers a channel webhook that receives triggers and direct messages', async () => {
+  const received: Array<{ body: string; valid: boolean }> = [];
+  const arrived = new Set<() => void>();
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      let valid = true;
+      try {
+        sdk(ts).verifyWebhook(req.headers, body);
+      } catch {
+        valid = false;
+      }
+      received.push({ body, valid });
+      res.end('ok');
+      for (const wake of arrived) wake();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const run = runExample('examples/sdk-notifications.mjs', { ...env, HOOK_URL: url });
+    assert.equal(await run.exited, 0, run.lines.join('\n'));
+    assert.equal(await run.line(/^targets on news/), 'targets on news: 1');
+    assert.equal(await run.line(/^direct message/), 'direct message sent: true');
+    assert.equal(await run.line(/^e-mail targets removed/), 'e-mail targets removed: 1');
+    assert.match(await run.line(/^VAPID public key/), /^VAPID public key: [\w-]{80,}$/);
+    // The direct message is sent at once; the trigger's copy goes through the queue.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`hook got ${JSON.stringify(received)}`)), 15_000);
+      const check = () => {
+        if (received.length < 2) return;
+        clearTimeout(timer);
+        arrived.delete(check);
+        resolve();
+      };
+      arrived.add(check);
+      check();
+    });
+    assert.ok(
+      received.every((r) => r.valid),
+      'every POST carries a valid X-Pusher-Signature',
+    );
+    const story = received.map((r) => JSON.parse(r.body)).find((m) => m.event === 'story');
+    assert.deepEqual(story && { channel: story.channel, data: story.data }, {
+      channel: 'news',
+      data: '{"title":"Hello"}',
+    });
+  } finally {
+    hook.close();
+  }
 });
 
 /** Waits until the server counts `n` connections on `channel` (the barrier before a trigger). */
