@@ -1,6 +1,6 @@
 // V8 heap policy for a long-running server, set once before the server starts. The young
 // generation's cap cannot be set here (V8 sizes it when the heap is made): package.json's start
-// script passes --max-semi-space-size on the node command line (README, Operations).
+// script passes --max-semi-space-size on the node command line (docs/operations.md, heap policy).
 import { setFlagsFromString } from 'node:v8';
 
 /**

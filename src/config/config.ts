@@ -1,4 +1,4 @@
-// Environment → one typed, validated Config. Every variable is documented in README.md.
+// Environment → one typed, validated Config. Every variable is documented in docs/configuration.md.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 

@@ -2,7 +2,7 @@
 // presence subscribe computes one, and `createHmac` sets up a fresh OpenSSL HMAC context each time
 // (fetching the digest by name), while `crypto.hash` reuses a digest it looked up once. Same bytes
 // out as `createHmac('sha256', secret).update(message).digest('hex')`: 2.0 vs 3.1 µs warm, and
-// 6-7% of a signed request's server CPU under load (bench/RESULTS.md, twelfth session).
+// 6-7% of a signed request's server CPU under load (docs/performance.md).
 import { createHmac, hash } from 'node:crypto';
 
 const BLOCK = 64; // SHA-256's block size: the key is padded (or first hashed) to this

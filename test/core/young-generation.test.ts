@@ -1,6 +1,6 @@
 // The young-generation cap `npm start` passes to node (package.json's start script): V8's default
 // lets the young generation grow to two 16 MB semi-spaces during a burst of new connections and
-// keep them; 8 MB semi-spaces hold ~0.7 KB less RSS per connection at 18,000 (bench/RESULTS.md).
+// keep them; 8 MB semi-spaces hold ~0.7 KB less RSS per connection at 18,000 (docs/performance.md).
 // Checked on this machine's V8: a child process started with the start script's flags keeps
 // many objects alive, and the young generation it reports is measured against the default.
 import { test } from 'node:test';
