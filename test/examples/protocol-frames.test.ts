@@ -22,7 +22,8 @@ const mask = (frame: string) =>
   frame
     .replace(/(socket_id\\*":\\*")\d+\.\d+/g, '$1SOCKET')
     .replace(/(\\*"mid\\*":\\*")[0-9a-z]+/g, '$1MID')
-    .replace(/(\\*"timestamp\\*":)\d+/g, '$1TIME');
+    .replace(/(\\*"timestamp\\*":)\d+/g, '$1TIME')
+    .replace(/(\\*"epoch\\*":\\*")[0-9a-f]+/g, '$1EPOCH');
 
 let ts: TestServer;
 let stored: TestServer;
@@ -61,6 +62,19 @@ test('every frame docs/protocol.md shows is one the server sends', async () => {
   for (const request of sent) a.send(request);
   await a.waitFor(is('pusher_internal:latest', 'news'));
   await a.subscribe('private-orders', `${ts.app.key}:${'0'.repeat(64)}`);
+
+  // A client comes back after missing an event, and one whose position is gone.
+  const last = await a.waitFor(is('created', 'news'));
+  await api.triggerEvent({ channel: 'news', event: 'missed', data: { n: 2 } });
+  const back = await connect(ts);
+  back.send({
+    event: 'pusher:subscribe',
+    data: { channel: 'news', recover: { epoch: last.epoch, offset: last.offset } },
+  });
+  await back.waitFor(is('pusher_internal:subscription_succeeded', 'news'));
+  const lost = await connect(ts);
+  lost.send({ event: 'pusher:subscribe', data: { channel: 'news', recover: { epoch: last.epoch, offset: 99 } } });
+  await lost.waitFor(is('pusher_internal:subscription_succeeded', 'news'));
 
   // A personal channel and the follows added and removed while it is open.
   await api.subscribe({ userId: 'alice', event: 'news' });
