@@ -126,6 +126,59 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     assert.equal(onC.closeCode, undefined, 'caught up without a reconnect');
   });
 
+  test('under load (500 events/s over 50 channels), a 10 s cut loses nothing and doubles nothing', async () => {
+    const channels = Array.from({ length: 50 }, (_, i) => `load-${i}`);
+    const subscribers = await Promise.all(Array.from({ length: 5 }, () => client(c)));
+    for (const [i, cl] of subscribers.entries()) {
+      for (const ch of channels.slice(i * 10, i * 10 + 10)) await cl.subscribe(ch);
+    }
+    const sdk = a.sdk(APP);
+    const sent = new Map<string, number>(channels.map((ch) => [ch, 0]));
+    let next = 0;
+    let failures = 0;
+    // Ten events per batch, one batch every 20 ms: 500 events/s, each channel's numbered in order.
+    const tick = () => {
+      const batch = Array.from({ length: 10 }, () => {
+        const channel = channels[next++ % channels.length];
+        const n = sent.get(channel)! + 1;
+        sent.set(channel, n);
+        return { channel, name: 'n', data: String(n) };
+      });
+      return sdk.triggerBatch(batch).catch(() => failures++);
+    };
+    const inflight: Promise<unknown>[] = [];
+    const load = setInterval(() => inflight.push(tick()), 20);
+    try {
+      await new Promise((r) => setTimeout(r, 1000)); // load running before the cut
+      proxy.cut();
+      await waitUntil(async () => (await ready(c)) === 503, T, 'C to notice the cut');
+      await new Promise((r) => setTimeout(r, 10_000)); // the cut itself lasts 10 s
+      proxy.restore();
+      await waitUntil(async () => (await ready(c)) === 200, 30_000, 'C to reconnect');
+      await new Promise((r) => setTimeout(r, 1000)); // load goes on after the cut
+    } finally {
+      clearInterval(load);
+    }
+    await Promise.all(inflight);
+    assert.equal(failures, 0, 'every batch was accepted');
+    await sdk.trigger(channels.slice(0, 10), 'end', {});
+    await sdk.trigger(channels.slice(10, 20), 'end', {});
+    await sdk.trigger(channels.slice(20, 30), 'end', {});
+    await sdk.trigger(channels.slice(30, 40), 'end', {});
+    await sdk.trigger(channels.slice(40, 50), 'end', {});
+    for (const [i, cl] of subscribers.entries()) {
+      for (const ch of channels.slice(i * 10, i * 10 + 10)) {
+        await cl.waitFor((f) => f.channel === ch && f.event === 'end', 30_000);
+        const got = events(cl, ch)
+          .filter((f) => f.event === 'n')
+          .map((f) => Number(f.data));
+        const expected = Array.from({ length: sent.get(ch)! }, (_, k) => k + 1);
+        assert.deepEqual(got, expected, `${ch}: ${sent.get(ch)} events, each once, in order`);
+      }
+      assert.equal(cl.closeCode, undefined);
+    }
+  });
+
   test('past the recovery window the cut node tells its subscribers to reconnect (4200)', async () => {
     const onC = await client(c, SHORT);
     const bystander = await client(c, SHORT);
