@@ -35,6 +35,11 @@ export interface EventRow {
 export const APP_COLUMNS = 'id, key, secret, name, enabled, options, created_at';
 export const EVENT_COLUMNS = 'seq, mid, app_id, channel, event, data, socket_id, user_id, timestamp';
 
+/** A column list with every name qualified by a table alias, for joins. */
+export function qualified(columns: string, alias: string): string {
+  return columns.replace(/(\w+)/g, `${alias}.$1`);
+}
+
 export function toApp(row: AppRow): AppRecord {
   return {
     id: row.id,

@@ -1,7 +1,7 @@
 // What open-store.ts returns: one object per role, plus the lifecycle of the database behind them.
 // Callers take the role they use (AppsStore, EventLog, TargetsStore, a DurableQueue), not the bundle.
 import type { AppsStore } from './apps-store.ts';
-import type { DurableQueue, NewNotification, NewWebhookDelivery } from './durable-queue.ts';
+import type { DurableQueue, NewNotification, NewWebhookDelivery, QueueEntry, QueueName } from './durable-queue.ts';
 import type { EventLog } from './event-log.ts';
 import type { TargetsStore } from './targets-store.ts';
 
@@ -21,4 +21,45 @@ export interface Stores extends StoreLifecycle {
   readonly targets: TargetsStore;
   readonly webhooks: DurableQueue<NewWebhookDelivery>;
   readonly notifications: DurableQueue<NewNotification>;
+}
+
+/** How one database builds each role over its connection. */
+export interface RoleFactories<D> {
+  apps(db: D): AppsStore;
+  events(db: D): EventLog;
+  targets(db: D): TargetsStore;
+  queue<N extends QueueEntry>(db: D, name: QueueName): DurableQueue<N>;
+}
+
+/** The bundle over one database: every role built on it, the lifecycle passed through. */
+export class RoleStores<D extends Omit<StoreLifecycle, 'kind'>> implements Stores {
+  readonly apps: AppsStore;
+  readonly events: EventLog;
+  readonly targets: TargetsStore;
+  readonly webhooks: DurableQueue<NewWebhookDelivery>;
+  readonly notifications: DurableQueue<NewNotification>;
+
+  constructor(
+    readonly kind: string,
+    private readonly db: D,
+    roles: RoleFactories<D>,
+  ) {
+    this.apps = roles.apps(db);
+    this.events = roles.events(db);
+    this.targets = roles.targets(db);
+    this.webhooks = roles.queue(db, 'webhooks');
+    this.notifications = roles.queue(db, 'notifications');
+  }
+
+  migrate(): Promise<void> {
+    return this.db.migrate();
+  }
+
+  ping(): Promise<void> {
+    return this.db.ping();
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
 }

@@ -4,6 +4,7 @@ import { role } from '../role.ts';
 import {
   EVENT_COLUMNS,
   limits,
+  qualified,
   stored,
   toEvent,
   toSubscription,
@@ -12,7 +13,7 @@ import {
 } from '../rows.ts';
 import type { PostgresDb } from './postgres-db.ts';
 
-const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
+const E_EVENT_COLUMNS = qualified(EVENT_COLUMNS, 'e');
 
 export function postgresEventLog(db: PostgresDb): EventLog {
   const page = async (op: string, sql: string, appId: string, key: string, p: Page): Promise<StoredEvent[]> => {

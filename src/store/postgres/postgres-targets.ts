@@ -1,10 +1,11 @@
 // Notification targets on PostgreSQL.
 import { role } from '../role.ts';
+import { qualified } from '../rows.ts';
 import { byTarget, filterValues, TARGET_COLUMNS, type TargetRow, toTarget, toTargetVia } from '../target-rows.ts';
 import type { TargetsReads, TargetsStore, TargetsWrites } from '../targets-store.ts';
 import type { PostgresDb } from './postgres-db.ts';
 
-const T_COLUMNS = TARGET_COLUMNS.replace(/(\w+)/g, 't.$1');
+const T_COLUMNS = qualified(TARGET_COLUMNS, 't');
 const MATCH =
   '($2::text IS NULL OR channel = $2) AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR address = $4)';
 

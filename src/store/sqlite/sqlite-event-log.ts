@@ -14,6 +14,7 @@ import { role } from '../role.ts';
 import {
   EVENT_COLUMNS,
   limits,
+  qualified,
   stored,
   toEvent,
   toSubscription,
@@ -23,7 +24,7 @@ import {
 import { prepareAppend } from './append.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
-const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
+const E_EVENT_COLUMNS = qualified(EVENT_COLUMNS, 'e');
 
 export function sqliteEventLog(db: SqliteDb): EventLog {
   const page = (op: string, sql: string, key: string, p: Page, appId: string): StoredEvent[] => {

@@ -1,10 +1,11 @@
 // Notification targets on SQLite.
 import { role } from '../role.ts';
+import { qualified } from '../rows.ts';
 import { byTarget, filterValues, TARGET_COLUMNS, type TargetRow, toTarget, toTargetVia } from '../target-rows.ts';
 import type { TargetsReads, TargetsStore, TargetsWrites } from '../targets-store.ts';
 import type { SqliteDb } from './sqlite-db.ts';
 
-const T_COLUMNS = TARGET_COLUMNS.replace(/(\w+)/g, 't.$1');
+const T_COLUMNS = qualified(TARGET_COLUMNS, 't');
 const MATCH = '(? IS NULL OR channel = ?) AND (? IS NULL OR kind = ?) AND (? IS NULL OR address = ?)';
 
 export function sqliteTargets(db: SqliteDb): TargetsStore {
