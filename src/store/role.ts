@@ -1,9 +1,8 @@
 // A role's implementation is built from its reads and its writes, kept apart: whoever wraps a role
 // (metrics/instrument-store.ts) finds every write by construction, with no list of names to keep.
 
-// Role methods take whatever their interface says; the wrapper only forwards arguments.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Method = (...args: any[]) => unknown;
+/** A role method as a wrapper sees it: it only forwards the arguments. */
+export type Method = (...args: unknown[]) => unknown;
 
 export interface RoleParts {
   reads: Record<string, Method>;

@@ -1,5 +1,5 @@
-// Row <-> record mapping for apps and the event log, shared by both dialects. Number()/Boolean() absorb the dialect differences:
-// pg returns bigint columns as strings, SQLite stores booleans as 0/1.
+// Row <-> record mapping for apps and the event log, shared by both dialects. Number()/Boolean()
+// absorb the dialect differences: pg returns bigint columns as strings, SQLite stores booleans as 0/1.
 import type { AppRecord } from './apps-store.ts';
 import type { NewEvent, Page, StoredEvent, SubscriptionRecord } from './event-log.ts';
 

@@ -75,7 +75,8 @@ export class QueueSender {
       return queue.done(row.id);
     }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
-    if (this.worker.closing && !outcome.ok && outcome.retry) return queue.reschedule(row.id, Date.now(), null, false); // cut short
+    // Cut short by a shutdown: the lease goes back without counting an attempt.
+    if (this.worker.closing && !outcome.ok && outcome.retry) return queue.reschedule(row.id, Date.now(), null, false);
     this.o.onAttempt?.(row, outcome);
     if (outcome.ok) return queue.done(row.id);
     const attempts = row.attempts + 1;

@@ -22,7 +22,8 @@ export function postgresQueue<N extends QueueEntry>(db: PostgresDb, queue: Queue
       async countPending(appId) {
         const rows = await db.query<{ n: string }>(
           `${queue}.countPending`,
-          `SELECT COUNT(*) AS n FROM queue_items WHERE queue = $1 AND status = 'pending' AND ($2::text IS NULL OR app_id = $2)`,
+          `SELECT COUNT(*) AS n FROM queue_items
+           WHERE queue = $1 AND status = 'pending' AND ($2::text IS NULL OR app_id = $2)`,
           [queue, appId ?? null],
         );
         return Number(rows[0]?.n ?? 0);
@@ -71,7 +72,8 @@ export function postgresQueue<N extends QueueEntry>(db: PostgresDb, queue: Queue
       async fail(id, error) {
         await db.query(
           `${queue}.fail`,
-          `UPDATE queue_items SET status = 'failed', attempts = attempts + 1, last_error = $3 WHERE id = $1 AND queue = $2`,
+          `UPDATE queue_items SET status = 'failed', attempts = attempts + 1, last_error = $3
+           WHERE id = $1 AND queue = $2`,
           [id, queue, error],
         );
       },

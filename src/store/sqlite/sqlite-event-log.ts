@@ -27,7 +27,7 @@ import type { SqliteDb } from './sqlite-db.ts';
 const E_EVENT_COLUMNS = qualified(EVENT_COLUMNS, 'e');
 
 export function sqliteEventLog(db: SqliteDb): EventLog {
-  const page = (op: string, sql: string, key: string, p: Page, appId: string): StoredEvent[] => {
+  const page = (op: string, sql: string, appId: string, key: string, p: Page): StoredEvent[] => {
     const l = limits(p);
     if (!l) return [];
     return db.run(op, () => (db.stmt(sql).all(appId, key, l.limit, l.offset) as EventRow[]).map(toEvent));
@@ -47,12 +47,12 @@ export function sqliteEventLog(db: SqliteDb): EventLog {
       async channelEvents(appId, channel, p) {
         const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE app_id = ? AND channel = ?
                      ORDER BY seq DESC LIMIT ? OFFSET ?`;
-        return page('events.channelEvents', sql, channel, p, appId);
+        return page('events.channelEvents', sql, appId, channel, p);
       },
       async userEvents(appId, userId, p) {
         const sql = `SELECT ${E_EVENT_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.seq
                      WHERE d.app_id = ? AND d.user_id = ? ORDER BY d.seq DESC LIMIT ? OFFSET ?`;
-        return page('events.userEvents', sql, userId, p, appId);
+        return page('events.userEvents', sql, appId, userId, p);
       },
     },
     {

@@ -21,7 +21,8 @@ export function sqliteQueue<N extends QueueEntry>(db: SqliteDb, queue: QueueName
         return db.run(`${queue}.countPending`, () => {
           const row = db
             .stmt(
-              `SELECT COUNT(*) AS n FROM queue_items WHERE queue = ? AND status = 'pending' AND (? IS NULL OR app_id = ?)`,
+              `SELECT COUNT(*) AS n FROM queue_items
+               WHERE queue = ? AND status = 'pending' AND (? IS NULL OR app_id = ?)`,
             )
             .get(queue, appId ?? null, appId ?? null) as { n: number };
           return Number(row.n);
