@@ -21,7 +21,8 @@ import { startRetention } from './persistence/retention.ts';
 import { GroupCommitter } from './store/group-commit.ts';
 import { silentLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
-import type { Store } from './store/store.ts';
+import type { AppsStore } from './store/apps-store.ts';
+import type { Stores } from './store/stores.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { metricsRoutes } from './api/routes/metrics.ts';
@@ -54,7 +55,7 @@ export interface ServerOptions {
 
 export interface PushiServer {
   readonly hub: Hub;
-  readonly store: Store;
+  readonly store: Stores;
   readonly apps: AppSource;
   /** The default app created when nothing else is configured (undefined otherwise). */
   readonly defaultApp?: App;
@@ -71,13 +72,13 @@ export interface PushiServer {
 }
 
 /** Seeds the store with the env/file apps; creates (or reuses) a default app when none is configured. */
-async function seedApps(config: Config, store: Store): Promise<App | undefined> {
+async function seedApps(config: Config, store: AppsStore): Promise<App | undefined> {
   const seeds = [
     ...(config.apps.envApp ? [{ ...config.apps.envApp, name: config.apps.envApp.id, enabled: true }] : []),
     ...(config.apps.file ? readAppsFile(config.apps.file) : []),
   ];
   for (const seed of seeds) {
-    const existing = await store.getApp(seed.id);
+    const existing = await store.get(seed.id);
     const fields = {
       key: seed.key,
       secret: seed.secret,
@@ -86,39 +87,39 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
       options: seed.options as unknown as Record<string, unknown>,
     };
     if (existing)
-      await store.updateApp(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
-    else await store.createApp({ id: seed.id, ...fields, createdAt: Date.now() });
+      await store.update(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
+    else await store.create({ id: seed.id, ...fields, createdAt: Date.now() });
   }
   if (seeds.length) return undefined;
-  const apps = await store.listApps();
+  const apps = await store.list();
   const found = apps.find((a) => a.name === 'default') ?? apps[0];
   if (found) return toApp(found);
   // The newcomer's app shows everything off: client events and stored history on.
   const rec = newAppRecord('default', { clientEvents: true, persist: true });
-  await store.createApp(rec);
+  await store.create(rec);
   return toApp(rec);
 }
 
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<PushiServer> {
   const logger = options.logger ?? silentLogger;
   const metrics = new Metrics({
-    webhookQueueDepth: () => store.countPendingWebhooks(),
+    webhookQueueDepth: () => store.webhooks.countPending(),
     health: () => health,
     traffic: () => hub.states,
   });
   const store = instrumentStore(await openStore(config.storage), logger, metrics);
   let defaultApp: App | undefined;
   try {
-    defaultApp = await seedApps(config, store);
+    defaultApp = await seedApps(config, store.apps);
   } catch (err) {
     await store.close();
     throw err;
   }
-  const apps = new StoreAppSource(store);
+  const apps = new StoreAppSource(store.apps);
   // The web console (/console) watches the hub and webhook outcomes; inert without the admin token.
   const consoleFeed = new ConsoleFeed(Boolean(config.adminToken));
   const webhooks = new Webhooks({
-    store,
+    queue: store.webhooks,
     apps,
     logger,
     metrics: consoleFeed.webhookMetrics(metrics),
@@ -126,7 +127,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     pollMs: options.webhookPollMs,
   });
   const notifier = new Notifier({
-    store,
+    targets: store.targets,
+    queue: store.notifications,
     apps,
     logger,
     smtpUrl: config.smtpUrl,
@@ -163,10 +165,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // The once-per-cluster webhooks (occupied/vacated, members, counts) are the adapter's to report.
     clusterObserver: webhooks.cluster,
   });
-  const persistence = new Persistence(hub, store, new GroupCommitter(store), logger);
+  const persistence = new Persistence(hub, store.events, new GroupCommitter(store.events), logger);
   hub.extension = persistence;
   consoleFeed.start(hub);
-  const stopRetention = startRetention(store, logger);
+  const stopRetention = startRetention(store.apps, store.events, logger);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   let limiter: RateLimiter = new LocalRateLimiter();
@@ -197,10 +199,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     healthRoutes,
     eventRoutes(publish),
     channelRoutes,
-    persistenceRoutes(store, persistence),
-    appRoutes(store, apps),
+    persistenceRoutes(store.events, persistence),
+    appRoutes(store.apps, apps),
     metricsRoutes(metrics),
-    webhookRoutes(store, () => webhooks.sender.poke()),
+    webhookRoutes(store.webhooks, () => webhooks.sender.poke()),
     notificationRoutes(store, apps, notifier),
     consoleRoutes({ store, persistence, publish, feed: consoleFeed }),
     staticRoutes,

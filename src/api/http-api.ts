@@ -7,7 +7,7 @@ import { type Reply, type RequestContext, Router } from './router.ts';
 import { parseRequestTarget, searchParams } from '../transport/request-target.ts';
 import { verifySignedRequest } from './verify.ts';
 import { requireAdminToken } from './admin-token.ts';
-import { StoreUnavailableError } from '../store/store.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
 
 export type RouteRegistrar = (router: Router, deps: ApiDeps) => void;
 

@@ -1,6 +1,6 @@
 // Apps from the store, cached in memory. The CLI may change apps while the server runs, so cached
 // entries expire after a short time; the HTTP admin routes invalidate at once.
-import type { AppRecord, Store } from '../store/store.ts';
+import type { AppRecord, AppsReads } from '../store/apps-store.ts';
 import { type App, type AppSource, resolveOptions } from './app.ts';
 import { randomHex } from '../protocol/ids.ts';
 
@@ -40,16 +40,16 @@ export class StoreAppSource implements AppSource {
   private readonly byKey = new Map<string, Entry>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AppsReads,
     private readonly ttlMs = TTL_MS,
   ) {}
 
   findById(id: string): Promise<App | undefined> {
-    return this.lookup(this.byId, id, () => this.store.getApp(id));
+    return this.lookup(this.byId, id, () => this.store.get(id));
   }
 
   findByKey(key: string): Promise<App | undefined> {
-    return this.lookup(this.byKey, key, () => this.store.getAppByKey(key));
+    return this.lookup(this.byKey, key, () => this.store.getByKey(key));
   }
 
   peekById(id: string): App | undefined {

@@ -5,14 +5,15 @@ import { parsePage, toWire, userIdError } from '../persistence/history.ts';
 import type { Persistence } from '../persistence/persistence.ts';
 import { channelNameError } from '../protocol/channels.ts';
 import { HttpError } from '../protocol/errors.ts';
-import type { Store } from '../store/store.ts';
+import type { EventLogReads } from '../store/event-log.ts';
+import type { Stores } from '../store/stores.ts';
 import type { ConsoleFeed } from './feed.ts';
 
 const TOP = 10;
 const MAX_PRESENCE_CHANNELS = 50;
 const MAX_MEMBERS = 100;
 
-export function serverInfo(deps: ApiDeps, store: Store) {
+export function serverInfo(deps: ApiDeps, store: Pick<Stores, 'kind'>) {
   const c = deps.config;
   return {
     ws_port: deps.ports?.ws ?? c.ws.port,
@@ -65,7 +66,7 @@ export async function overview(deps: ApiDeps, feed: ConsoleFeed, appId: string) 
 }
 
 /** Stored events and offline subscriptions of a channel (`channel`) or of a user (`user_id`). */
-export async function stored(store: Store, persistence: Persistence, appId: string, query: URLSearchParams) {
+export async function stored(log: EventLogReads, persistence: Persistence, appId: string, query: URLSearchParams) {
   const channel = query.get('channel') || undefined;
   const userId = query.get('user_id') || undefined;
   const page = parsePage(query.get('skip') ?? undefined, query.get('count') ?? '20');
@@ -75,7 +76,7 @@ export async function stored(store: Store, persistence: Persistence, appId: stri
     if (err) throw new HttpError(400, err);
     const [events, subs] = await Promise.all([
       persistence.history(appId, channel, page),
-      store.listSubscriptions(appId, { channel }),
+      log.listSubscriptions(appId, { channel }),
     ]);
     return { channel, events: events.map(toWire), subscriptions: subs.map(subView) };
   }
@@ -83,8 +84,8 @@ export async function stored(store: Store, persistence: Persistence, appId: stri
     const err = userIdError(userId);
     if (err) throw new HttpError(400, err);
     const [events, subs] = await Promise.all([
-      store.userEvents(appId, userId, page),
-      store.listSubscriptions(appId, { userId }),
+      log.userEvents(appId, userId, page),
+      log.listSubscriptions(appId, { userId }),
     ]);
     return { user_id: userId, events: events.map(toWire), subscriptions: subs.map(subView) };
   }

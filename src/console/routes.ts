@@ -10,7 +10,7 @@ import type { RequestContext } from '../api/router.ts';
 import { parseTrigger, type TriggerPublisher } from '../api/routes/events.ts';
 import type { Persistence } from '../persistence/persistence.ts';
 import { HttpError } from '../protocol/errors.ts';
-import type { Store } from '../store/store.ts';
+import type { Stores } from '../store/stores.ts';
 import { overview, serverInfo, stored } from './api.ts';
 import type { ConsoleFeed } from './feed.ts';
 import { adminThroughConsole } from './app-views.ts';
@@ -18,7 +18,7 @@ import { consolePage, offPage } from './page.ts';
 import { streamEntries } from './sse.ts';
 
 export interface ConsoleRouteOptions {
-  store: Store;
+  store: Pick<Stores, 'kind' | 'events'>;
   persistence: Persistence;
   /** The same publisher as the HTTP API's (persistence, cluster), timed by the feed. */
   publish: TriggerPublisher;
@@ -93,7 +93,7 @@ export function consoleRoutes(o: ConsoleRouteOptions): RouteRegistrar {
     });
     router.add('GET', '/console/api/apps/:appId/stored', async (ctx) => {
       const app = await appOf(ctx);
-      return { body: await stored(o.store, o.persistence, app.id, ctx.query) };
+      return { body: await stored(o.store.events, o.persistence, app.id, ctx.query) };
     });
     router.add('GET', '/console/api/apps/:appId/stream', async (ctx) => streamEntries(ctx, o.feed, await appOf(ctx)));
     router.add('POST', '/console/api/apps/:appId/trigger', async (ctx) => {

@@ -1,31 +1,21 @@
-// Wraps a Store so every write is timed (pushi_store_write_duration_seconds) and every failure
-// logged — one place for "store errors" and "app created/deleted" log lines, whoever calls.
+// Wraps the store's roles so every write is timed (pushi_store_write_duration_seconds) and every
+// failure logged — one place for "store errors" and "app created/deleted" log lines, whoever calls.
+// Which methods are writes comes from how each role was built (store/role.ts), not from a list here:
+// a write added to a role's write interface is timed without touching this file.
 import type { Logger } from 'pino';
-import { type Store, StoreConflictError } from '../store/store.ts';
+import { StoreConflictError } from '../store/errors.ts';
+import { type Method, role, roleParts } from '../store/role.ts';
+import type { Stores } from '../store/stores.ts';
 
-const WRITES = new Set<string>([
-  'createApp',
-  'updateApp',
-  'deleteApp',
-  'addSubscription',
-  'removeSubscription',
-  'appendEvents',
-  'prune',
-  'enqueueWebhooks',
-  'claimWebhooks',
-  'webhookDelivered',
-  'rescheduleWebhook',
-  'failWebhook',
-  'retryWebhook',
-]);
 /** One log line per operation per interval while a store stays down. */
 const LOG_EVERY_MS = 5000;
 
 export interface StoreWriteObserver {
+  /** `op` is role.method, e.g. "apps.create", "webhooks.claim", "notifications.done". */
   storeWrite(op: string, seconds: number, ok: boolean): void;
 }
 
-export function instrumentStore(store: Store, logger: Logger, metrics?: StoreWriteObserver): Store {
+export function instrumentStore(stores: Stores, logger: Logger, metrics?: StoreWriteObserver): Stores {
   const lastLogged = new Map<string, { at: number; suppressed: number }>();
   const logFailure = (op: string, err: unknown) => {
     const now = Date.now();
@@ -39,7 +29,7 @@ export function instrumentStore(store: Store, logger: Logger, metrics?: StoreWri
     logger.error(
       {
         op,
-        store: store.kind,
+        store: stores.kind,
         error: e?.constructor?.name,
         err: e?.message ?? String(err),
         suppressed: seen?.suppressed ?? 0,
@@ -47,52 +37,50 @@ export function instrumentStore(store: Store, logger: Logger, metrics?: StoreWri
       'store error',
     );
   };
-  const wrapped = new WeakMap<object, unknown>(); // by function: a method replaced later is wrapped afresh
-  const done = (op: string, args: unknown[], started: bigint, ok: boolean, result: unknown) => {
-    if (WRITES.has(op)) metrics?.storeWrite(op, Number(process.hrtime.bigint() - started) / 1e9, ok);
+  const done = (op: string, write: boolean, args: unknown[], started: bigint, ok: boolean, result: unknown) => {
+    if (write) metrics?.storeWrite(op, Number(process.hrtime.bigint() - started) / 1e9, ok);
     if (!ok) {
       // A conflict is the caller's answer (409), not a store problem.
-      if (!(result instanceof StoreConflictError) && op !== 'close') logFailure(op, result);
-    } else if (op === 'createApp') {
+      if (!(result instanceof StoreConflictError)) logFailure(op, result);
+    } else if (op === 'apps.create') {
       const app = args[0] as { id: string; name: string };
       logger.info({ appId: app.id, name: app.name }, 'app created');
-    } else if (op === 'deleteApp' && result === true) logger.info({ appId: args[0] }, 'app deleted');
+    } else if (op === 'apps.delete' && result === true) logger.info({ appId: args[0] }, 'app deleted');
   };
-  // Store methods return promises; anything synchronous a store adds passes through untouched.
   const wrap =
-    (op: string, fn: (...args: unknown[]) => unknown) =>
-    (...args: unknown[]) => {
+    (op: string, fn: Method, write: boolean): Method =>
+    (...args) => {
       const started = process.hrtime.bigint();
       let result: unknown;
       try {
-        result = fn.apply(store, args);
+        result = fn(...args);
       } catch (err) {
-        done(op, args, started, false, err);
+        done(op, write, args, started, false, err);
         throw err;
       }
       if (!(result instanceof Promise)) return result;
       return result.then(
         (value) => {
-          done(op, args, started, true, value);
+          done(op, write, args, started, true, value);
           return value;
         },
         (err) => {
-          done(op, args, started, false, err);
+          done(op, write, args, started, false, err);
           throw err;
         },
       );
     };
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      if (prop === 'constructor') return value;
-      let fn = wrapped.get(value);
-      if (!fn) {
-        fn = wrap(prop, value as (...args: unknown[]) => unknown);
-        wrapped.set(value, fn);
-      }
-      return fn;
-    },
-  });
+  const wrapAll = (name: string, methods: Record<string, Method>, write: boolean) =>
+    Object.fromEntries(Object.entries(methods).map(([m, fn]) => [m, wrap(`${name}.${m}`, fn, write)]));
+
+  // Lifecycle calls reach the original through the prototype; failures of migrate and ping are
+  // logged (close is not: a store closed twice is no outage).
+  const out = Object.create(stores) as Record<string, unknown>;
+  out.migrate = wrap('migrate', () => stores.migrate(), false);
+  out.ping = wrap('ping', () => stores.ping(), false);
+  for (const [name, value] of Object.entries(stores)) {
+    const parts = roleParts(value);
+    if (parts) out[name] = role(wrapAll(name, parts.reads, false), wrapAll(name, parts.writes, true));
+  }
+  return out as unknown as Stores;
 }

@@ -1,6 +1,6 @@
 // How stored events look on the wire (subscription_succeeded `events`, pusher_internal:latest,
 // GET …/events), and the paging rules shared by the socket and the HTTP API.
-import type { StoredEvent } from '../store/store.ts';
+import type { StoredEvent } from '../store/event-log.ts';
 
 export const MAX_HISTORY_COUNT = 100;
 export const MAX_HISTORY_SKIP = 100_000;

@@ -21,7 +21,7 @@ import {
   objectData,
 } from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
-import type { Store, StoredEvent } from '../store/store.ts';
+import type { EventLog, StoredEvent } from '../store/event-log.ts';
 import { parsePage, toWire } from './history.ts';
 import { Peers } from './peers.ts';
 
@@ -44,7 +44,7 @@ export class Persistence implements HubExtension {
 
   constructor(
     private readonly hub: Hub,
-    private readonly store: Store,
+    private readonly log: EventLog,
     private readonly committer: GroupCommitter,
     private readonly logger: Logger,
   ) {
@@ -131,8 +131,8 @@ export class Persistence implements HubExtension {
   /** A channel's history; a personal channel's history is its user's events. */
   history(appId: string, channel: string, page: { skip: number; count: number }): Promise<StoredEvent[]> {
     return channel.startsWith(PERSONAL)
-      ? this.store.userEvents(appId, channel.slice(PERSONAL.length), page)
-      : this.store.channelEvents(appId, channel, page);
+      ? this.log.userEvents(appId, channel.slice(PERSONAL.length), page)
+      : this.log.channelEvents(appId, channel, page);
   }
 
   /** Subscribed to it, or one of the two users of a peer channel on its presence channel. */
@@ -161,7 +161,7 @@ export class Persistence implements HubExtension {
     count: number,
   ): Promise<Record<string, unknown> | undefined> {
     try {
-      const events = await this.store.channelEvents(appId, channel, { skip: 0, count });
+      const events = await this.log.channelEvents(appId, channel, { skip: 0, count });
       return { events: events.map(toWire) };
     } catch (err) {
       // Store down: the subscription still works live, just without history (no `events` field).
@@ -175,8 +175,8 @@ export class Persistence implements HubExtension {
     const userId = channel.slice(PERSONAL.length);
     const app = state.app;
     const [subs, events] = await Promise.all([
-      this.store.listSubscriptions(app.id, { userId }),
-      this.store.userEvents(app.id, userId, { skip: 0, count: app.options.historyCount }),
+      this.log.listSubscriptions(app.id, { userId }),
+      this.log.userEvents(app.id, userId, { skip: 0, count: app.options.historyCount }),
     ]).catch((err) => {
       throw storeDown(err, `${channel} needs the user's stored subscriptions`, channel);
     });

@@ -1,16 +1,22 @@
 // Retention in the background: a bound on stored events per channel and an age limit, per app.
 import type { Logger } from 'pino';
 import { resolveOptions } from '../apps/app.ts';
-import type { Store } from '../store/store.ts';
+import type { AppsReads } from '../store/apps-store.ts';
+import type { EventLogWrites } from '../store/event-log.ts';
 
-export function startRetention(store: Store, logger: Logger, intervalMs = 60_000): () => Promise<void> {
+export function startRetention(
+  apps: Pick<AppsReads, 'list'>,
+  log: Pick<EventLogWrites, 'prune'>,
+  logger: Logger,
+  intervalMs = 60_000,
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const run = () => (running ??= pass().finally(() => (running = undefined)));
   const pass = async () => {
     try {
-      for (const rec of await store.listApps()) {
+      for (const rec of await apps.list()) {
         const o = resolveOptions(rec.options);
-        const removed = await store.prune({
+        const removed = await log.prune({
           appId: rec.id,
           maxPerChannel: o.maxStoredEventsPerChannel,
           maxAgeMs: o.maxStoredEventAge * 1000,

@@ -1,9 +1,9 @@
 // Group commit: many concurrent appends share one durable transaction. A synced commit costs about
 // the same for 1 event as for 500, so batching is what keeps throughput up with synchronous = FULL.
-import type { NewEvent, Store, StoredEvent } from './store.ts';
+import type { EventLogWrites, NewEvent, StoredEvent } from './event-log.ts';
 
 export interface GroupCommitOptions {
-  /** Most events per appendEvents call. Default 500. */
+  /** Most events per append call. Default 500. */
   maxBatch?: number;
 }
 
@@ -21,7 +21,7 @@ export class GroupCommitter {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly store: Pick<Store, 'appendEvents'>,
+    private readonly log: Pick<EventLogWrites, 'append'>,
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
@@ -66,9 +66,9 @@ export class GroupCommitter {
     this.inFlight = true;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
-      const stored = await this.store.appendEvents(batch.map((p) => p.event));
+      const stored = await this.log.append(batch.map((p) => p.event));
       if (stored.length !== batch.length) {
-        throw new Error(`appendEvents returned ${stored.length} events for ${batch.length}`);
+        throw new Error(`append returned ${stored.length} events for ${batch.length}`);
       }
       batch.forEach((p, i) => p.resolve(stored[i]!));
     } catch (err) {

@@ -193,6 +193,65 @@ CREATE INDEX notify_queue_due ON notify_queue (next_attempt_at);
 CREATE INDEX notify_queue_app ON notify_queue (app_id);
 `,
   },
+  {
+    // One table for every durable queue (durable-queue.ts): the job fields become a JSON payload.
+    // Webhook rows keep their ids (failed ones are retried by id through the API); queued
+    // notifications follow with new ids. Nothing queued is lost.
+    version: 4,
+    name: 'one durable queue table for webhooks and notifications',
+    sqlite: `
+CREATE TABLE queue_items (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL
+);
+CREATE INDEX queue_items_due ON queue_items (queue, status, next_attempt_at);
+CREATE INDEX queue_items_app ON queue_items (app_id, queue, status, id);
+INSERT INTO queue_items (id, queue, app_id, payload, status, attempts, last_error, created_at, next_attempt_at)
+  SELECT id, 'webhooks', app_id, json_object('url', url, 'body', body), status, attempts, last_error, created_at,
+    next_attempt_at
+  FROM webhook_queue ORDER BY id;
+INSERT INTO queue_items (queue, app_id, payload, attempts, last_error, created_at, next_attempt_at)
+  SELECT 'notifications', app_id, json_object('kind', kind, 'address', address, 'target', json(target), 'body', body),
+    attempts, last_error, created_at, next_attempt_at
+  FROM notify_queue ORDER BY id;
+DROP TABLE webhook_queue;
+DROP TABLE notify_queue;
+`,
+    postgres: `
+CREATE TABLE queue_items (
+  id bigserial PRIMARY KEY,
+  queue text NOT NULL,
+  app_id text NOT NULL,
+  payload text NOT NULL,
+  status text NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  created_at bigint NOT NULL,
+  next_attempt_at bigint NOT NULL
+);
+CREATE INDEX queue_items_due ON queue_items (queue, status, next_attempt_at);
+CREATE INDEX queue_items_app ON queue_items (app_id, queue, status, id);
+INSERT INTO queue_items (id, queue, app_id, payload, status, attempts, last_error, created_at, next_attempt_at)
+  SELECT id, 'webhooks', app_id, json_build_object('url', url, 'body', body)::text, status, attempts, last_error,
+    created_at, next_attempt_at
+  FROM webhook_queue ORDER BY id;
+SELECT setval(pg_get_serial_sequence('queue_items', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM queue_items), false);
+INSERT INTO queue_items (queue, app_id, payload, attempts, last_error, created_at, next_attempt_at)
+  SELECT 'notifications', app_id,
+    json_build_object('kind', kind, 'address', address, 'target', target::json, 'body', body)::text,
+    attempts, last_error, created_at, next_attempt_at
+  FROM notify_queue ORDER BY id;
+DROP TABLE webhook_queue;
+DROP TABLE notify_queue;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

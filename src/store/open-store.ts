@@ -1,6 +1,6 @@
 // Picks the store from the configuration and brings its schema up to date.
 import { SqliteStore } from './sqlite/sqlite-store.ts';
-import type { Store } from './store.ts';
+import type { Stores } from './stores.ts';
 
 export interface OpenStoreConfig {
   /** postgres://… selects PostgreSQL; otherwise SQLite at sqlitePath. */
@@ -9,9 +9,9 @@ export interface OpenStoreConfig {
   sqlitePath: string;
 }
 
-export async function openStore(cfg: OpenStoreConfig): Promise<Store> {
+export async function openStore(cfg: OpenStoreConfig): Promise<Stores> {
   // pg is loaded only when it is used: an embedded deployment does not pay for it in memory.
-  const store: Store = cfg.databaseUrl
+  const store: Stores = cfg.databaseUrl
     ? new (await import('./postgres/postgres-store.ts')).PostgresStore(cfg.databaseUrl, { schema: cfg.databaseSchema })
     : new SqliteStore(cfg.sqlitePath);
   try {

@@ -1,6 +1,7 @@
-// Row <-> record mapping shared by both stores. Number()/Boolean() absorb the dialect differences:
-// pg returns bigint columns as strings, SQLite stores booleans as 0/1.
-import type { AppRecord, NewEvent, Page, StoredEvent, SubscriptionRecord, WebhookDelivery } from './store.ts';
+// Row <-> record mapping for apps and the event log, shared by both dialects. Number()/Boolean()
+// absorb the dialect differences: pg returns bigint columns as strings, SQLite stores booleans as 0/1.
+import type { AppRecord } from './apps-store.ts';
+import type { NewEvent, Page, StoredEvent, SubscriptionRecord } from './event-log.ts';
 
 export interface AppRow {
   id: string;
@@ -34,6 +35,11 @@ export interface EventRow {
 export const APP_COLUMNS = 'id, key, secret, name, enabled, options, created_at';
 export const EVENT_COLUMNS = 'seq, mid, app_id, channel, event, data, socket_id, user_id, timestamp';
 
+/** A column list with every name qualified by a table alias, for joins. */
+export function qualified(columns: string, alias: string): string {
+  return columns.replace(/(\w+)/g, `${alias}.$1`);
+}
+
 export function toApp(row: AppRow): AppRecord {
   return {
     id: row.id,
@@ -41,12 +47,13 @@ export function toApp(row: AppRow): AppRecord {
     secret: row.secret,
     name: row.name,
     enabled: Boolean(row.enabled),
-    options: parseOptions(row.options),
+    options: jsonObject(row.options),
     createdAt: Number(row.created_at),
   };
 }
 
-function parseOptions(text: string): Record<string, unknown> {
+/** A JSON object column (options, a target's details, a queued job); anything else reads as {}. */
+export function jsonObject(text: string): Record<string, unknown> {
   const value: unknown = JSON.parse(text);
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -90,32 +97,4 @@ export function limits(page: Page): { limit: number; offset: number } | undefine
   const offset = Math.max(0, Math.floor(page.skip) || 0);
   if (!(limit > 0)) return undefined;
   return { limit, offset };
-}
-
-export interface WebhookRow {
-  id: number | string;
-  app_id: string;
-  url: string;
-  body: string;
-  status: string;
-  attempts: number | string;
-  last_error: string | null;
-  created_at: number | string;
-  next_attempt_at: number | string;
-}
-
-export const WEBHOOK_COLUMNS = 'id, app_id, url, body, status, attempts, last_error, created_at, next_attempt_at';
-
-export function toWebhook(row: WebhookRow): WebhookDelivery {
-  return {
-    id: Number(row.id),
-    appId: row.app_id,
-    url: row.url,
-    body: row.body,
-    status: row.status === 'failed' ? 'failed' : 'pending',
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    createdAt: Number(row.created_at),
-    nextAttemptAt: Number(row.next_attempt_at),
-  };
 }

@@ -87,7 +87,7 @@ describe('demo page push notifications in Chromium', { skip, timeout: 180_000 },
       { timeout: 30_000 },
     );
     assert.match((await page.textContent('#push-status')) ?? '', /Push notifications on/);
-    const targets = await ts.server.store.listTargets(ts.app.id, { channel: 'demo' });
+    const targets = await ts.server.store.targets.list(ts.app.id, { channel: 'demo' });
     assert.deepEqual(
       targets.map((t) => [t.kind, t.address]),
       [['web_push', push.endpoint('browser')]],

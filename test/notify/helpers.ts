@@ -20,7 +20,7 @@ export interface TestApp {
 export async function createApp(ts: TestServer, options: Record<string, unknown> = {}): Promise<TestApp> {
   const id = `n-${randomBytes(5).toString('hex')}`;
   const app = { id, key: `k-${id}`, secret: randomBytes(16).toString('hex') };
-  await ts.server.store.createApp({
+  await ts.server.store.apps.create({
     ...app,
     name: id,
     enabled: true,
@@ -59,7 +59,7 @@ export function drained(ts: TestServer): Promise<boolean> {
     async () =>
       ts.server.notifier.fanout.held === 0 &&
       ts.server.notifier.queue.active === 0 &&
-      (await ts.server.store.countPendingNotifications()) === 0,
+      (await ts.server.store.notifications.countPending()) === 0,
     'the notification queue to drain',
   );
 }

@@ -42,7 +42,7 @@ function suite(env: Record<string, string>): void {
     // Browsers ask by app key, unsigned.
     const again = (await (await fetch(`${ts.httpUrl}/vapid_key/${app.key}`)).json()) as { vapid_public_key: string };
     assert.equal(again.vapid_public_key, key);
-    assert.equal((await ts.server.store.getApp(app.id))!.options.vapidPublicKey, key);
+    assert.equal((await ts.server.store.apps.get(app.id))!.options.vapidPublicKey, key);
     assert.equal(
       await new Pushi({ appId: app.id, appKey: app.key, appSecret: app.secret, port: ts.httpPort }).vapidPublicKey(),
       key,

@@ -104,8 +104,8 @@ test('HTTP API requests by route and status with a latency histogram; store writ
   assert.equal(metric(text, 'pushi_http_requests_total', { route: 'unmatched', status: '404' }), 1);
   assert.ok(metric(text, 'pushi_http_request_duration_seconds_count', { route, method: 'POST' })! >= 2);
   assert.ok(metric(text, 'pushi_http_request_duration_seconds_bucket', { route, method: 'POST', le: '+Inf' })! >= 2);
-  assert.ok(metric(text, 'pushi_store_write_duration_seconds_count', { op: 'enqueueWebhooks' })! >= 1);
-  assert.ok(metric(text, 'pushi_store_write_duration_seconds_count', { op: 'webhookDelivered' })! >= 1);
+  assert.ok(metric(text, 'pushi_store_write_duration_seconds_count', { op: 'webhooks.enqueue' })! >= 1);
+  assert.ok(metric(text, 'pushi_store_write_duration_seconds_count', { op: 'webhooks.done' })! >= 1);
   assert.ok(metric(text, 'pushi_webhook_delivery_duration_seconds_count', { app_id: APP_A.id })! >= 1);
   c.close();
 });

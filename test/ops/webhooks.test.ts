@@ -147,7 +147,7 @@ test('a receiver answering 500 twice gets the same body a third time, then the q
     );
     assert.equal(new Set(rx.requests.map((q) => q.rawBody)).size, 1, 'the same body each time');
     assert.ok(rx.requests.every((q) => validWebhook(APP_A, q)));
-    await eventually(async () => (await s.server.store.countPendingWebhooks()) === 0, 5000, 'an empty queue');
+    await eventually(async () => (await s.server.store.webhooks.countPending()) === 0, 5000, 'an empty queue');
     const text = await scrape(s);
     assert.equal(metric(text, 'pushi_webhook_attempt_failures_total', { app_id: APP_A.id, reason: 'http' }), 2);
     assert.equal(metric(text, 'pushi_webhook_deliveries_total', { app_id: APP_A.id }), 1);
@@ -193,7 +193,7 @@ test('nothing is lost across a restart mid-retry (same data dir)', async () => {
       'the queued body after restart',
     );
     assert.ok(validWebhook(APP_A, rx.requests.at(-1)!));
-    await eventually(async () => (await second!.server.store.countPendingWebhooks()) === 0, 5000, 'an empty queue');
+    await eventually(async () => (await second!.server.store.webhooks.countPending()) === 0, 5000, 'an empty queue');
   } finally {
     rx.respond = () => 200;
     await second?.close();

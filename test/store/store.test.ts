@@ -1,4 +1,4 @@
-// Runs the Store contract against SQLite (temp file) and PostgreSQL (fresh schema per run), plus
+// Runs the store contract (every role) against SQLite (temp file) and PostgreSQL (fresh schema per run), plus
 // each implementation's own failure modes.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +12,10 @@ import pg from 'pg';
 import { openStore } from '../../src/store/open-store.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { StoreUnavailableError } from '../../src/store/store.ts';
+import { StoreUnavailableError } from '../../src/store/errors.ts';
 import { postgresForTests } from '../helpers/postgres.ts';
-import { contractSuite, newApp, newEvent } from './contract.ts';
+import { contractSuite } from './contract.ts';
+import { newApp, newEvent } from './records.ts';
 
 // First, so that in CI an unreachable server fails the file before any test starts.
 const target = await postgresForTests();
@@ -54,8 +55,8 @@ describe('SqliteStore specifics', () => {
   test(':memory: works', async () => {
     const store = await openStore({ sqlitePath: ':memory:' });
     assert.equal(store.kind, 'sqlite');
-    await store.createApp(newApp());
-    assert.equal((await store.listApps()).length, 1);
+    await store.apps.create(newApp());
+    assert.equal((await store.apps.list()).length, 1);
     await store.close();
   });
 
@@ -64,18 +65,18 @@ describe('SqliteStore specifics', () => {
     const writer = new SqliteStore(path);
     await writer.migrate();
     const app = newApp();
-    await writer.createApp(app);
+    await writer.apps.create(app);
     await writer.close();
 
     const store = new SqliteStore(path, { readonly: true });
     try {
-      assert.deepEqual(await store.getApp(app.id), app); // reads still work
-      await assert.rejects(store.createApp(newApp()), (err: Error) => {
+      assert.deepEqual(await store.apps.get(app.id), app); // reads still work
+      await assert.rejects(store.apps.create(newApp()), (err: Error) => {
         assert.ok(err instanceof StoreUnavailableError);
         assert.match(err.message, /SQLITE_READONLY/);
         return true;
       });
-      await assert.rejects(store.appendEvents([newEvent(app.id, 'c')]), StoreUnavailableError);
+      await assert.rejects(store.events.append([newEvent(app.id, 'c')]), StoreUnavailableError);
     } finally {
       await store.close();
     }
@@ -88,7 +89,7 @@ describe('SqliteStore specifics', () => {
     const other = new Database(path); // another process, e.g. the CLI, mid-write
     other.exec('BEGIN IMMEDIATE');
     try {
-      await assert.rejects(store.appendEvents([newEvent('a', 'c')]), (err: Error) => {
+      await assert.rejects(store.events.append([newEvent('a', 'c')]), (err: Error) => {
         assert.ok(err instanceof StoreUnavailableError);
         assert.match(err.message, /SQLITE_BUSY/);
         return true;
@@ -97,7 +98,7 @@ describe('SqliteStore specifics', () => {
       other.exec('ROLLBACK');
       other.close();
     }
-    await store.appendEvents([newEvent('a', 'c')]); // fine once released
+    await store.events.append([newEvent('a', 'c')]); // fine once released
     await store.close();
   });
 
@@ -114,10 +115,10 @@ describe('SqliteStore specifics', () => {
       other.exec('ROLLBACK');
       released = true;
     }, 100);
-    const [e] = await store.appendEvents([newEvent('a', 'c')]);
+    const [e] = await store.events.append([newEvent('a', 'c')]);
     assert.ok(released, 'the commit finished after the timer released the lock');
     assert.equal(
-      (await store.channelEvents('a', 'c', { skip: 0, count: 10 }))[0].seq,
+      (await store.events.channelEvents('a', 'c', { skip: 0, count: 10 }))[0].seq,
       e.seq,
       'visible to the main connection',
     );
@@ -128,12 +129,12 @@ describe('SqliteStore specifics', () => {
   test('appends made while the store closes are refused, and no writer thread outlives it', async () => {
     const store = new SqliteStore(tmpDb());
     await store.migrate();
-    const first = store.appendEvents([newEvent('a', 'c')]);
+    const first = store.events.append([newEvent('a', 'c')]);
     const closing = store.close();
-    await assert.rejects(store.appendEvents([newEvent('a', 'c')]), StoreUnavailableError);
+    await assert.rejects(store.events.append([newEvent('a', 'c')]), StoreUnavailableError);
     await first; // already handed to the writer: committed before it stops
     await closing;
-    await assert.rejects(store.appendEvents([newEvent('a', 'c')]), StoreUnavailableError);
+    await assert.rejects(store.events.append([newEvent('a', 'c')]), StoreUnavailableError);
   });
 
   test('a missing file opened read-only, and a closed store, are unavailable', async () => {
@@ -142,7 +143,7 @@ describe('SqliteStore specifics', () => {
     await store.migrate();
     await store.close();
     await assert.rejects(store.ping(), StoreUnavailableError);
-    await assert.rejects(store.listApps(), StoreUnavailableError);
+    await assert.rejects(store.apps.list(), StoreUnavailableError);
   });
 
   test('acknowledged appends survive SIGKILL', async () => {
@@ -166,7 +167,7 @@ describe('SqliteStore specifics', () => {
 
     const store = new SqliteStore(path);
     await store.migrate();
-    const events = await store.channelEvents('app', 'c', { skip: 0, count: 100 });
+    const events = await store.events.channelEvents('app', 'c', { skip: 0, count: 100 });
     assert.deepEqual(events.map((e) => e.seq).reverse(), acked);
     await store.close();
   });
@@ -187,16 +188,7 @@ describe('PostgresStore specifics', { skip: target.available ? false : target.re
       );
       assert.deepEqual(
         rows.map((r) => r.table_name),
-        [
-          'apps',
-          'deliveries',
-          'events',
-          'notify_queue',
-          'notify_targets',
-          'schema_migrations',
-          'subscriptions',
-          'webhook_queue',
-        ],
+        ['apps', 'deliveries', 'events', 'notify_targets', 'queue_items', 'schema_migrations', 'subscriptions'],
       );
     } finally {
       await client.end();
@@ -224,7 +216,7 @@ describe('PostgresStore specifics', { skip: target.available ? false : target.re
 describe('PostgresStore unreachable', () => {
   test('a closed port gives StoreUnavailableError', async () => {
     const store = new PostgresStore('postgres://postgres@127.0.0.1:1/test');
-    for (const attempt of [store.ping(), store.migrate(), store.appendEvents([newEvent('a', 'c')])]) {
+    for (const attempt of [store.ping(), store.migrate(), store.events.append([newEvent('a', 'c')])]) {
       await assert.rejects(attempt, (err: Error) => {
         assert.ok(err instanceof StoreUnavailableError, String(err));
         assert.match(err.message, /PostgreSQL at 127\.0\.0\.1:1\/test unavailable/);

@@ -4,7 +4,7 @@ import { newAppRecord, toApp, type StoreAppSource } from '../../apps/store-sourc
 import type { Hub } from '../../hub/hub.ts';
 import { ErrorCode, HttpError } from '../../protocol/errors.ts';
 import { randomHex } from '../../protocol/ids.ts';
-import type { AppRecord, Store } from '../../store/store.ts';
+import type { AppRecord, AppsStore } from '../../store/apps-store.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
 
 const view = (a: AppRecord) => ({
@@ -48,16 +48,16 @@ function applyToOpenConnections(hub: Hub, id: string, rec: AppRecord | undefined
   for (const conn of state.connections.values()) conn.app = app;
 }
 
-export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar {
+export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegistrar {
   return (router, deps) => {
     const admin = { admin: true };
     const find = async (id: string) => {
-      const app = await store.getApp(id);
+      const app = await store.get(id);
       if (!app) throw new HttpError(404, `Unknown app ${id}`);
       return app;
     };
 
-    router.add('GET', '/apps', async () => ({ body: { apps: (await store.listApps()).map(view) } }), admin);
+    router.add('GET', '/apps', async () => ({ body: { apps: (await store.list()).map(view) } }), admin);
 
     router.add(
       'POST',
@@ -67,7 +67,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
         if (typeof body.name !== 'string' || !body.name.trim())
           throw new HttpError(400, '"name" must be a non-empty string');
         const rec = newAppRecord(body.name.trim(), checkOptions(body.options));
-        await store.createApp(rec);
+        await store.create(rec);
         return { status: 201, body: view(rec) };
       },
       admin,
@@ -89,7 +89,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
         patch.enabled = body.enabled;
       }
       if (body.options !== undefined) patch.options = { ...before.options, ...checkOptions(body.options) };
-      const after = await store.updateApp(before.id, patch);
+      const after = await store.update(before.id, patch);
       source.invalidate(before);
       applyToOpenConnections(deps.hub, before.id, after);
       return { body: view(after!) };
@@ -102,7 +102,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
       '/apps/:appId/rotate_secret',
       async (ctx) => {
         const before = await find(ctx.params.appId);
-        const after = await store.updateApp(before.id, { secret: randomHex(20) });
+        const after = await store.update(before.id, { secret: randomHex(20) });
         source.invalidate(before);
         applyToOpenConnections(deps.hub, before.id, after);
         return { body: view(after!) };
@@ -115,7 +115,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
       '/apps/:appId',
       async (ctx) => {
         const before = await find(ctx.params.appId);
-        await store.deleteApp(before.id);
+        await store.delete(before.id);
         source.invalidate(before);
         applyToOpenConnections(deps.hub, before.id, undefined);
         return { body: { deleted: before.id } };

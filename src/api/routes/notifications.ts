@@ -20,7 +20,9 @@ import {
 import { newVapidKeys } from '../../notify/targets/web-push.ts';
 import { channelNameError, channelRules } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
-import type { NotifyTarget, Store, TargetFilter } from '../../store/store.ts';
+import type { AppsStore } from '../../store/apps-store.ts';
+import type { Stores } from '../../store/stores.ts';
+import type { NotifyTarget, TargetFilter } from '../../store/targets-store.ts';
 import { serveBrowserAsset } from '../assets.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
@@ -71,21 +73,25 @@ function filterOf(ctx: RequestContext): TargetFilter {
 }
 
 /** The app's VAPID public key; a pair is made and stored on first use. */
-async function vapidPublicKey(store: Store, source: StoreAppSource, app: App): Promise<string> {
+async function vapidPublicKey(store: AppsStore, source: StoreAppSource, app: App): Promise<string> {
   if (app.options.vapidPublicKey) return app.options.vapidPublicKey;
-  const rec = await store.getApp(app.id);
+  const rec = await store.get(app.id);
   if (!rec) throw new HttpError(404, `Unknown app ${app.id}`);
   const have = rec.options.vapidPublicKey;
   if (typeof have === 'string' && have) return have; // made meanwhile (cached app was stale)
   // Two nodes making one at the same moment: the later write wins (see docs/notifications.md).
-  const after = await store.updateApp(app.id, { options: { ...rec.options, ...newVapidKeys() } });
+  const after = await store.update(app.id, { options: { ...rec.options, ...newVapidKeys() } });
   source.invalidate(app);
   return String(after?.options.vapidPublicKey ?? '');
 }
 
-export function notificationRoutes(store: Store, source: StoreAppSource, notifier: Notifier): RouteRegistrar {
+export function notificationRoutes(
+  store: Pick<Stores, 'apps' | 'targets'>,
+  source: StoreAppSource,
+  notifier: Notifier,
+): RouteRegistrar {
   const register = async (app: App, channel: string, t: ParsedTarget) => {
-    const created = await store.addTarget({
+    const created = await store.targets.add({
       appId: app.id,
       channel,
       kind: t.kind,
@@ -116,14 +122,14 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
     router.add(
       'GET',
       '/apps/:appId/targets',
-      async (ctx) => ({ body: { targets: (await store.listTargets(ctx.app!.id, filterOf(ctx))).map(view) } }),
+      async (ctx) => ({ body: { targets: (await store.targets.list(ctx.app!.id, filterOf(ctx))).map(view) } }),
       { signed: true },
     );
     router.add(
       'DELETE',
       '/apps/:appId/targets',
       async (ctx) => {
-        const removed = await store.removeTargets(ctx.app!.id, filterOf(ctx));
+        const removed = await store.targets.remove(ctx.app!.id, filterOf(ctx));
         return { body: { removed: removed.length, targets: removed.map(view) } };
       },
       { signed: true },
@@ -160,7 +166,7 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
     router.add(
       'GET',
       '/apps/:appId/vapid_key',
-      async (ctx) => ({ body: { vapid_public_key: await vapidPublicKey(store, source, ctx.app!) } }),
+      async (ctx) => ({ body: { vapid_public_key: await vapidPublicKey(store.apps, source, ctx.app!) } }),
       { signed: true },
     );
     // Unsigned, by app key: a VAPID public key is meant for browsers (applicationServerKey).
@@ -168,7 +174,7 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
       const app = await deps.apps.findByKey(ctx.params.appKey);
       if (!app) throw new HttpError(404, 'Unknown app key');
       if (!app.enabled) throw new HttpError(403, 'App is disabled');
-      return { body: { vapid_public_key: await vapidPublicKey(store, source, app) } };
+      return { body: { vapid_public_key: await vapidPublicKey(store.apps, source, app) } };
     });
 
     demoPushRoutes(router, deps, store, source, register);
@@ -179,7 +185,7 @@ export function notificationRoutes(store: Store, source: StoreAppSource, notifie
 function demoPushRoutes(
   router: Parameters<RouteRegistrar>[0],
   deps: ApiDeps,
-  store: Store,
+  store: Pick<Stores, 'apps' | 'targets'>,
   source: StoreAppSource,
   register: (app: App, channel: string, t: ParsedTarget) => Promise<boolean>,
 ): void {
@@ -193,7 +199,7 @@ function demoPushRoutes(
     return serveBrowserAsset(ctx, deps, 'demo/sw.js', 'no-cache'); // browsers check workers for updates
   });
   router.add('GET', '/demo/push/vapid_key', async () => ({
-    body: { vapid_public_key: await vapidPublicKey(store, source, await demoApp()) },
+    body: { vapid_public_key: await vapidPublicKey(store.apps, source, await demoApp()) },
   }));
   router.add('POST', '/demo/push/register', async (ctx) => {
     const app = await demoApp();
@@ -203,7 +209,7 @@ function demoPushRoutes(
     const t = target('web_push', body.subscription);
     // Anyone may call this in demo mode: real push services only, and a bounded number of them.
     if (!t.address.startsWith('https://')) throw new HttpError(400, 'The demo accepts https push endpoints only');
-    if ((await store.listTargets(app.id, { channel })).length >= MAX_DEMO_TARGETS)
+    if ((await store.targets.list(app.id, { channel })).length >= MAX_DEMO_TARGETS)
       throw new HttpError(429, `The demo keeps at most ${MAX_DEMO_TARGETS} push targets per channel`);
     const created = await register(app, channel, t);
     return { body: { channel, created } };

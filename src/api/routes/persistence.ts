@@ -3,7 +3,7 @@ import { channelNameError } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
 import { parsePage, toWire, userIdError } from '../../persistence/history.ts';
 import type { Persistence } from '../../persistence/persistence.ts';
-import type { Store } from '../../store/store.ts';
+import type { EventLog } from '../../store/event-log.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
 import type { RequestContext } from '../router.ts';
 
@@ -18,16 +18,16 @@ function subscriptionArgs(ctx: RequestContext): { userId: string; channel: strin
   return { userId: userId as string, channel: channel as string };
 }
 
-export function persistenceRoutes(store: Store, persistence: Persistence): RouteRegistrar {
+export function persistenceRoutes(log: EventLog, persistence: Persistence): RouteRegistrar {
   return (router) => {
     const subscribe = async (ctx: RequestContext) => {
       const { userId, channel } = subscriptionArgs(ctx);
-      const created = await store.addSubscription(ctx.app!.id, userId, channel);
+      const created = await log.addSubscription(ctx.app!.id, userId, channel);
       persistence.subscriptionAdded(ctx.app!, userId, channel);
       return { body: { user_id: userId, event: channel, created } };
     };
     const unsubscribe = async (ctx: RequestContext, userId: string, channel: string) => {
-      const removed = await store.removeSubscription(ctx.app!.id, userId, channel);
+      const removed = await log.removeSubscription(ctx.app!.id, userId, channel);
       persistence.subscriptionRemoved(ctx.app!, userId, channel);
       return { body: { user_id: userId, event: channel, removed } };
     };
@@ -64,7 +64,7 @@ export function persistenceRoutes(store: Store, persistence: Persistence): Route
         if (channel !== undefined && channelNameError(channel)) throw new HttpError(400, channelNameError(channel)!);
         if (userId === undefined && channel === undefined)
           throw new HttpError(400, 'give user_id or event (a channel name)');
-        const subs = await store.listSubscriptions(ctx.app!.id, { userId, channel });
+        const subs = await log.listSubscriptions(ctx.app!.id, { userId, channel });
         return {
           body: { subscriptions: subs.map((s) => ({ user_id: s.userId, event: s.channel, created_at: s.createdAt })) },
         };

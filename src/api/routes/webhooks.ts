@@ -2,7 +2,7 @@
 //   GET  /apps/:appId/webhooks/failed?skip=&count=   → {pending, failed: [...]}, newest first
 //   POST /apps/:appId/webhooks/failed/:id/retry      → queues it again (attempts reset)
 import { HttpError } from '../../protocol/errors.ts';
-import type { Store, WebhookDelivery } from '../../store/store.ts';
+import type { DurableQueue, NewWebhookDelivery, WebhookDelivery } from '../../store/durable-queue.ts';
 import type { RouteRegistrar } from '../http-api.ts';
 
 function render(w: WebhookDelivery) {
@@ -21,7 +21,7 @@ function int(raw: string | null, fallback: number, max: number): number {
   return Math.min(Number(raw), max);
 }
 
-export function webhookRoutes(store: Store, onRetry?: () => void): RouteRegistrar {
+export function webhookRoutes(queue: DurableQueue<NewWebhookDelivery>, onRetry?: () => void): RouteRegistrar {
   return (router) => {
     router.add(
       'GET',
@@ -32,10 +32,7 @@ export function webhookRoutes(store: Store, onRetry?: () => void): RouteRegistra
           skip: int(ctx.query.get('skip'), 0, Number.MAX_SAFE_INTEGER),
           count: int(ctx.query.get('count'), 50, 500),
         };
-        const [failed, pending] = await Promise.all([
-          store.listFailedWebhooks(appId, page),
-          store.countPendingWebhooks(appId),
-        ]);
+        const [failed, pending] = await Promise.all([queue.listFailed(appId, page), queue.countPending(appId)]);
         return { body: { pending, failed: failed.map(render) } };
       },
       { signed: true },
@@ -46,7 +43,7 @@ export function webhookRoutes(store: Store, onRetry?: () => void): RouteRegistra
       async (ctx) => {
         const id = ctx.params.id;
         if (!/^\d+$/.test(id)) throw new HttpError(400, 'delivery id must be a number');
-        if (!(await store.retryWebhook(ctx.app!.id, Number(id), Date.now())))
+        if (!(await queue.retry(ctx.app!.id, Number(id), Date.now())))
           throw new HttpError(404, `No failed delivery ${id}`);
         onRetry?.();
         return { body: {} };

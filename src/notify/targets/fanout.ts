@@ -4,7 +4,8 @@
 // notification per trigger (the first channel that reaches it decides the message).
 import type { Logger } from 'pino';
 import type { HubObserver } from '../../hub/observer.ts';
-import type { NewNotification, NotifyTarget, Store } from '../../store/store.ts';
+import type { NewNotification, QueueWrites } from '../../store/durable-queue.ts';
+import type { NotifyTarget, TargetsReads } from '../../store/targets-store.ts';
 import { MESSAGE_EXTRAS, type NotifyMessage } from './targets.ts';
 
 /** Triggers held while the store is down; past it the oldest are dropped (logged). */
@@ -20,7 +21,8 @@ interface Item {
 }
 
 export interface FanoutOptions {
-  store: Pick<Store, 'hasTargets' | 'targetsFor' | 'enqueueNotifications'>;
+  targets: Pick<TargetsReads, 'hasAny' | 'forChannels'>;
+  queue: Pick<QueueWrites<NewNotification>, 'enqueue'>;
   logger: Logger;
   /** Called after notifications were queued. */
   onQueued?: (count: number) => void;
@@ -132,7 +134,7 @@ export class Fanout {
   private async hasTargets(appId: string): Promise<boolean> {
     const known = this.gate.get(appId);
     if (known !== undefined) return known;
-    const has = await this.o.store.hasTargets(appId);
+    const has = await this.o.targets.hasAny(appId);
     if (this.gate.size > 10_000) this.gate.clear();
     this.gate.set(appId, has);
     return has;
@@ -144,13 +146,13 @@ export class Fanout {
     try {
       for (const { appId, messages } of batch) {
         if (!(await this.hasTargets(appId))) continue;
-        const found = await this.o.store.targetsFor(
+        const found = await this.o.targets.forChannels(
           appId,
           messages.map((m) => m.channel),
         );
         rows.push(...pick(appId, messages, found, Date.now()));
       }
-      await this.o.store.enqueueNotifications(rows);
+      await this.o.queue.enqueue(rows);
     } catch (err) {
       // Store down: keep the whole batch (bounded, oldest dropped) and look it up again shortly.
       this.items.unshift(...batch);

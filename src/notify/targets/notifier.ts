@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { App, AppSource } from '../../apps/app.ts';
 import type { HubObserver } from '../../hub/observer.ts';
-import type { Store } from '../../store/store.ts';
+import type { DurableQueue, NewNotification } from '../../store/durable-queue.ts';
+import type { TargetsStore } from '../../store/targets-store.ts';
 import { Deliverer } from './deliver.ts';
 import { Fanout } from './fanout.ts';
 import type { Outcome } from './outcome.ts';
@@ -11,7 +12,8 @@ import { QueueSender } from './queue.ts';
 import type { NotifyMessage, ParsedTarget } from './targets.ts';
 
 export interface NotifierOptions {
-  store: Store;
+  targets: TargetsStore;
+  queue: DurableQueue<NewNotification>;
   apps: AppSource;
   logger: Logger;
   /** Global SMTP_URL. */
@@ -45,14 +47,20 @@ export class Notifier {
   constructor(o: NotifierOptions) {
     this.deliverer = new Deliverer({ smtpUrl: o.smtpUrl, ca: o.ca });
     this.queue = new QueueSender({
-      store: o.store,
+      queue: o.queue,
+      targets: o.targets,
       apps: o.apps,
       deliverer: this.deliverer,
       logger: o.logger,
       pollMs: o.pollMs,
       onAttempt: o.onAttempt,
     });
-    this.fanout = new Fanout({ store: o.store, logger: o.logger, onQueued: () => this.queue.poke() });
+    this.fanout = new Fanout({
+      targets: o.targets,
+      queue: o.queue,
+      logger: o.logger,
+      onQueued: () => this.queue.poke(),
+    });
   }
 
   /** What the hub feeds (after each trigger and client event went out). */

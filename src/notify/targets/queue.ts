@@ -4,7 +4,8 @@
 // are removed from every channel; final refusals are logged and dropped.
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
-import type { NotificationDelivery, Store } from '../../store/store.ts';
+import type { DurableQueue, NewNotification, NotificationDelivery } from '../../store/durable-queue.ts';
+import type { TargetsWrites } from '../../store/targets-store.ts';
 import { backoffMs, QueueWorker } from '../queue-worker.ts';
 import { safeUrl } from '../webhooks/format.ts';
 import type { Deliverer } from './deliver.ts';
@@ -12,7 +13,9 @@ import type { Outcome } from './outcome.ts';
 import type { NotifyMessage } from './targets.ts';
 
 export interface QueueSenderOptions {
-  store: Store;
+  queue: DurableQueue<NewNotification>;
+  /** Where dead targets are removed. */
+  targets: Pick<TargetsWrites, 'remove'>;
   apps: AppSource;
   deliverer: Deliverer;
   logger: Logger;
@@ -40,9 +43,9 @@ export class QueueSender {
       concurrency: o.concurrency,
       pollMs: o.pollMs,
       leaseMs: o.leaseMs,
-      claim: (now, leaseMs, limit) => o.store.claimNotifications(now, leaseMs, limit),
+      claim: (now, leaseMs, limit) => o.queue.claim(now, leaseMs, limit),
       attempt: (row) => this.attempt(row),
-      release: (row) => o.store.rescheduleNotification(row.id, Date.now(), null, false),
+      release: (row) => o.queue.reschedule(row.id, Date.now(), null, false),
     });
   }
 
@@ -56,7 +59,7 @@ export class QueueSender {
   }
 
   private async attempt(row: NotificationDelivery): Promise<void> {
-    const { store, logger } = this.o;
+    const { queue, logger } = this.o;
     const app = await this.o.apps.findById(row.appId);
     let message: NotifyMessage | undefined;
     try {
@@ -69,13 +72,13 @@ export class QueueSender {
         { appId: row.appId, id: row.id },
         app ? 'notification dropped: unreadable body' : 'notification dropped: its app no longer exists',
       );
-      return store.notificationDone(row.id);
+      return queue.done(row.id);
     }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
-    if (this.worker.closing && !outcome.ok && outcome.retry)
-      return store.rescheduleNotification(row.id, Date.now(), null, false); // cut short
+    // Cut short by a shutdown: the lease goes back without counting an attempt.
+    if (this.worker.closing && !outcome.ok && outcome.retry) return queue.reschedule(row.id, Date.now(), null, false);
     this.o.onAttempt?.(row, outcome);
-    if (outcome.ok) return store.notificationDone(row.id);
+    if (outcome.ok) return queue.done(row.id);
     const attempts = row.attempts + 1;
     const fields = {
       appId: row.appId,
@@ -85,18 +88,18 @@ export class QueueSender {
       error: outcome.error,
     };
     if (outcome.gone) {
-      const removed = await store.removeTargets(row.appId, { kind: row.kind, address: row.address });
+      const removed = await this.o.targets.remove(row.appId, { kind: row.kind, address: row.address });
       logger.info({ ...fields, removed: removed.length }, 'notification target is gone: removed');
-      return store.notificationDone(row.id);
+      return queue.done(row.id);
     }
     const now = Date.now();
     if (!outcome.retry || now - row.createdAt >= app.options.webhookRetryForMs) {
       logger.error(fields, outcome.retry ? 'notification failed: giving up' : 'notification refused: dropped');
-      return store.notificationDone(row.id);
+      return queue.done(row.id);
     }
     const delay = Math.max(backoffMs(app.options.webhookRetryMs, attempts), outcome.retryAfterMs ?? 0);
     logger.warn({ ...fields, retryInMs: delay }, 'notification attempt failed; will retry');
-    await store.rescheduleNotification(row.id, now + delay, outcome.error);
+    await queue.reschedule(row.id, now + delay, outcome.error);
     this.worker.wakeAt(now + delay);
   }
 

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { type App, type AppSource, DEFAULT_APP_OPTIONS, type WebhookEventName } from '../../apps/app.ts';
 import type { HubObserver } from '../../hub/observer.ts';
-import type { NewWebhookDelivery, Store } from '../../store/store.ts';
+import type { NewWebhookDelivery, QueueWrites } from '../../store/durable-queue.ts';
 import { anyWants, bodiesFor, MAX_EVENTS_PER_BODY, type WebhookEvent } from './format.ts';
 
 type ClusterFed = 'channelOccupied' | 'channelVacated' | 'memberAdded' | 'memberRemoved' | 'subscriptionCount';
@@ -26,7 +26,7 @@ interface Pending {
 }
 
 export interface BatcherOptions {
-  store: Pick<Store, 'enqueueWebhooks'>;
+  queue: Pick<QueueWrites<NewWebhookDelivery>, 'enqueue'>;
   apps: AppSource;
   /** The app as this node already knows it (synchronous), so apps without webhooks cost nothing. */
   peekApp?: (appId: string) => App | undefined;
@@ -130,7 +130,7 @@ export class WebhookBatcher {
     }
     if (rows.length === 0) return;
     try {
-      await this.o.store.enqueueWebhooks(rows);
+      await this.o.queue.enqueue(rows);
     } catch (err) {
       return this.hold(appId, events, err);
     }

@@ -5,7 +5,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from '
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
-import type { Store, WebhookDelivery } from '../../store/store.ts';
+import type { DurableQueue, NewWebhookDelivery, WebhookDelivery } from '../../store/durable-queue.ts';
 import { backoffMs, QueueWorker } from '../queue-worker.ts';
 import { webhookSignature } from '../../protocol/signatures.ts';
 import { safeUrl } from './format.ts';
@@ -19,7 +19,7 @@ export interface WebhookMetrics {
 }
 
 export interface SenderOptions {
-  store: Store;
+  queue: DurableQueue<NewWebhookDelivery>;
   apps: AppSource;
   logger: Logger;
   metrics?: WebhookMetrics;
@@ -58,9 +58,9 @@ export class WebhookSender {
       concurrency: o.concurrency,
       pollMs: o.pollMs,
       leaseMs: o.leaseMs,
-      claim: (now, leaseMs, limit) => o.store.claimWebhooks(now, leaseMs, limit),
+      claim: (now, leaseMs, limit) => o.queue.claim(now, leaseMs, limit),
       attempt: (row) => this.attempt(row).finally(() => this.requests.delete(row.id)),
-      release: (row) => o.store.rescheduleWebhook(row.id, Date.now(), null, false),
+      release: (row) => o.queue.reschedule(row.id, Date.now(), null, false),
     });
   }
 
@@ -74,11 +74,11 @@ export class WebhookSender {
   }
 
   private async attempt(row: WebhookDelivery): Promise<void> {
-    const { store, logger } = this.o;
+    const { queue, logger } = this.o;
     const app = await this.o.apps.findById(row.appId);
     if (!app) {
       logger.warn({ appId: row.appId, id: row.id }, 'webhook dropped: its app no longer exists');
-      return store.webhookDelivered(row.id);
+      return queue.done(row.id);
     }
     const started = process.hrtime.bigint();
     const timeout = Math.min(Math.max(1, app.options.webhookTimeoutMs), MAX_TIMEOUT_MS);
@@ -91,12 +91,12 @@ export class WebhookSender {
         row.id,
       );
     } catch (err) {
-      if (this.aborting) return store.rescheduleWebhook(row.id, Date.now(), null, false); // give the lease back
+      if (this.aborting) return queue.reschedule(row.id, Date.now(), null, false); // give the lease back
       const f = err instanceof Failure ? err : new Failure('network', (err as Error)?.message ?? String(err));
       return this.failed(row, app.options.webhookRetryMs, app.options.webhookRetryForMs, f);
     }
     this.o.metrics?.delivered(row.appId, Number(process.hrtime.bigint() - started) / 1e9);
-    await store.webhookDelivered(row.id);
+    await queue.done(row.id);
   }
 
   private async failed(row: WebhookDelivery, retryMs: number, retryForMs: number, f: Failure): Promise<void> {
@@ -107,11 +107,11 @@ export class WebhookSender {
     if (now - row.createdAt >= retryForMs) {
       this.o.metrics?.gaveUp(row.appId);
       this.o.logger.error(fields, 'webhook failed: giving up, kept for GET /apps/{id}/webhooks/failed');
-      return this.o.store.failWebhook(row.id, f.message);
+      return this.o.queue.fail(row.id, f.message);
     }
     const delay = backoffMs(retryMs, attempts);
     this.o.logger.warn({ ...fields, retryInMs: delay }, 'webhook attempt failed; will retry');
-    await this.o.store.rescheduleWebhook(row.id, now + delay, f.message);
+    await this.o.queue.reschedule(row.id, now + delay, f.message);
     this.worker.wakeAt(now + delay);
   }
 

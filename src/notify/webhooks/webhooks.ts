@@ -2,12 +2,12 @@
 import type { Logger } from 'pino';
 import type { App, AppSource } from '../../apps/app.ts';
 import type { HubObserver } from '../../hub/observer.ts';
-import type { Store } from '../../store/store.ts';
+import type { DurableQueue, NewWebhookDelivery } from '../../store/durable-queue.ts';
 import { type ClusterWebhookFeed, WebhookBatcher } from './batcher.ts';
 import { type WebhookMetrics, WebhookSender } from './sender.ts';
 
 export interface WebhooksOptions {
-  store: Store;
+  queue: DurableQueue<NewWebhookDelivery>;
   apps: AppSource;
   logger: Logger;
   metrics?: WebhookMetrics;
@@ -21,14 +21,14 @@ export class Webhooks {
 
   constructor(o: WebhooksOptions) {
     this.sender = new WebhookSender({
-      store: o.store,
+      queue: o.queue,
       apps: o.apps,
       logger: o.logger,
       metrics: o.metrics,
       pollMs: o.pollMs,
     });
     this.batcher = new WebhookBatcher({
-      store: o.store,
+      queue: o.queue,
       apps: o.apps,
       logger: o.logger,
       peekApp: o.peekApp,

@@ -1,6 +1,6 @@
 // The one SQL path for appending events, shared by the store's own connection and the writer thread.
 import type Database from 'better-sqlite3';
-import type { NewEvent } from '../store.ts';
+import type { NewEvent } from '../event-log.ts';
 
 /** Returns a function that appends events in one IMMEDIATE transaction and gives back their seqs. */
 export function prepareAppend(db: Database.Database): (events: NewEvent[]) => number[] {

@@ -3,7 +3,7 @@
 // every socket for its duration. The thread commits while the main thread keeps serving; WAL
 // mode lets the two connections share the file, and busy_timeout orders their writes.
 import { Worker } from 'node:worker_threads';
-import type { NewEvent } from '../store.ts';
+import type { NewEvent } from '../event-log.ts';
 
 export interface WriterSettings {
   path: string;

@@ -2,7 +2,7 @@
 // waits for fsync; here that wait stalls nobody (see event-writer.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { NewEvent } from '../store.ts';
+import type { NewEvent } from '../event-log.ts';
 import { prepareAppend } from './append.ts';
 import type { WriterRequest, WriterReply, WriterSettings } from './event-writer.ts';
 

@@ -1,5 +1,6 @@
-// Row <-> record mapping for the notification tables (migration 3), shared by both stores.
-import type { NotificationDelivery, NotifyTarget, TargetFilter } from './store.ts';
+// Row <-> record mapping for notification targets, shared by both dialects.
+import { jsonObject } from './rows.ts';
+import type { NotifyTarget, TargetFilter } from './targets-store.ts';
 
 export interface TargetRow {
   app_id: string;
@@ -11,27 +12,7 @@ export interface TargetRow {
   via?: string;
 }
 
-export interface NotificationRow {
-  id: number | string;
-  app_id: string;
-  kind: string;
-  address: string;
-  target: string;
-  body: string;
-  attempts: number | string;
-  last_error: string | null;
-  created_at: number | string;
-  next_attempt_at: number | string;
-}
-
 export const TARGET_COLUMNS = 'app_id, channel, kind, address, target, created_at';
-export const NOTIFICATION_COLUMNS =
-  'id, app_id, kind, address, target, body, attempts, last_error, created_at, next_attempt_at';
-
-function object(text: string): Record<string, unknown> {
-  const v: unknown = JSON.parse(text);
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
 export function toTarget(row: TargetRow): NotifyTarget {
   return {
@@ -39,28 +20,13 @@ export function toTarget(row: TargetRow): NotifyTarget {
     channel: row.channel,
     kind: row.kind,
     address: row.address,
-    target: object(row.target),
+    target: jsonObject(row.target),
     createdAt: Number(row.created_at),
   };
 }
 
 export function toTargetVia(row: TargetRow): NotifyTarget & { via: string } {
   return { ...toTarget(row), via: row.via ?? row.channel };
-}
-
-export function toNotification(row: NotificationRow): NotificationDelivery {
-  return {
-    id: Number(row.id),
-    appId: row.app_id,
-    kind: row.kind,
-    address: row.address,
-    target: object(row.target),
-    body: row.body,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    createdAt: Number(row.created_at),
-    nextAttemptAt: Number(row.next_attempt_at),
-  };
 }
 
 /** Orders targets by channel, kind, address (RETURNING rows come unordered). */
