@@ -1,7 +1,8 @@
 // Sends queued notifications through the shared QueueWorker (as notify/webhooks/sender.ts does
 // webhooks): one attempt per claimed row, exponential back-off (the app's webhookRetryMs, doubling, capped at a
 // minute) until webhookRetryForMs after queueing. Dead targets (Web Push 404/410, APNs Unregistered)
-// are removed from every channel; final refusals are logged and dropped.
+// are removed from every channel; final refusals are logged and dropped, and so are retries of a
+// target removed meanwhile.
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { NotificationDelivery, Store } from '../../store/store.ts';
@@ -71,6 +72,15 @@ export class QueueSender {
       );
       return store.notificationDone(row.id);
     }
+    // A retry goes only to a target still registered: removing it (DELETE …/targets) ends its queue.
+    // The first attempt skips the look-up; the target was there when the row was queued.
+    if (row.attempts > 0 && !(await this.stillRegistered(row))) {
+      logger.info(
+        { appId: row.appId, kind: row.kind, to: logAddress(row.kind, row.address), attempts: row.attempts },
+        'notification dropped: its target was removed',
+      );
+      return store.notificationDone(row.id);
+    }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
     if (this.worker.closing && !outcome.ok && outcome.retry)
       return store.rescheduleNotification(row.id, Date.now(), null, false); // cut short
@@ -98,6 +108,11 @@ export class QueueSender {
     logger.warn({ ...fields, retryInMs: delay }, 'notification attempt failed; will retry');
     await store.rescheduleNotification(row.id, now + delay, outcome.error);
     this.worker.wakeAt(now + delay);
+  }
+
+  private async stillRegistered(row: NotificationDelivery): Promise<boolean> {
+    const found = await this.o.store.listTargets(row.appId, { kind: row.kind, address: row.address });
+    return found.length > 0;
   }
 
   get active(): number {
