@@ -203,7 +203,11 @@ export function appsToImport(parsed: unknown): { format: string; apps: ImportedA
   if (!Array.isArray(list)) throw new ImportError(`the ${format} apps must be a list`);
   const apps = list.map((entry, i) => {
     if (!isObject(entry)) throw new ImportError(`app #${i + 1} must be an object`);
-    return read(entry, `app #${i + 1}`);
+    const app = read(entry, `app #${i + 1}`);
+    // Importing is for keeping credentials: one left out would silently become a random one.
+    for (const field of ['id', 'key', 'secret'])
+      if (app.input[field] === undefined) throw new ImportError(`${app.where} has no "${field}"`);
+    return app;
   });
   return { format, apps };
 }
