@@ -1,5 +1,7 @@
 // "Did you mean …?" for names a person typed: option keys, commands, environment variables.
 
+const MAX_COMPARED = 64;
+
 /** Edits (insert, delete, substitute, swap two neighbours) from a to b: optimal string alignment distance. */
 export function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
@@ -21,6 +23,8 @@ export function editDistance(a: string, b: string): number {
  * but "colour" finds nothing among option names.
  */
 export function nearestName(given: string, known: readonly string[]): string | undefined {
+  // The comparison costs length × length: a name far longer than any known one is no slip.
+  if (given.length > MAX_COMPARED) return undefined;
   const g = given.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -34,7 +38,8 @@ export function nearestName(given: string, known: readonly string[]): string | u
 /** `unknown app option "clientEvent" (did you mean "clientEvents"?)`, or the list of valid names when none is near. */
 export function unknownName(what: string, given: string, known: readonly string[]): string {
   const near = nearestName(given, known);
+  const shown = given.length > MAX_COMPARED ? `${given.slice(0, MAX_COMPARED)}…` : given;
   return near
-    ? `unknown ${what} "${given}" (did you mean "${near}"?)`
-    : `unknown ${what} "${given}" (known: ${known.join(', ')})`;
+    ? `unknown ${what} "${shown}" (did you mean "${near}"?)`
+    : `unknown ${what} "${shown}" (known: ${known.join(', ')})`;
 }

@@ -19,6 +19,13 @@ test('the nearest name ignores case and gives up on names nothing like any', () 
   assert.equal(nearestName('ClientEvent', names), 'clientEvents');
   assert.equal(nearestName('persits', names), 'persist');
   assert.equal(nearestName('colour', names), undefined);
+  // A huge name is neither compared (length × length work) nor echoed whole.
+  const started = performance.now();
+  assert.throws(
+    () => checkAppOptions({ ['x'.repeat(1_000_000)]: 1 }),
+    (err: Error) => err.message.length < 1000,
+  );
+  assert.ok(performance.now() - started < 1000, 'answered at once');
 });
 
 test('unknown keys, wrong types and out-of-range numbers are refused, naming the option', () => {
