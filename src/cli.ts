@@ -1,26 +1,24 @@
 #!/usr/bin/env node
 // The pushi command: `pushi serve` runs the server; `pushi apps …` manages apps in the store.
 import { ConfigError, loadConfig } from './config/config.ts';
+import { unknownName } from './apps/nearest-name.ts';
 import { createLogger } from './logger.ts';
 import { createServer } from './server.ts';
 import { runAppsCommand } from './cli/apps.ts';
 import { announceWorker, isWorker, runWorkers, workersFlag } from './cli/workers.ts';
 import { tuneHeapForServer } from './cli/gc-tuning.ts';
+import { takeEnvFiles } from './cli/env-file.ts';
+import { USAGE, version } from './cli/usage.ts';
+import { announceDefaultApp } from './cli/default-app.ts';
 
-const USAGE = `Usage:
-  pushi serve                 start the server (configuration from the environment; see README)
-  pushi serve --workers [N]   N processes on one port, coordinated through PUSHI_REDIS_URL
-                              (N defaults to the number of cores)
-  pushi apps create NAME      create an app and print its credentials
-  pushi apps list             list apps
-  pushi apps show ID          show one app with its secret
-  pushi apps delete ID        delete an app and everything stored for it`;
+const COMMANDS = ['serve', 'apps', 'help', '--help', '-h', '--version', '-v'];
 
 async function serve(args: string[] = []): Promise<void> {
   const workers = workersFlag(args);
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, config.logPretty || process.stdout.isTTY === true);
-  if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger);
+  const humanReader = config.logPretty || process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, humanReader);
+  if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger, humanReader);
   tuneHeapForServer();
   const server = await createServer(config, { logger });
   // Before announcing readiness: a supervisor may send SIGTERM as soon as it sees the banner.
@@ -38,6 +36,7 @@ async function serve(args: string[] = []): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
   const ws = `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`;
+  // On a shared port config.http.tls is the WebSocket listener's (config.ts).
   const http = `${scheme(config.http.tls, 'http')}://${config.http.host}:${server.httpPort}`;
   logger.info(
     {
@@ -50,25 +49,17 @@ async function serve(args: string[] = []): Promise<void> {
     },
     isWorker() ? 'worker started' : 'pushi started',
   );
-  let banner: string | undefined;
-  if (server.defaultApp) {
-    const a = server.defaultApp;
-    banner =
-      `\nDefault app (kept across restarts in ${server.store.kind}):\n` +
-      `  app id:     ${a.id}\n  app key:    ${a.key}\n  app secret: ${a.secret}\n` +
-      `Configure real apps with PUSHI_APP_ID/PUSHI_APP_KEY/PUSHI_APP_SECRET, PUSHI_APPS_FILE, or \`pushi apps create NAME\`.\n\n`;
-  }
-  // A worker of `serve --workers N`: the primary prints the banner once for all of them.
-  if (isWorker()) announceWorker({ ws, http, banner }, stop);
-  else if (banner) process.stdout.write(banner);
+  const defaultApp = server.defaultApp && { ...server.defaultApp, store: server.store.kind };
+  // A worker of `serve --workers N`: the primary announces the default app once for all of them.
+  if (isWorker()) announceWorker({ ws, http, defaultApp }, stop);
+  else if (defaultApp) announceDefaultApp(logger, defaultApp, humanReader);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = takeEnvFiles(argv);
   switch (command) {
     case 'serve':
-    case undefined:
       return serve(rest);
     case 'apps':
       return runAppsCommand(rest, loadConfig());
@@ -77,8 +68,17 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
       process.stdout.write(USAGE + '\n');
       return;
+    case '-v':
+    case '--version':
+      process.stdout.write(version() + '\n');
+      return;
+    case undefined:
+      // Help, not a server: a command that starts listening should say so (npm start says `serve`).
+      process.stdout.write(USAGE + '\n');
+      process.exitCode = 1;
+      return;
     default:
-      throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
+      throw new ConfigError(`${unknownName('command', command, COMMANDS)}; \`pushi help\` lists them`);
   }
 }
 

@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.ts';
 import { type App, type AppSource, resolveOptions } from './app.ts';
+import { checkAppOptions } from './check-options.ts';
+import { credentialError } from './credentials.ts';
+import { unknownName } from './nearest-name.ts';
 
 export class StaticAppSource implements AppSource {
   private readonly byId = new Map<string, App>();
@@ -46,6 +49,8 @@ interface AppFileEntry {
   options?: unknown;
 }
 
+const APP_FILE_FIELDS = ['id', 'key', 'secret', 'name', 'enabled', 'options'];
+
 /** Reads PUSHI_APPS_FILE: `{"apps":[{id,key,secret,name?,options?}]}` or a bare array. */
 export function readAppsFile(path: string): App[] {
   let parsed: unknown;
@@ -63,8 +68,14 @@ export function readAppsFile(path: string): App[] {
       if (typeof entry?.[field] !== 'string' || !entry[field]) {
         throw new ConfigError(`PUSHI_APPS_FILE: app #${i + 1} needs a string "${field}"`);
       }
+      const why = credentialError(field, entry[field]);
+      if (why) throw new ConfigError(`PUSHI_APPS_FILE: app #${i + 1}: ${why}`);
     }
+    for (const field of Object.keys(entry))
+      if (!APP_FILE_FIELDS.includes(field))
+        throw new ConfigError(`PUSHI_APPS_FILE: app #${i + 1}: ${unknownName('app field', field, APP_FILE_FIELDS)}`);
     try {
+      checkAppOptions(entry.options);
       return {
         id: entry.id as string,
         key: entry.key as string,

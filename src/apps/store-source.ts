@@ -2,7 +2,7 @@
 // entries expire after a short time; the HTTP admin routes invalidate at once.
 import type { AppRecord, AppsReads } from '../store/apps-store.ts';
 import { type App, type AppSource, resolveOptions } from './app.ts';
-import { randomHex } from '../protocol/ids.ts';
+import { type Credentials, newCredentials } from './credentials.ts';
 
 const TTL_MS = 2000;
 
@@ -22,12 +22,14 @@ export function toApp(rec: AppRecord): App {
   };
 }
 
-/** New credentials from a cryptographically random source. */
-export function newAppRecord(name: string, options: Record<string, unknown> = {}): AppRecord {
+/** A new app: the given credentials (checked by the caller), random ones for the rest. */
+export function newAppRecord(
+  name: string,
+  options: Record<string, unknown> = {},
+  given: Partial<Credentials> = {},
+): AppRecord {
   return {
-    id: String(BigInt('0x' + randomHex(6))),
-    key: randomHex(10),
-    secret: randomHex(20),
+    ...newCredentials(given),
     name,
     enabled: true,
     options,

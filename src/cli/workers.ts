@@ -5,12 +5,13 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config/config.ts';
+import { announceDefaultApp, type DefaultAppNotice } from './default-app.ts';
 
 interface ReadyMessage {
   type: 'pushi:ready';
   ws: string;
   http: string;
-  banner?: string;
+  defaultApp?: DefaultAppNotice;
 }
 
 const RESTART_MIN_MS = 500;
@@ -41,7 +42,7 @@ export function announceWorker(ready: Omit<ReadyMessage, 'type'>, stop: (why: st
 }
 
 /** The primary: forks and supervises the workers until SIGTERM/SIGINT. */
-export async function runWorkers(n: number, config: Config, logger: Logger): Promise<void> {
+export async function runWorkers(n: number, config: Config, logger: Logger, humanReader: boolean): Promise<void> {
   if (!config.redisUrl) {
     throw new ConfigError(
       `multi-worker mode (--workers ${n}) needs Redis to share channels and presence between workers: set PUSHI_REDIS_URL=redis://host:6379`,
@@ -74,7 +75,7 @@ export async function runWorkers(n: number, config: Config, logger: Logger): Pro
     process.exit(1);
   }
   logger.info({ ws: first.ready.ws, http: first.ready.http, workers: n, redis: 'on' }, 'pushi started');
-  if (first.ready.banner) process.stdout.write(first.ready.banner);
+  if (first.ready.defaultApp) announceDefaultApp(logger, first.ready.defaultApp, humanReader);
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;

@@ -5,7 +5,14 @@ import { Channel } from './channel.ts';
 import { Connection, decodeSpecData, type Frame } from './connection.ts';
 import { Emitter, type EventMeta } from './emitter.ts';
 import { webPush } from './push.ts';
-import type { ConnectionState, LatestResult, PushiEventMap, PushiOptions, WebSocketConstructor } from './types.ts';
+import type {
+  ConnectionState,
+  LatestResult,
+  PushiEventMap,
+  PushiOptions,
+  StoredEvent,
+  WebSocketConstructor,
+} from './types.ts';
 import { VERSION } from './version.ts';
 
 interface LatestRequest {
@@ -250,6 +257,8 @@ export class Pushi extends Emitter<PushiEventMap> {
   }
 
   private onSucceeded(ch: Channel, data: Record<string, any>): void {
+    // Persisting apps and personal channels hand back stored events here, as latest() does.
+    if (data.events !== undefined) data.events = decodeStoredEvents(data.events);
     ch.succeeded(data);
     if (Array.isArray(data.alias)) {
       // A personal channel: the server joined us to its alias channels; mirror them here.
@@ -278,9 +287,7 @@ export class Pushi extends Emitter<PushiEventMap> {
     const req = this.pending.get(channel)?.shift();
     if (!req) return;
     clearTimeout(req.timer);
-    const events = Array.isArray(data?.events) ? data.events : [];
-    for (const e of events) if (e && typeof e === 'object') e.data = decodeAppData(e.data);
-    req.resolve({ ...data, events });
+    req.resolve({ ...data, events: decodeStoredEvents(data?.events) });
   }
 
   private rejectLatest(channel: string, err: Error): void {
@@ -298,6 +305,13 @@ export class Pushi extends Emitter<PushiEventMap> {
     ch.emit(event, data, meta);
     this.emit(event, data, meta);
   }
+}
+
+/** Stored events with `data` as the live event's listener got it (the wire carries the sent text). */
+function decodeStoredEvents(events: unknown): StoredEvent[] {
+  if (!Array.isArray(events)) return [];
+  for (const e of events) if (e && typeof e === 'object') e.data = decodeAppData(e.data);
+  return events;
 }
 
 /** App event data as pusher-js gives it: JSON strings parsed, anything else as it came. */

@@ -1,6 +1,8 @@
 // Environment → one typed, validated Config. Every variable is documented in docs/configuration.md.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { credentialError } from '../apps/credentials.ts';
+import { unknownName } from '../apps/nearest-name.ts';
 
 export class ConfigError extends Error {}
 
@@ -143,7 +145,84 @@ function logLevel(env: Env): string {
   return level;
 }
 
+/**
+ * Every variable Pushi reads. A PUSHI_ (or SERVER_SSL/APP_SSL) variable not listed is a typo until
+ * shown otherwise: the server refuses to start, naming it and the nearest real name.
+ */
+export const ENV_NAMES = [
+  'SERVER_HOST',
+  'SERVER_PORT',
+  'SERVER_SSL',
+  'SERVER_SSL_KEY',
+  'SERVER_SSL_CER',
+  'APP_HOST',
+  'APP_PORT',
+  'APP_SSL',
+  'APP_SSL_KEY',
+  'APP_SSL_CER',
+  'PUSHI_APP_ID',
+  'PUSHI_APP_KEY',
+  'PUSHI_APP_SECRET',
+  'PUSHI_APP_CLIENT_EVENTS',
+  'PUSHI_APP_SUBSCRIPTION_COUNT',
+  'PUSHI_APP_USER_AUTHENTICATION',
+  'PUSHI_APP_MAX_CONNECTIONS',
+  'PUSHI_APP_PERSIST',
+  'PUSHI_APPS_FILE',
+  'PUSHI_PATH_PREFIX',
+  'PUSHI_ACTIVITY_TIMEOUT',
+  'PUSHI_PONG_TIMEOUT',
+  'PUSHI_MAX_MESSAGE_BYTES',
+  'PUSHI_MAX_BODY_BYTES',
+  'PUSHI_MAX_BUFFERED_BYTES',
+  'PUSHI_RECOVERY_MAX_BYTES',
+  'PUSHI_WS_COALESCE',
+  'PUSHI_AUTH_TIMESTAMP_WINDOW',
+  'PUSHI_SHUTDOWN_GRACE_MS',
+  'PUSHI_DB',
+  'PUSHI_REDIS_URL',
+  'PUSHI_REDIS_PREFIX',
+  'PUSHI_ADMIN_TOKEN',
+  'PUSHI_MAX_CONNECTIONS_PER_IP',
+  'PUSHI_TRUST_FORWARDED_FOR',
+  'PUSHI_DEMO',
+  'PUSHI_NOTIFICATIONS',
+  'DATABASE_URL',
+  'DATABASE_SCHEMA',
+  'LOG_LEVEL',
+  'LOG_PRETTY',
+  'SMTP_URL',
+];
+/** Read by the server SDK (src/sdk), which may share the server's environment; test and tool settings. */
+const OTHER_PUSHI_NAMES = ['PUSHI_HOST', 'PUSHI_PORT'];
+const OTHER_PUSHI_PREFIXES = ['PUSHI_TEST_', 'PUSHI_FUZZ_', 'PUSHI_BENCH_'];
+
+function checkEnvNames(env: Env): void {
+  for (const name of Object.keys(env)) {
+    if (!/^(PUSHI_|SERVER_SSL|APP_SSL)/.test(name) || ENV_NAMES.includes(name) || OTHER_PUSHI_NAMES.includes(name))
+      continue;
+    if (OTHER_PUSHI_PREFIXES.some((p) => name.startsWith(p))) continue;
+    throw new ConfigError(unknownName('environment variable', name, ENV_NAMES));
+  }
+}
+
+/**
+ * SERVER_* and APP_* on the same host and port are one listener, and the SERVER_SSL settings are its
+ * TLS settings; an APP_SSL that says otherwise is refused rather than silently ignored.
+ */
+function sharedListenerTls(env: Env, ws: ListenerConfig, http: ListenerConfig): TlsFiles | undefined {
+  if (ws.host !== http.host || ws.port !== http.port || ws.port === 0) return http.tls;
+  if (env.APP_SSL !== undefined && env.APP_SSL !== '' && flag(env, 'APP_SSL') !== Boolean(ws.tls)) {
+    throw new ConfigError(
+      `SERVER_SSL=${ws.tls ? 1 : 0} and APP_SSL=${ws.tls ? 0 : 1} on the same ${ws.host}:${ws.port}: one listener ` +
+        'serves both, with the SERVER_SSL settings; unset APP_SSL or give APP_PORT its own port',
+    );
+  }
+  return ws.tls;
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  checkEnvNames(env);
   const ws: ListenerConfig = {
     host: env.SERVER_HOST || '127.0.0.1',
     port: int(env, 'SERVER_PORT', 9090, 0, 65535),
@@ -154,11 +233,20 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, 'APP_PORT', 8080, 0, 65535),
     tls: tls(env, 'APP'),
   };
+  http.tls = sharedListenerTls(env, ws, http);
   const id = env.PUSHI_APP_ID;
   const key = env.PUSHI_APP_KEY;
   const secret = env.PUSHI_APP_SECRET;
   if ((id || key || secret) && !(id && key && secret)) {
     throw new ConfigError('PUSHI_APP_ID, PUSHI_APP_KEY and PUSHI_APP_SECRET must be set together');
+  }
+  for (const [field, value] of [
+    ['id', id],
+    ['key', key],
+    ['secret', secret],
+  ] as const) {
+    const why = value ? credentialError(field, value) : undefined;
+    if (why) throw new ConfigError(`PUSHI_APP_${field.toUpperCase()}: ${why}`);
   }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {

@@ -2,6 +2,8 @@
 // CLI working on the same database as a running server (SQLite and PostgreSQL).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { decode, RawClient } from '../helpers/raw-client.ts';
 import { runCli } from '../helpers/child-server.ts';
@@ -244,6 +246,76 @@ describe('app management over HTTP with the admin token', () => {
   });
 });
 
+describe('app input over HTTP: misspelt options refused, brought credentials kept', () => {
+  let s: TestServer;
+  before(async () => (s = await startServer({ env: { PUSHI_ADMIN_TOKEN: TOKEN } })));
+  after(() => s.close());
+
+  test('an unknown option or field is a 400 naming it and the nearest valid name', async () => {
+    const before = (await admin(s, 'GET', '/apps/test-app')).body;
+    const cases: [string, string, unknown, RegExp][] = [
+      ['POST', '/apps', { name: 'x', options: { maxConections: 5 } }, /"maxConections".*"maxConnections"/],
+      ['POST', '/apps', { name: 'x', options: { clientEvent: true } }, /"clientEvent".*"clientEvents"/],
+      ['POST', '/apps', { name: 'x', option: {} }, /"option".*"options"/],
+      ['POST', '/apps', { name: 'x', options: { webhooks: [{ url: 'http://h/', event: [] }] } }, /"event".*"events"/],
+      [
+        'POST',
+        '/apps',
+        { name: 'x', options: { historyCount: 101 } },
+        /historyCount must be a whole number from 0 to 100/,
+      ],
+      [
+        'POST',
+        '/apps',
+        { name: 'x', options: { maxConnections: -1 } },
+        /maxConnections must be a whole number 0 or more/,
+      ],
+      ['PATCH', '/apps/test-app', { options: { clientEvent: true } }, /"clientEvent".*"clientEvents"/],
+      ['PATCH', '/apps/test-app', { nmae: 'y' }, /"nmae".*"name"/],
+      ['PATCH', '/apps/test-app', { secret: 'abcdefghij' }, /rotate_secret/],
+    ];
+    for (const [method, path, body, pattern] of cases) {
+      const r = await admin(s, method, path, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body.error, pattern);
+    }
+    assert.deepEqual((await admin(s, 'GET', '/apps/test-app')).body, before, 'nothing of a refused PATCH applied');
+  });
+
+  test('POST /apps keeps a given id, key and secret: the old credentials sign and connect', async () => {
+    const brought = { id: '1234567', key: 'moved-from-pusher-key', secret: 'moved-from-pusher-secret' };
+    const created = await admin(s, 'POST', '/apps', { name: 'moved', ...brought, options: { clientEvents: true } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual([created.body.id, created.body.key, created.body.secret], Object.values(brought));
+    const sub = await RawClient.established(s.wsUrl(brought.key));
+    await sub.subscribe('moved-channel');
+    assert.equal((await trigger(s, brought, 'moved-channel', 'arrived')).status, 200);
+    await sub.waitFor((f) => f.event === 'arrived' && f.channel === 'moved-channel');
+    sub.close();
+
+    const clash = [
+      [{ name: 'again', id: brought.id }, /id "1234567" exists/],
+      [{ name: 'again', key: brought.key }, /key "moved-from-pusher-key" exists/],
+    ] as const;
+    for (const [body, pattern] of clash) {
+      const r = await admin(s, 'POST', '/apps', body);
+      assert.equal(r.status, 409, JSON.stringify(body));
+      assert.match(r.body.error, pattern);
+    }
+    const bad = [
+      [{ name: 'b', id: 'a/b' }, /"id" may hold only letters, digits/],
+      [{ name: 'b', key: 'has space' }, /"key" may hold only/],
+      [{ name: 'b', secret: 'short' }, /"secret" must be 8 to 256 characters long, got 5/],
+      [{ name: 'b', id: 7 }, /"id" must be a string/],
+    ] as const;
+    for (const [body, pattern] of bad) {
+      const r = await admin(s, 'POST', '/apps', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body.error, pattern);
+    }
+  });
+});
+
 function cliSuite(name: string, env: () => Record<string, string>, skip: string | false) {
   describe(`pushi apps CLI beside a running server on ${name}`, { skip }, () => {
     let s: TestServer;
@@ -290,6 +362,94 @@ function cliSuite(name: string, env: () => Record<string, string>, skip: string 
       await eventually(async () => assert.equal((await trigger(s, app, 'gone')).status, 404));
     });
 
+    test('create with brought credentials; import soketi and Pusher-style files', { timeout: 120_000 }, async () => {
+      const tag = name === 'SQLite' ? 'sq' : 'pg';
+      const created = await runCli(
+        [
+          'apps',
+          'create',
+          'brought',
+          '--id',
+          `${tag}-brought`,
+          `--key=${tag}-brought-key`,
+          '--secret',
+          'brought-secret',
+        ],
+        storeEnv,
+      );
+      assert.equal(created.code, 0, created.output);
+      assert.equal(JSON.parse(created.output).secret, 'brought-secret');
+      const clash = await runCli(['apps', 'create', 'again', '--id', `${tag}-brought`], storeEnv);
+      assert.equal(clash.code, 1);
+      assert.match(clash.output, new RegExp(`^pushi: an app with id "${tag}-brought" exists$`, 'm'));
+      const typo = await runCli(['apps', 'create', 'x', '--secrte', 'abcdefghij'], storeEnv);
+      assert.match(typo.output, /unknown option for apps create "--secrte" \(did you mean "--secret"\?\)/);
+
+      const soketi = join(s.dataDir, `${tag}-soketi.json`);
+      writeFileSync(
+        soketi,
+        JSON.stringify({
+          appManager: {
+            array: {
+              apps: [
+                {
+                  id: `${tag}-soketi`,
+                  key: `${tag}-soketi-key`,
+                  secret: 'soketi-secret',
+                  enableClientMessages: true,
+                  max_connections: '-1',
+                  maxPresenceMembersPerChannel: 50,
+                  maxEventPayloadInKb: 20,
+                  maxBackendEventsPerSecond: 100,
+                  webhooks: [{ url: 'http://127.0.0.1:1/hook', event_types: ['channel_occupied'] }],
+                },
+              ],
+            },
+          },
+        }),
+      );
+      const imported = await runCli(['apps', 'import', soketi], storeEnv);
+      assert.equal(imported.code, 0, imported.output);
+      assert.match(imported.output, /not imported: maxBackendEventsPerSecond: Pushi limits all signed API requests/);
+      const app = (await admin(s, 'GET', `/apps/${tag}-soketi`)).body as AppView;
+      assert.equal(app.key, `${tag}-soketi-key`);
+      assert.equal(app.secret, 'soketi-secret');
+      assert.equal(app.options.clientEvents, true);
+      assert.equal(app.options.maxConnections, 0);
+      assert.equal(app.options.maxPresenceMembers, 50);
+      assert.equal(app.options.maxEventBytes, 20 * 1024);
+      assert.deepEqual(app.options.webhooks, [{ url: 'http://127.0.0.1:1/hook', events: ['channel_occupied'] }]);
+      assert.equal((await trigger(s, app, 'imported')).status, 200, 'the soketi credentials sign requests');
+
+      const pusher = join(s.dataDir, `${tag}-pusher.json`);
+      writeFileSync(
+        pusher,
+        JSON.stringify([{ app_id: `${tag}-pusher`, key: `${tag}-pusher-key`, secret: 'pusher-secret' }]),
+      );
+      assert.equal((await runCli(['apps', 'import', pusher], storeEnv)).code, 0);
+      assert.equal((await admin(s, 'GET', `/apps/${tag}-pusher`)).body.secret, 'pusher-secret');
+
+      // A misspelt setting or a clash: the whole file is refused, nothing of it is written.
+      const wrong = join(s.dataDir, `${tag}-wrong.json`);
+      writeFileSync(
+        wrong,
+        JSON.stringify([
+          { id: `${tag}-first`, key: `${tag}-first-key`, secret: 'first-secret' },
+          { id: `${tag}-second`, key: `${tag}-second-key`, secret: 'second-secret', enableClientMessage: true },
+        ]),
+      );
+      const refused = await runCli(['apps', 'import', wrong], storeEnv);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.output,
+        /app #2: unknown soketi or Pusher app setting "enableClientMessage" \(did you mean "enableClientMessages"\?\)/,
+      );
+      assert.equal((await admin(s, 'GET', `/apps/${tag}-first`)).status, 404);
+      const again = await runCli(['apps', 'import', pusher], storeEnv);
+      assert.equal(again.code, 1);
+      assert.match(again.output, /app #1: an app with id ".*-pusher" exists; nothing imported/);
+    });
+
     test('clear errors for unknown ids and bad usage', { timeout: 120_000 }, async () => {
       const missing = await runCli(['apps', 'show', 'no-such-app'], storeEnv);
       assert.equal(missing.code, 1);
@@ -299,7 +459,7 @@ function cliSuite(name: string, env: () => Record<string, string>, skip: string 
       assert.match(noName.output, /usage: pushi apps create NAME/);
       const unknown = await runCli(['apps', 'frobnicate'], storeEnv);
       assert.equal(unknown.code, 1);
-      assert.match(unknown.output, /usage: pushi apps create NAME \| list \| show ID \| delete ID/);
+      assert.match(unknown.output, /unknown apps command "frobnicate" \(known: create, import, list, show, delete\)/);
     });
   });
 }

@@ -1,6 +1,9 @@
 // App management over HTTP, behind the admin token (off when PUSHI_ADMIN_TOKEN is unset).
 import { resolveOptions } from '../../apps/app.ts';
-import { newAppRecord, toApp, type StoreAppSource } from '../../apps/store-source.ts';
+import { AppOptionError, checkAppOptions } from '../../apps/check-options.ts';
+import { AppConflictError, AppInputError, appFromInput, createApp } from '../../apps/create-app.ts';
+import { unknownName } from '../../apps/nearest-name.ts';
+import { toApp, type StoreAppSource } from '../../apps/store-source.ts';
 import type { Hub } from '../../hub/hub.ts';
 import { ErrorCode, HttpError } from '../../protocol/errors.ts';
 import { randomHex } from '../../protocol/ids.ts';
@@ -17,16 +20,26 @@ const view = (a: AppRecord) => ({
   created_at: a.createdAt,
 });
 
-function checkOptions(options: unknown): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options))
-    throw new HttpError(400, '"options" must be an object');
-  try {
-    resolveOptions(options as Record<string, unknown>);
-  } catch (err) {
-    throw new HttpError(400, (err as Error).message);
+/** Input errors are the client's (400, naming the field); clashes are 409; anything else stays a 500. */
+function asHttpError(err: unknown): unknown {
+  if (err instanceof AppInputError || err instanceof AppOptionError) return new HttpError(400, err.message);
+  if (err instanceof AppConflictError) return new HttpError(409, err.message);
+  return err;
+}
+
+const PATCH_FIELDS = ['name', 'enabled', 'options'];
+
+/** A PATCH names only fields it may change; credentials are set at creation (the secret is rotated). */
+function checkPatchFields(body: Record<string, unknown>): void {
+  for (const field of Object.keys(body)) {
+    if (PATCH_FIELDS.includes(field)) continue;
+    if (field === 'id' || field === 'key' || field === 'secret')
+      throw new HttpError(
+        400,
+        `"${field}" is fixed when the app is created (POST /apps/{id}/rotate_secret renews the secret)`,
+      );
+    throw new HttpError(400, unknownName('app field', field, PATCH_FIELDS));
   }
-  return options as Record<string, unknown>;
 }
 
 /**
@@ -63,12 +76,12 @@ export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegist
       'POST',
       '/apps',
       async (ctx) => {
-        const body = jsonBody(ctx);
-        if (typeof body.name !== 'string' || !body.name.trim())
-          throw new HttpError(400, '"name" must be a non-empty string');
-        const rec = newAppRecord(body.name.trim(), checkOptions(body.options));
-        await store.create(rec);
-        return { status: 201, body: view(rec) };
+        try {
+          const rec = await createApp(store, appFromInput(jsonBody(ctx)));
+          return { status: 201, body: view(rec) };
+        } catch (err) {
+          throw asHttpError(err);
+        }
       },
       admin,
     );
@@ -78,6 +91,7 @@ export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegist
     const update = async (ctx: Parameters<Parameters<typeof router.add>[2]>[0]) => {
       const before = await find(ctx.params.appId);
       const body = jsonBody(ctx);
+      checkPatchFields(body);
       const patch: Partial<AppRecord> = {};
       if (body.name !== undefined) {
         if (typeof body.name !== 'string' || !body.name.trim())
@@ -88,7 +102,15 @@ export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegist
         if (typeof body.enabled !== 'boolean') throw new HttpError(400, '"enabled" must be a boolean');
         patch.enabled = body.enabled;
       }
-      if (body.options !== undefined) patch.options = { ...before.options, ...checkOptions(body.options) };
+      if (body.options !== undefined) {
+        let options: Record<string, unknown>;
+        try {
+          options = checkAppOptions(body.options);
+        } catch (err) {
+          throw asHttpError(err);
+        }
+        patch.options = { ...before.options, ...options };
+      }
       const after = await store.update(before.id, patch);
       source.invalidate(before);
       applyToOpenConnections(deps.hub, before.id, after);

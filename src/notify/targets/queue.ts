@@ -1,11 +1,12 @@
 // Sends queued notifications through the shared QueueWorker (as notify/webhooks/sender.ts does
 // webhooks): one attempt per claimed row, exponential back-off (the app's webhookRetryMs, doubling, capped at a
 // minute) until webhookRetryForMs after queueing. Dead targets (Web Push 404/410, APNs Unregistered)
-// are removed from every channel; final refusals are logged and dropped.
+// are removed from every channel; final refusals are logged and dropped, and so are retries of a
+// target removed meanwhile.
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { DurableQueue, NewNotification, NotificationDelivery } from '../../store/durable-queue.ts';
-import type { TargetsWrites } from '../../store/targets-store.ts';
+import type { TargetsStore } from '../../store/targets-store.ts';
 import { backoffMs, QueueWorker } from '../queue-worker.ts';
 import { safeUrl } from '../webhooks/format.ts';
 import type { Deliverer } from './deliver.ts';
@@ -14,8 +15,8 @@ import type { NotifyMessage } from './targets.ts';
 
 export interface QueueSenderOptions {
   queue: DurableQueue<NewNotification>;
-  /** Where dead targets are removed. */
-  targets: Pick<TargetsWrites, 'remove'>;
+  /** Where a retry checks its target is still registered, and dead targets are removed. */
+  targets: Pick<TargetsStore, 'list' | 'remove'>;
   apps: AppSource;
   deliverer: Deliverer;
   logger: Logger;
@@ -74,6 +75,15 @@ export class QueueSender {
       );
       return queue.done(row.id);
     }
+    // A retry goes only to a target still registered: removing it (DELETE …/targets) ends its queue.
+    // The first attempt skips the look-up; the target was there when the row was queued.
+    if (row.attempts > 0 && !(await this.stillRegistered(row))) {
+      logger.info(
+        { appId: row.appId, kind: row.kind, to: logAddress(row.kind, row.address), attempts: row.attempts },
+        'notification dropped: its target was removed',
+      );
+      return queue.done(row.id);
+    }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
     // Cut short by a shutdown: the lease goes back without counting an attempt.
     if (this.worker.closing && !outcome.ok && outcome.retry) return queue.reschedule(row.id, Date.now(), null, false);
@@ -101,6 +111,11 @@ export class QueueSender {
     logger.warn({ ...fields, retryInMs: delay }, 'notification attempt failed; will retry');
     await queue.reschedule(row.id, now + delay, outcome.error);
     this.worker.wakeAt(now + delay);
+  }
+
+  private async stillRegistered(row: NotificationDelivery): Promise<boolean> {
+    const found = await this.o.targets.list(row.appId, { kind: row.kind, address: row.address });
+    return found.length > 0;
   }
 
   get active(): number {

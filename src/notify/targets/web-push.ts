@@ -41,9 +41,15 @@ export class WebPushSender {
 
   async send(app: App, t: WebPushTarget, message: NotifyMessage, timeoutMs: number): Promise<Outcome> {
     const o = app.options;
-    // Retried: right after a key pair is made, another node may still hold the app without it.
+    // Not retried, and no keys made here: a browser subscribes with the public key the app serves
+    // (GET /apps/{id}/vapid_key makes the pair), so without keys no subscription can be for this
+    // app, and pushes signed with a new pair would be refused by the push service.
     if (!o.vapidPublicKey || !o.vapidPrivateKey)
-      return failed('the app has no VAPID keys (GET /apps/{id}/vapid_key makes them)', true);
+      return failed(
+        'the app has no VAPID keys, so no browser can have subscribed with them: serve GET /apps/{id}/vapid_key ' +
+          'to browsers before they subscribe (it makes the keys)',
+        false,
+      );
     let details: ReturnType<typeof WebPush.generateRequestDetails>;
     webpush ??= (await import('web-push')).default;
     try {
