@@ -4,7 +4,7 @@ import { APPS_USAGE } from './apps.ts';
 
 export const USAGE = `Usage: pushi [--env-file FILE] COMMAND
 
-  pushi serve                 start the server (configuration from the environment; see README)
+  pushi serve                 start the server (configuration from the environment: docs/configuration.md)
   pushi serve --workers [N]   N processes on one port, coordinated through PUSHI_REDIS_URL
                               (N defaults to the number of cores)
 ${APPS_USAGE}
