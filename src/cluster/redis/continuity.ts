@@ -1,10 +1,11 @@
 // Delivery continuity across nodes. Events of channels with recovery on are appended to the
 // channel's stream in Redis and published in one script (stream-scripts.ts), so their offsets are
-// the cluster's. This node remembers the last position it delivered per channel with local
-// subscribers. A subscriber that resumes reads the stream; events that reach this node while the
-// read is in flight are recorded and added to its replay. After a Redis outage the node catches
-// each channel up from the stream, holding newer events back until the gap is filled, and tells
-// the subscribers of a channel it cannot catch up to reconnect (4200), never leaving them unaware.
+// the cluster's. A read of a stream (a resume, or a catch-up after an outage) also publishes a
+// marker to this node: bus messages reach a node in publish order, so when the marker arrives every
+// event up to the read's last offset has arrived too, and none after it. That is the moment a
+// resuming subscriber joins (its replay is the stream, newer events reach it live) and a caught-up
+// channel's held events are let through. A gap beyond the window closes that channel's subscribers
+// here with 4200, so they resume and learn `recovered: false`, never left unaware.
 import type { Logger } from 'pino';
 import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
@@ -15,12 +16,23 @@ import type { RedisLink } from './redis-link.ts';
 import type { StreamScripts } from './stream-scripts.ts';
 
 const CLOSE = 0x7d; // '}'
+/** How long a read waits for its marker, and a resume for its channel's catch-up. */
+const WAIT_MS = 10_000;
+/** Marker tokens of continuity reads start with this (presence's are plain numbers). */
+export const READ_TOKEN = 'r';
 const NOTHING: Recovery = Object.freeze({ frames: [] });
 const NOT_RECOVERED: Recovery = Object.freeze({ frames: [], recovered: false });
 
 interface Arrived extends Position {
   frame: Buffer;
   except?: string;
+}
+
+interface StreamRead extends Position {
+  recovered: boolean;
+  missed: (Arrived & { node: string })[];
+  /** Events of the channel that arrived after the marker, before the read's reply. */
+  after: Arrived[];
 }
 
 export interface ContinuityContext {
@@ -31,19 +43,27 @@ export interface ContinuityContext {
   prefix: string;
   node: string;
   logger: Logger;
-  /** Registered and connected. */
-  online(): boolean;
 }
 
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
 
+function split(k: string): [string, string] {
+  const cut = k.indexOf('\0');
+  return [k.slice(0, cut), k.slice(cut + 1)];
+}
+
 export class Continuity {
   /** The last position delivered here, per channel with local subscribers. */
   private readonly delivered = new Map<string, Position>();
-  /** Events that arrived while a resume read was in flight, per channel. */
-  private readonly recording = new Map<string, { waiters: number; arrived: Arrived[] }>();
   /** Set while Redis was lost and channels are not caught up: their events wait here. */
   private held?: Map<string, Arrived[]>;
+  /** Resumes waiting for a held channel's catch-up, by channel. */
+  private readonly waiting = new Map<string, (() => void)[]>();
+  /** Reads waiting for their marker, by token. */
+  private readonly markers = new Map<string, (arrived: boolean) => void>();
+  /** Reads past their marker and waiting for their reply: the channel's arrivals, by channel. */
+  private readonly collecting = new Map<string, Set<Arrived[]>>();
+  private tokens = 0;
 
   constructor(private readonly ctx: ContinuityContext) {}
 
@@ -62,12 +82,11 @@ export class Continuity {
     return true;
   }
 
-  /**
-   * An event from the bus with its position: false when it must wait for its channel's catch-up.
-   */
+  /** An event from the bus with its position: false when it must wait for its channel's catch-up. */
   arrived(appId: string, channel: string, p: Arrived): boolean {
     const k = key(appId, channel);
-    this.recording.get(k)?.arrived.push(p);
+    const lists = this.collecting.get(k);
+    if (lists) for (const list of lists) list.push(p);
     const held = this.held?.get(k);
     if (held) {
       held.push(p);
@@ -83,40 +102,41 @@ export class Continuity {
     return true;
   }
 
+  /** A marker published to this node arrived: the read that sent it may go on. */
+  marker(token: string): void {
+    this.markers.get(token)?.(true);
+  }
+
   /** The position for a new subscriber and, with `since`, what it missed (docs/protocol.md). */
   recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery> {
     const limits = this.ctx.local.streamLimits(appId);
-    if (!limits || channel.startsWith(USER_CHANNEL_PREFIX)) return since ? NOT_RECOVERED : NOTHING;
+    if (!limits || channel.startsWith(USER_CHANNEL_PREFIX) || !this.ctx.link.up) return since ? NOT_RECOVERED : NOTHING;
     const k = key(appId, channel);
     const known = this.delivered.get(k);
-    if (!since && known && !this.held) return { frames: [], position: { ...known } };
-    if (!this.ctx.online() || this.held) return since ? NOT_RECOVERED : NOTHING;
-    let rec = this.recording.get(k);
-    if (!rec) this.recording.set(k, (rec = { waiters: 0, arrived: [] }));
-    rec.waiters++;
-    const done = () => {
-      if (--rec.waiters === 0) this.recording.delete(k);
-    };
-    return this.read(appId, channel, limits.windowMs, since).then(
+    if (!since && known && !this.held?.has(k)) return { frames: [], position: { ...known } };
+    // A channel still catching up after an outage: its position is not settled yet.
+    const settled = this.held?.has(k) ? this.caughtUp(k) : undefined;
+    const read = () => this.read(appId, channel, limits.windowMs, since);
+    return (settled ? settled.then(read) : read()).then(
       (r) => {
-        done();
-        const mine = (a: Arrived) => since?.socketId !== undefined && a.except === since.socketId;
-        const frames: Arrived[] = r.recovered ? r.missed.filter((m) => !mine(m)) : [];
+        const last = this.delivered.get(k);
+        if (!last || last.epoch !== r.epoch || last.offset < r.offset) {
+          this.delivered.set(k, { epoch: r.epoch, offset: r.offset });
+        }
+        const mine = (m: Arrived) => since?.socketId !== undefined && m.except === since.socketId;
+        const replay: Arrived[] = r.recovered && since ? r.missed.filter((m) => !mine(m)) : [];
+        // Delivered here while the reply was on its way, before this subscriber joins: its too.
         let offset = r.offset;
-        for (const a of rec.arrived) {
+        for (const a of r.after) {
           if (a.epoch !== r.epoch || a.offset <= offset) continue;
-          if (!mine(a)) frames.push(a);
+          if (!mine(a)) replay.push(a);
           offset = a.offset;
         }
-        const last = this.delivered.get(k);
-        if (!last || last.epoch !== r.epoch || last.offset < offset) this.delivered.set(k, { epoch: r.epoch, offset });
+        const frames = replay.map((a) => a.frame);
         const position = { epoch: r.epoch, offset };
-        return { frames: frames.map((f) => f.frame), position, recovered: since ? r.recovered : undefined };
+        return { frames, position, recovered: since ? r.recovered : undefined };
       },
-      () => {
-        done();
-        return since ? NOT_RECOVERED : NOTHING;
-      },
+      () => (since ? NOT_RECOVERED : NOTHING),
     );
   }
 
@@ -128,88 +148,124 @@ export class Continuity {
   /** Redis dropped: what the bus delivers for these channels from now on may follow a gap. */
   lost(): void {
     this.held ??= new Map([...this.delivered.keys()].map((k) => [k, []]));
+    for (const fail of [...this.markers.values()]) fail(false); // markers will not come now
   }
 
   /** Redis is back: fills each channel's gap from its stream, then lets held events through. */
   async catchUp(): Promise<void> {
     const held = this.held;
     if (!held) return;
-    const channels = [...this.delivered.keys()];
-    await Promise.all(channels.map((k) => this.catchUpOne(k, held)));
-    // Channels this node had no position for: nothing to fill, deliver what waited.
-    for (const [k, list] of held) this.release(k, list);
-    if (this.held === held) this.held = undefined;
+    await Promise.all([...held.keys()].map((k) => this.catchUpOne(k, held)));
+    if (this.held !== held) return;
+    this.held = undefined;
+    for (const k of [...this.waiting.keys()]) this.settled(k);
   }
 
   private async catchUpOne(k: string, held: Map<string, Arrived[]>): Promise<void> {
-    const cut = k.indexOf('\0');
-    const appId = k.slice(0, cut);
-    const channel = k.slice(cut + 1);
+    const [appId, channel] = split(k);
     const since = this.delivered.get(k);
     const limits = this.ctx.local.streamLimits(appId);
-    if (!since || !limits) return;
-    let r: Awaited<ReturnType<Continuity['read']>>;
-    try {
-      r = await this.read(appId, channel, limits.windowMs, since);
-    } catch {
-      r = { epoch: '', offset: 0, recovered: false, missed: [] };
-    }
-    if (this.held !== held) return;
-    if (!r.recovered) {
-      this.ctx.logger.warn(
-        { appId, channel },
-        'redis outage: events missed beyond the recovery window; subscribers told to reconnect',
-      );
+    let r: StreamRead | undefined;
+    if (since && limits) r = await this.read(appId, channel, limits.windowMs, since).catch(() => undefined);
+    if (this.held !== held) return; // lost again meanwhile: the next catch-up starts over
+    if (!r?.recovered) {
+      if (since) {
+        this.ctx.logger.warn(
+          { appId, channel },
+          'redis outage: events missed beyond recovery; subscribers must resume',
+        );
+        this.ctx.events.reconnectSubscribers(appId, channel);
+      }
       this.delivered.delete(k);
       held.delete(k);
-      this.ctx.events.reconnectSubscribers(appId, channel);
+      this.settled(k);
       return;
     }
-    for (const m of r.missed) if (m.node !== this.ctx.node) this.ctx.events.deliver(appId, channel, m.frame, m.except);
-    this.delivered.set(k, { epoch: r.epoch, offset: r.offset });
-    this.release(k, held.get(k) ?? []);
-    held.delete(k);
-  }
-
-  /** Delivers events that waited for their channel's catch-up, skipping what it already covered. */
-  private release(k: string, list: Arrived[]): void {
-    const cut = k.indexOf('\0');
-    const appId = k.slice(0, cut);
-    const channel = k.slice(cut + 1);
-    for (const a of list) {
-      const last = this.delivered.get(k);
-      if (last && last.epoch === a.epoch && a.offset <= last.offset) continue;
-      this.delivered.set(k, { epoch: a.epoch, offset: a.offset });
-      this.ctx.events.deliver(appId, channel, a.frame, a.except);
+    // What waited: events up to the read's offset are in the read too; newer ones came after its marker.
+    const waited = held.get(k) ?? [];
+    const came = new Set(waited.filter((a) => a.epoch === r.epoch).map((a) => a.offset));
+    // Our own events published while Redis was away were delivered here then; the rest were not.
+    for (const m of r.missed) {
+      if (m.node !== this.ctx.node || came.has(m.offset)) this.ctx.events.deliver(appId, channel, m.frame, m.except);
     }
-    this.held?.delete(k);
+    let offset = r.offset;
+    for (const a of waited) {
+      if (a.epoch !== r.epoch || a.offset <= offset) continue;
+      this.ctx.events.deliver(appId, channel, a.frame, a.except);
+      offset = a.offset;
+    }
+    this.delivered.set(k, { epoch: r.epoch, offset });
+    held.delete(k);
+    this.settled(k);
   }
 
-  private async read(appId: string, channel: string, windowMs: number, since: Since | undefined) {
-    const { prefix, scripts } = this.ctx;
-    const out = await scripts.recover(
-      prefix,
-      encodeApp(appId),
-      channel,
-      randomHex(6),
-      windowMs,
-      since?.epoch ?? '',
-      since?.offset ?? 0,
-    );
+  /** Resolves once the channel is no longer held (or after a bound: then it reads as it can). */
+  private caughtUp(k: string): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.waiting.get(k) ?? [];
+      this.waiting.set(k, list);
+      const timer = setTimeout(resolve, WAIT_MS);
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The channel is caught up (or given up): resumes waiting for it go on. */
+  private settled(k: string): void {
+    const list = this.waiting.get(k);
+    this.waiting.delete(k);
+    for (const resume of list ?? []) resume();
+  }
+
+  /** Reads the stream after `since` and waits for the read's marker (see the header). */
+  private async read(appId: string, channel: string, windowMs: number, since: Since | undefined): Promise<StreamRead> {
+    const { prefix, scripts, node } = this.ctx;
+    const token = `${READ_TOKEN}${++this.tokens}`;
+    const k = key(appId, channel);
+    const after: Arrived[] = [];
+    const marked = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), WAIT_MS);
+      const finish = (arrived: boolean) => {
+        clearTimeout(timer);
+        this.markers.delete(token);
+        if (arrived) this.collect(k, after, true);
+        resolve(arrived);
+      };
+      this.markers.set(token, finish);
+    });
+    let out: (string | number | Buffer)[];
+    try {
+      const sinceEpoch = since?.epoch ?? '';
+      const args = [prefix, encodeApp(appId), channel, randomHex(6), windowMs, sinceEpoch, since?.offset ?? 0];
+      out = await scripts.recover(...args, node, token);
+    } catch (err) {
+      this.markers.get(token)?.(false);
+      this.collect(k, after, false);
+      throw err;
+    }
+    const confirmed = await marked;
+    this.collect(k, after, false);
+    if (!confirmed) throw new Error('the stream read was not confirmed on the bus');
     const epoch = String(out[0]);
     const offset = Number(out[1]);
     // Lua checked that the entries are exactly offsets since + 1 … offset, oldest first.
-    const missed: (Arrived & { node: string })[] = [];
+    const missed: StreamRead['missed'] = [];
     for (let i = 3, next = (since?.offset ?? 0) + 1; i + 2 < out.length; i += 3, next++) {
-      const except = String(out[i + 1]);
-      missed.push({
-        epoch,
-        offset: next,
-        frame: out[i] as Buffer,
-        except: except || undefined,
-        node: String(out[i + 2]),
-      });
+      const except = String(out[i + 1]) || undefined;
+      missed.push({ epoch, offset: next, frame: out[i] as Buffer, except, node: String(out[i + 2]) });
     }
-    return { epoch, offset, recovered: Number(out[2]) === 1, missed };
+    return { epoch, offset, recovered: Number(out[2]) === 1, missed, after };
+  }
+
+  private collect(k: string, list: Arrived[], on: boolean): void {
+    let lists = this.collecting.get(k);
+    if (on) {
+      if (!lists) this.collecting.set(k, (lists = new Set()));
+      lists.add(list);
+    } else if (lists?.delete(list) && lists.size === 0) {
+      this.collecting.delete(k);
+    }
   }
 }

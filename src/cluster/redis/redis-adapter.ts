@@ -22,7 +22,7 @@ import type {
 import type { Since } from '../../protocol/positions.ts';
 import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
 import { ClusterQueries } from './cluster-queries.ts';
-import { Continuity } from './continuity.ts';
+import { Continuity, READ_TOKEN } from './continuity.ts';
 import { defineStreamScripts } from './stream-scripts.ts';
 import { ClusterCounts } from './counts.ts';
 import { entriesToWrite } from './resync.ts';
@@ -96,7 +96,6 @@ export class RedisAdapter implements ClusterAdapter {
       prefix: this.names.prefix,
       node: this.names.node,
       logger: this.logger,
-      online: () => this.connected(),
     });
     this.liveness = new Liveness({
       names: this.names,
@@ -269,7 +268,9 @@ export class RedisAdapter implements ClusterAdapter {
         this.presence.memberEvent(decodeApp(String(h[2])), String(h[3]), String(h[4]), h[0] === 'm+', msg.payload);
         return;
       case 'k':
-        if (channel === this.names.nodeBus()) this.presence.marker(String(h[2]), Number(h[3]), msg.payload);
+        if (channel !== this.names.nodeBus()) return;
+        if (String(h[2]).startsWith(READ_TOKEN)) this.continuity.marker(String(h[2]));
+        else this.presence.marker(String(h[2]), Number(h[3]), msg.payload);
         return;
       case 'w':
         this.events.watchlist(decodeApp(String(h[2])), String(h[3]), h[4] === 'online');

@@ -28,41 +28,46 @@ redis.call('PUBLISH', P .. 'bus', ARGV[7] .. ',"' .. epoch .. '",' .. offset .. 
 return offset
 `;
 
-// ARGV: prefix, A, channel, newEpoch, windowMs, sinceEpoch ('' = none), sinceOffset.
+// ARGV: prefix, A, channel, newEpoch, windowMs, sinceEpoch ('' = none), sinceOffset, node, token.
 // Returns {epoch, lastOffset, recovered (1|0), then frame, except, node per missed event, oldest first}.
-// With no stream yet it starts one at offset 0, so a subscriber's position is always known.
+// With no stream yet it starts one at offset 0, so a subscriber's position is always known. Last, it
+// publishes a marker to the reading node: arriving after every event up to lastOffset (continuity.ts).
 const RECOVER = `
 local P, app, channel = ARGV[1], ARGV[2], ARGV[3]
 local sm, sk = P .. 'sm:' .. app .. ':' .. channel, P .. 's:' .. app .. ':' .. channel
-local epoch = redis.call('HGET', sm, 'e')
-if not epoch then
-  epoch = ARGV[4]
-  redis.call('DEL', sk)
-  redis.call('HSET', sm, 'e', epoch, 'o', 0)
-  redis.call('PEXPIRE', sm, ARGV[5])
+local function read()
+  local epoch = redis.call('HGET', sm, 'e')
+  if not epoch then
+    epoch = ARGV[4]
+    redis.call('DEL', sk)
+    redis.call('HSET', sm, 'e', epoch, 'o', 0)
+    redis.call('PEXPIRE', sm, ARGV[5])
+  end
+  local last = tonumber(redis.call('HGET', sm, 'o'))
+  local since = tonumber(ARGV[7])
+  if ARGV[6] == '' or ARGV[6] ~= epoch or since > last then return {epoch, last, 0} end
+  local n = last - since
+  if n == 0 then return {epoch, last, 1} end
+  local entries = redis.call('XREVRANGE', sk, '+', '-', 'COUNT', n)
+  if #entries < n then return {epoch, last, 0} end
+  local now = redis.call('TIME')
+  local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  local at = tonumber(string.match(entries[n][1], '^(%d+)'))
+  if at < nowMs - tonumber(ARGV[5]) then return {epoch, last, 0} end
+  local out = {epoch, last, 1}
+  for i = n, 1, -1 do
+    local f = entries[i][2]
+    local fields = {}
+    for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
+    if tonumber(fields.o) ~= since + n - i + 1 then return {epoch, last, 0} end
+    out[#out + 1] = fields.f
+    out[#out + 1] = fields.x
+    out[#out + 1] = fields.n
+  end
+  return out
 end
-local last = tonumber(redis.call('HGET', sm, 'o'))
-local since = tonumber(ARGV[7])
-if ARGV[6] == '' or ARGV[6] ~= epoch or since > last then return {epoch, last, 0} end
-local n = last - since
-if n == 0 then return {epoch, last, 1} end
-local entries = redis.call('XREVRANGE', sk, '+', '-', 'COUNT', n)
-if #entries < n then return {epoch, last, 0} end
-local oldest = entries[n]
-local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local at = tonumber(string.match(oldest[1], '^(%d+)'))
-if at < nowMs - tonumber(ARGV[5]) then return {epoch, last, 0} end
-local out = {epoch, last, 1}
-for i = n, 1, -1 do
-  local f = entries[i][2]
-  local fields = {}
-  for j = 1, #f, 2 do fields[f[j]] = f[j + 1] end
-  if tonumber(fields.o) ~= since + n - i + 1 then return {epoch, last, 0} end
-  out[#out + 1] = fields.f
-  out[#out + 1] = fields.x
-  out[#out + 1] = fields.n
-end
+local out = read()
+redis.call('PUBLISH', P .. 'bus:' .. ARGV[8], cjson.encode({'k', ARGV[8], ARGV[9], 0}) .. '\\n')
 return out
 `;
 
