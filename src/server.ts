@@ -156,6 +156,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     activityTimeout: config.activityTimeout,
     pongTimeout: config.pongTimeout,
     maxBufferedBytes: config.maxBufferedBytes,
+    recoveryMaxBytes: config.recoveryMaxBytes,
     observer: combineObservers(observers),
     sweepIntervalMs: options.sweepIntervalMs,
     cluster: redis && ((ctx) => new redis.RedisAdapter(ctx, redis)),

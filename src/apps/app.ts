@@ -43,6 +43,12 @@ export interface AppOptions {
   webhookTimeoutMs: number;
   /** Signed HTTP API requests per second (429 past it; 0 = unlimited). Cluster-wide with Redis. */
   maxApiRequestsPerSecond: number;
+  /**
+   * Delivery continuity (docs/protocol.md): how long (seconds) and how many events per channel a
+   * reconnecting client can recover. 0 in either turns positions and recovery off for the app.
+   */
+  recoveryWindowSeconds: number;
+  recoveryMaxEvents: number;
   /** Origins allowed to open WebSocket connections (4009 otherwise); empty = any. `*.example.com` matches subdomains. */
   allowedOrigins: string[];
   // Notification targets (notify/targets, docs/notifications.md).
@@ -111,6 +117,8 @@ export const DEFAULT_APP_OPTIONS: Readonly<AppOptions> = Object.freeze({
   webhookTimeoutMs: 10_000,
   maxApiRequestsPerSecond: 0, // unlimited by default, as self-hosted servers are expected to be
   allowedOrigins: Object.freeze([]) as unknown as string[],
+  recoveryWindowSeconds: 120,
+  recoveryMaxEvents: 500,
   vapidPublicKey: '',
   vapidPrivateKey: '',
   vapidSubject: '',
@@ -161,6 +169,10 @@ export function resolveOptions(given: Record<string, unknown> | undefined): AppO
   if (given.webhooks !== undefined) options.webhooks = checkWebhooks(options.webhooks);
   if (options.allowedOrigins.some((o) => typeof o !== 'string'))
     throw new TypeError('app option allowedOrigins must hold strings');
+  for (const key of ['recoveryWindowSeconds', 'recoveryMaxEvents'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 0)
+      throw new TypeError(`app option ${key} must be a whole number, 0 or more`);
+  }
   checkNotifyOptions(options);
   return options;
 }

@@ -5,6 +5,7 @@
 // Another engine (NATS, say) is a new folder implementing ClusterAdapter, with no edits in hub/.
 // cluster/ imports nothing from hub/: the hub depends on this file, never the other way.
 import type { HealthCheck } from '../api/deps.ts';
+import type { Position, Since } from '../protocol/positions.ts';
 
 export interface PresenceData {
   presence: { ids: string[]; hash: Record<string, unknown>; count: number };
@@ -24,6 +25,22 @@ export interface MemberChange {
   maxMembers?: number;
 }
 
+/** What a subscribe gets from the channel's stream (protocol/positions.ts). */
+export interface Recovery {
+  /** Missed events' frames, in order, to write before subscription_succeeded. */
+  frames: Buffer[];
+  /** The channel's current position, when known. */
+  position?: Position;
+  /** Set when a resume was asked: whether `frames` is everything the client missed. */
+  recovered?: boolean;
+}
+
+/** How much of a channel's recent history an app keeps for reconnecting clients. */
+export interface StreamLimits {
+  windowMs: number;
+  maxEvents: number;
+}
+
 export interface ClusterAdapter {
   /** Connects (the Redis adapter registers the node); resolves when clients may be admitted. */
   start(): Promise<void>;
@@ -35,6 +52,11 @@ export interface ClusterAdapter {
    * channel's last event, to be remembered for that long on every node.
    */
   publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string, cacheTtlMs?: number): void;
+  /**
+   * The channel's position for a new subscriber and, when `since` is given, the events after it.
+   * Synchronous when this node can answer alone.
+   */
+  recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery>;
   /** Resolves when everything published so far is ordered for every node (absent: at once). */
   published?(): Promise<unknown>;
   /** Closes the user's connections on every node, this one included. */
@@ -99,6 +121,8 @@ export interface LocalView {
   member(appId: string, channel: string, userId: string): { connections: number; info: unknown } | undefined;
   /** The node-local member list of a presence channel. */
   presence(appId: string, channel: string): PresenceData;
+  /** The app's recent-history limits; undefined when it keeps none (no positions either). */
+  streamLimits(appId: string): StreamLimits | undefined;
   /** Whether subscribers of the channel receive subscription_count (the app's option). */
   countsWanted(appId: string, channel: string): boolean;
   /** Everything this node holds, for a resync. */
@@ -135,4 +159,6 @@ export interface AdapterContext {
   events: ClusterEvents;
   local: LocalView;
   observer: ClusterObserver;
+  /** Process-wide cap on the bytes of recent history kept in memory. */
+  maxStreamBytes: number;
 }

@@ -32,6 +32,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Send buffer bound per socket before the consumer is dropped with 4100. */
   maxBufferedBytes: number;
+  /** Bytes of channels' recent history kept in memory for reconnecting clients, process-wide. */
+  recoveryMaxBytes: number;
   /** Coalesce the frames one socket gets within an event-loop turn into one write (default on). */
   wsCoalesce?: boolean;
   /** Accepted drift of auth_timestamp on signed HTTP requests, seconds. */
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxMessageBytes: int(env, 'PUSHI_MAX_MESSAGE_BYTES', 64 * 1024, 1024),
     maxBodyBytes: int(env, 'PUSHI_MAX_BODY_BYTES', 1024 * 1024, 1024),
     maxBufferedBytes: int(env, 'PUSHI_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    recoveryMaxBytes: int(env, 'PUSHI_RECOVERY_MAX_BYTES', 64 * 1024 * 1024, 0),
     wsCoalesce: flag(env, 'PUSHI_WS_COALESCE', true),
     authTimestampWindow: int(env, 'PUSHI_AUTH_TIMESTAMP_WINDOW', 600, 1),
     shutdownGraceMs: int(env, 'PUSHI_SHUTDOWN_GRACE_MS', 3000, 0),

@@ -26,6 +26,8 @@ export interface HubOptions {
   observer?: HubObserver;
   /** How often the activity sweep runs, ms. */
   sweepIntervalMs?: number;
+  /** Process-wide cap on the bytes of channels' recent history (PUSHI_RECOVERY_MAX_BYTES). */
+  recoveryMaxBytes?: number;
   /** The cluster adapter, built around this hub (default: this node alone, in memory). */
   cluster?: (ctx: AdapterContext) => ClusterAdapter;
   /** Told once per cluster of occupied/vacated, member added/removed and subscription counts (webhooks). */
@@ -54,7 +56,8 @@ export class Hub {
     this.subscriptions = new Subscriptions(this);
     this.users = new Users(this);
     const local = new LocalNode(this);
-    const ctx = { events: local, local, observer: options.clusterObserver ?? {} };
+    const maxStreamBytes = options.recoveryMaxBytes ?? 64 * 1024 * 1024;
+    const ctx = { events: local, local, observer: options.clusterObserver ?? {}, maxStreamBytes };
     this.cluster = options.cluster ? options.cluster(ctx) : new MemoryAdapter(ctx);
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), options.sweepIntervalMs ?? 1000);
     this.sweepTimer.unref();

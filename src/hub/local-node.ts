@@ -1,6 +1,7 @@
 // This node as the cluster adapter sees it: what the adapter may ask the hub to do for this node's
 // sockets (ClusterEvents) and what it may read of this node's state (LocalView), in ids and names.
-import type { ClusterEvents, LocalView, PresenceData } from '../cluster/adapter.ts';
+import type { AppOptions } from '../apps/app.ts';
+import type { ClusterEvents, LocalView, PresenceData, StreamLimits } from '../cluster/adapter.ts';
 import { channelRules } from '../protocol/channels.ts';
 import type { CachedEvent } from './app-state.ts';
 import type { Hub } from './hub.ts';
@@ -8,6 +9,9 @@ import type { Hub } from './hub.ts';
 const NO_MEMBERS: PresenceData = { presence: { ids: [], hash: {}, count: 0 } };
 
 export class LocalNode implements ClusterEvents, LocalView {
+  /** Per app record (options are replaced, never mutated): no object per publish. */
+  private readonly limits = new WeakMap<AppOptions, StreamLimits | null>();
+
   constructor(private readonly hub: Hub) {}
 
   // ── ClusterEvents ─────────────────────────────────────────────────────────────────────────────
@@ -75,6 +79,18 @@ export class LocalNode implements ClusterEvents, LocalView {
 
   presence(appId: string, channel: string): PresenceData {
     return this.hub.states.get(appId)?.channel(channel)?.presenceData() ?? NO_MEMBERS;
+  }
+
+  streamLimits(appId: string): StreamLimits | undefined {
+    const options = this.hub.states.get(appId)?.app.options;
+    if (!options) return undefined;
+    let limits = this.limits.get(options);
+    if (limits === undefined) {
+      const { recoveryWindowSeconds: seconds, recoveryMaxEvents: maxEvents } = options;
+      limits = seconds > 0 && maxEvents > 0 ? { windowMs: seconds * 1000, maxEvents } : null;
+      this.limits.set(options, limits);
+    }
+    return limits ?? undefined;
   }
 
   countsWanted(appId: string, channel: string): boolean {

@@ -3,7 +3,9 @@
 import { channelNameError, channelRules, USER_CHANNEL_PREFIX } from '../protocol/channels.ts';
 import { subscriptionError, warn } from '../protocol/errors.ts';
 import { encodeSpecEvent } from '../protocol/messages.ts';
+import { parseSince } from '../protocol/positions.ts';
 import { verifyChannelAuth } from '../protocol/signatures.ts';
+import type { Recovery } from '../cluster/adapter.ts';
 import type { AppState } from './app-state.ts';
 import type { Channel } from './channel.ts';
 import { type Connection, PLAIN_SUBSCRIPTION } from './connection.ts';
@@ -70,17 +72,37 @@ export class Subscriptions {
         }
         return this.hub.extension.subscribePersonal(state, conn, channel);
     }
+    // The channel's position, and what the client missed when it names its last one.
+    const recovery = this.hub.cluster.recover(app.id, channel, parseSince(data.recover));
+    if (recovery instanceof Promise) return recovery.then((r) => this.enter(state, conn, channel, presence, r));
+    return this.enter(state, conn, channel, presence, recovery);
+  }
+
+  /** Joins, replays what the client missed (before any newer event), and confirms. */
+  private enter(
+    state: AppState,
+    conn: Connection,
+    channel: string,
+    presence: PresenceJoin | undefined,
+    recovery: Recovery,
+  ): Promise<void> | void {
+    if (conn.closed) return; // gone while the cluster answered
     const ch = this.join(state, conn, channel, presence?.userId);
+    for (const frame of recovery.frames) conn.write(frame);
+
+    const position = positionFields(recovery);
     // A member is confirmed once the cluster has it (or refused: channel full).
     const joined = presence ? this.addMember(state, conn, ch, presence) : undefined;
     // Stored history for subscription_succeeded, when the app keeps it: a store read.
     const history = this.hub.extension?.subscriptionData?.(state, conn, ch);
-    if (!history && !joined) return this.confirm(state, conn, ch);
+    if (!history && !joined) return this.confirm(state, conn, ch, position);
     const admitted = joined?.catch((err) => {
       this.leave(state, conn, channel);
       throw err;
     });
-    return Promise.all([admitted, history]).then(([, fields]) => this.confirm(state, conn, ch, fields));
+    return Promise.all([admitted, history]).then(([, fields]) =>
+      this.confirm(state, conn, ch, fields && position ? { ...fields, ...position } : (fields ?? position)),
+    );
   }
 
   /**
@@ -271,6 +293,13 @@ export class Subscriptions {
   stop(): void {
     this.dirtyCounts.clear();
   }
+}
+
+/** subscription_succeeded's continuity fields: the current position and, on a resume, the outcome. */
+function positionFields(r: Recovery): Record<string, unknown> | undefined {
+  if (!r.position) return r.recovered === undefined ? undefined : { recovered: r.recovered };
+  const { epoch, offset } = r.position;
+  return r.recovered === undefined ? { epoch, offset } : { recovered: r.recovered, epoch, offset };
 }
 
 function badAuth(channel: string) {

@@ -25,6 +25,17 @@ function presenceAuth(c: { socketId: string }, channel: string, member: object) 
   return { auth: channelAuth(s.app.key, s.app.secret, c.socketId, channel, channelData), channelData };
 }
 
+/** A channel position as the server writes it: a base-16 epoch and an offset. */
+const EPOCH = /^[0-9a-f]{12}$/;
+
+/** The frame's epoch and offset, checked for shape; the rest of the frame to compare exactly. */
+function positioned(frame: Record<string, unknown>): { rest: Record<string, unknown>; epoch: string; offset: number } {
+  const { epoch, offset, ...rest } = frame;
+  assert.match(String(epoch), EPOCH);
+  assert.ok(Number.isSafeInteger(offset), `offset ${offset} is an integer`);
+  return { rest, epoch: epoch as string, offset: offset as number };
+}
+
 /** Every spec frame (pusher:*, pusher_internal:*) any client received carries `data` as a string. */
 function assertSpecFramesHaveStringData(frames: Frame[]) {
   for (const f of frames) {
@@ -78,7 +89,9 @@ test('pusher:subscribe accepts data as an object or as a JSON string', async () 
   c.send({ event: 'pusher:subscribe', data: JSON.stringify({ channel: 'as-string' }) });
   const ok = await c.waitFor((f) => f.channel === 'as-string');
   assert.equal(ok.event, 'pusher_internal:subscription_succeeded');
-  assert.equal(ok.data, '{}');
+  // The data is the channel's position (no event yet: offset 0).
+  assert.equal(positioned(decode(ok)).offset, 0);
+  assert.deepEqual(positioned(decode(ok)).rest, {});
   const priv = 'private-as-string';
   c.send({
     event: 'pusher:subscribe',
@@ -86,10 +99,11 @@ test('pusher:subscribe accepts data as an object or as a JSON string', async () 
   });
   assert.equal((await c.waitFor((f) => f.channel === priv)).event, 'pusher_internal:subscription_succeeded');
   const obj = await c.subscribe('as-object');
+  const { epoch } = positioned(decode(obj));
   assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(obj)]), {
     event: 'pusher_internal:subscription_succeeded',
     channel: 'as-object',
-    data: '{}',
+    data: `{"epoch":"${epoch}","offset":0}`,
   });
 });
 
@@ -102,13 +116,12 @@ test('a triggered event arrives as {event, channel, data} with data passed throu
   );
   assert.equal((await trigger(s.httpUrl, { name: 'obj', channel: 'shapes', data: { n: 1 } })).status, 200);
   const str = await c.waitFor((f) => f.event === 'str');
-  assert.deepEqual(JSON.parse(c.raw[c.frames.indexOf(str)]), {
-    event: 'str',
-    channel: 'shapes',
-    data: 'plain text, not JSON',
-  });
+  const first = positioned(JSON.parse(c.raw[c.frames.indexOf(str)]));
+  assert.deepEqual(first.rest, { event: 'str', channel: 'shapes', data: 'plain text, not JSON' });
+  assert.equal(first.offset, 1, "the channel's first event");
   const obj = await c.waitFor((f) => f.event === 'obj');
   assert.equal(obj.data, '{"n":1}');
+  assert.deepEqual([obj.epoch, obj.offset], [first.epoch, 2], 'the next offset of the same stream');
   assert.equal(obj.user_id, undefined);
 });
 
@@ -119,7 +132,9 @@ test('presence: subscription_succeeded carries {presence:{ids,hash,count}}; memb
   const okA = await a.subscribe(ch, pa.auth, pa.channelData);
   assert.equal(okA.event, 'pusher_internal:subscription_succeeded');
   assert.equal(typeof okA.data, 'string');
-  assert.deepEqual(decode(okA), { presence: { ids: ['alice'], hash: { alice: { name: 'Alice' } }, count: 1 } });
+  assert.deepEqual(positioned(decode(okA)).rest, {
+    presence: { ids: ['alice'], hash: { alice: { name: 'Alice' } }, count: 1 },
+  });
 
   const b = await client();
   const pb = presenceAuth(b, ch, { user_id: 42 }); // numeric ids become strings
@@ -177,7 +192,7 @@ test('client events on presence carry user_id; the sender does not get its own e
   }
   a.send({ event: 'client-typing', channel: ch, data: { on: true } });
   const got = await b.waitFor((f) => f.event === 'client-typing');
-  assert.deepEqual(JSON.parse(b.raw[b.frames.indexOf(got)]), {
+  assert.deepEqual(positioned(JSON.parse(b.raw[b.frames.indexOf(got)])).rest, {
     event: 'client-typing',
     channel: ch,
     data: { on: true },
@@ -197,12 +212,19 @@ test('client events: the layouts clients send arrive as sent; anything more is r
   // pusher-js writes {event, data, channel}; data keeps its spacing and escapes when forwarded as is.
   const asSent = '{"event":"client-one","data":{"text":"a \\"quoted\\" }","n": 1},"channel":"private-wire"}';
   a.send(asSent);
-  assert.equal(await received('client-one'), asSent);
+  const one = await received('client-one');
+  const { epoch } = positioned(JSON.parse(one));
+  assert.equal(one, asSent.slice(0, -1) + `,"epoch":"${epoch}","offset":1}`, 'as sent, its position appended');
   // A key the server does not forward (a made-up user_id) makes the server encode the event itself.
   a.send('{"event":"client-two","data":"hi","channel":"private-wire","user_id":"admin"}');
-  assert.deepEqual(JSON.parse(await received('client-two')), { event: 'client-two', channel: ch, data: 'hi' });
+  assert.deepEqual(positioned(JSON.parse(await received('client-two'))).rest, {
+    event: 'client-two',
+    channel: ch,
+    data: 'hi',
+  });
   a.send('{"event":"client-three","channel":"private-wire","data":"x","channel":"private-wire"}');
-  assert.deepEqual(JSON.parse(await received('client-three')), { event: 'client-three', channel: ch, data: 'x' });
+  const three = positioned(JSON.parse(await received('client-three')));
+  assert.deepEqual(three.rest, { event: 'client-three', channel: ch, data: 'x' });
 });
 
 test('subscribing twice confirms again; unsubscribing stops delivery', async () => {

@@ -1,7 +1,11 @@
 // One node alone: the cluster is this process. Every decision the Redis adapter takes across
 // nodes (first and last member, occupied and vacated, who is online) is taken here from this
 // node's own counts, and published frames go straight to the local subscribers.
+import type { Since } from '../../protocol/positions.ts';
+import { withPosition } from '../../protocol/positions.ts';
+import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { CountReports } from '../count-reports.ts';
+import { Streams } from '../streams.ts';
 import type {
   AdapterContext,
   ChannelQueries,
@@ -11,29 +15,62 @@ import type {
   LocalView,
   MemberChange,
   PresenceData,
+  Recovery,
 } from '../adapter.ts';
+
+const NOTHING: Recovery = Object.freeze({ frames: [] });
+const SWEEP_MS = 1000;
 
 export class MemoryAdapter implements ClusterAdapter {
   private readonly events: ClusterEvents;
   private readonly local: LocalView;
   private readonly observer: ClusterObserver;
   private readonly reports: CountReports;
+  /** Each channel's recent events, for clients that come back (docs/protocol.md). */
+  readonly streams: Streams;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(ctx: AdapterContext) {
     this.events = ctx.events;
     this.local = ctx.local;
     this.observer = ctx.observer;
     this.reports = new CountReports(ctx.observer);
+    this.streams = new Streams(ctx.maxStreamBytes);
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    const idle = (key: string) => this.local.subscribers(...splitKey(key)) === 0;
+    this.sweepTimer = setInterval(() => this.streams.sweep(Date.now(), idle), SWEEP_MS);
+    this.sweepTimer.unref();
+  }
 
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
     this.reports.clear();
   }
 
+  /** Gives the event the channel's next offset, keeps it, and delivers it here. */
   publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): void {
+    const limits = this.local.streamLimits(appId);
+    if (limits && !channel.startsWith(USER_CHANNEL_PREFIX)) {
+      const now = Date.now();
+      const s = this.streams.open(streamKey(appId, channel), now);
+      const offset = s.offset + 1;
+      frame = withPosition(frame, s.epoch, offset);
+      this.streams.keep(s, offset, frame, exceptSocketId, now, limits);
+    }
     this.events.deliver(appId, channel, frame, exceptSocketId);
+  }
+
+  recover(appId: string, channel: string, since: Since | undefined): Recovery {
+    if (!this.local.streamLimits(appId) || channel.startsWith(USER_CHANNEL_PREFIX))
+      return since ? { frames: [], recovered: false } : NOTHING;
+    const now = Date.now();
+    const s = this.streams.open(streamKey(appId, channel), now);
+    const position = { epoch: s.epoch, offset: s.offset };
+    if (!since) return { frames: [], position };
+    const frames = this.streams.read(s, since, now);
+    return frames ? { frames, position, recovered: true } : { frames: [], position, recovered: false };
   }
 
   terminateUser(appId: string, userId: string): void {
@@ -82,4 +119,11 @@ export class MemoryAdapter implements ClusterAdapter {
   queries(local: ChannelQueries): ChannelQueries {
     return local;
   }
+}
+
+const streamKey = (appId: string, channel: string) => `${appId}\0${channel}`;
+
+function splitKey(key: string): [string, string] {
+  const cut = key.indexOf('\0');
+  return [key.slice(0, cut), key.slice(cut + 1)];
 }

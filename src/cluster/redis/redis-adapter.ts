@@ -17,7 +17,9 @@ import type {
   LocalView,
   MemberChange,
   PresenceData,
+  Recovery,
 } from '../adapter.ts';
+import type { Since } from '../../protocol/positions.ts';
 import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
 import { ClusterQueries } from './cluster-queries.ts';
 import { ClusterCounts } from './counts.ts';
@@ -150,6 +152,10 @@ export class RedisAdapter implements ClusterAdapter {
     this.link.publish(
       encodeBus(['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', ttl, seq], frame),
     );
+  }
+
+  recover(_appId: string, _channel: string, since: Since | undefined): Recovery {
+    return since ? { frames: [], recovered: false } : { frames: [] };
   }
 
   /** Resolves when Redis has every event published so far (see RedisLink.published). */
