@@ -30,6 +30,8 @@ export interface ClientReport {
   name: string;
   received: number;
   lost: number;
+  /** Lost on channels whose resume did not say recovery_failed: losses the app was not told about. */
+  silentlyLost: number;
   duplicated: number;
   outOfOrder: number;
   /** Channels whose resume said recovered: true / false. */
@@ -75,6 +77,7 @@ class Tally {
   report(last: number[], restoredAt: number): ClientReport {
     let received = 0;
     let lost = 0;
+    let silentlyLost = 0;
     let duplicated = 0;
     let outOfOrder = 0;
     this.got.forEach((seq, i) => {
@@ -82,6 +85,7 @@ class Tally {
       const distinct = new Set(seq);
       duplicated += seq.length - distinct.size;
       lost += last[i] - distinct.size;
+      if (this.outcome.get(channelName(i))?.recovered !== false) silentlyLost += last[i] - distinct.size;
       for (let k = 1; k < seq.length; k++) if (seq[k] <= seq[k - 1]) outOfOrder++;
     });
     const outcomes = [...this.outcome.values()];
@@ -89,6 +93,7 @@ class Tally {
       name: this.name,
       received,
       lost,
+      silentlyLost,
       duplicated,
       outOfOrder,
       recovered: outcomes.filter((o) => o.recovered).length,

@@ -24,8 +24,14 @@ test('a 10 s cut with a 5 s recovery window: every resume reports recovery_faile
   const report = await runContinuity({ ...load, recoveryWindowSeconds: 5 });
   for (const c of report.clients) {
     assert.deepEqual(
-      { name: c.name, recoveryFailed: c.recoveryFailed, duplicated: c.duplicated, outOfOrder: c.outOfOrder },
-      { name: c.name, recoveryFailed: load.channels, duplicated: 0, outOfOrder: 0 },
+      {
+        name: c.name,
+        recoveryFailed: c.recoveryFailed,
+        silentlyLost: c.silentlyLost,
+        duplicated: c.duplicated,
+        outOfOrder: c.outOfOrder,
+      },
+      { name: c.name, recoveryFailed: load.channels, silentlyLost: 0, duplicated: 0, outOfOrder: 0 },
     );
     assert.equal(c.recovered, 0);
     assert.ok(c.lost > 0, `${c.name} missed the cut's events (${c.lost})`);
