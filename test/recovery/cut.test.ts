@@ -20,7 +20,7 @@ test('a 10 s cut within the recovery window: 0 lost, 0 duplicated, in order, eve
   }
 });
 
-test('a 10 s cut with a 5 s recovery window: every resume reports recovery_failed, nothing twice or reordered', async () => {
+test('a 10 s cut, 5 s recovery window: every resume says recovery_failed, nothing twice or reordered', async () => {
   const report = await runContinuity({ ...load, recoveryWindowSeconds: 5 });
   for (const c of report.clients) {
     assert.deepEqual(
