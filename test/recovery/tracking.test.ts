@@ -15,6 +15,8 @@ interface Harness {
   received: Record<string, string[]>;
   /** Recovery signals in arrival order, as `<where> <signal> <channel>` (where: client or channel). */
   signals: string[];
+  /** Events and channel signals in arrival order: `<channel> <event>:<n>` or `<channel> <signal>`. */
+  log: string[];
   close(): void;
 }
 
@@ -23,12 +25,19 @@ function pushiHarness(s: Scripted): Harness {
   const h: Harness = {
     received: {},
     signals: [],
+    log: [],
     subscribe(name) {
       const ch = p.subscribe(name);
       const got = (h.received[name] = [] as string[]);
-      ch.bindGlobal((event, data) => got.push(`${event}:${data.n}`));
+      ch.bindGlobal((event, data) => {
+        got.push(`${event}:${data.n}`);
+        h.log.push(`${name} ${event}:${data.n}`);
+      });
       for (const signal of ['recovered', 'recovery_failed'])
-        ch.bind(signal, (_e, data) => h.signals.push(`channel ${signal} ${data.channel}`));
+        ch.bind(signal, (_e, data) => {
+          h.signals.push(`channel ${signal} ${data.channel}`);
+          h.log.push(`${name} ${signal}`);
+        });
     },
     unsubscribe: (name) => p.unsubscribe(name),
     close: () => p.disconnect(),
@@ -51,12 +60,18 @@ function pusherJsHarness(s: Scripted): Harness {
   const h: Harness = {
     received: {},
     signals: [],
+    log: [],
     subscribe(name) {
       const ch = p.subscribe(name);
       const got = (h.received[name] = [] as string[]);
       ch.bind_global((event: string, data: { n?: number }) => {
-        if (event.startsWith('pushi:')) h.signals.push(`channel ${event.slice(6)} ${name}`);
-        else if (!event.startsWith('pusher:')) got.push(`${event}:${data.n}`);
+        if (event.startsWith('pushi:')) {
+          h.signals.push(`channel ${event.slice(6)} ${name}`);
+          h.log.push(`${name} ${event.slice(6)}`);
+        } else if (!event.startsWith('pusher:')) {
+          got.push(`${event}:${data.n}`);
+          h.log.push(`${name} ${event}:${data.n}`);
+        }
       });
     },
     unsubscribe: (name) => p.unsubscribe(name),
@@ -110,6 +125,9 @@ for (const [name, make] of Object.entries(harnesses)) {
         await waitUntil(() => h.received.a.includes('tick:9') && h.received.b.length === 4, 'the live events');
         assert.deepEqual(h.received.a, ['tick:4', 'tick:5', 'tick:6', 'tick:7', 'tick:8', 'tick:9']);
         assert.deepEqual(h.received.b, ['tick:1', 'tick:1', 'tick:7', 'tick:1']);
+        // The replay comes before the outcome, the live events after it.
+        const a = h.log.filter((x) => x.startsWith('a '));
+        assert.deepEqual(a.slice(a.indexOf('a tick:6') + 1), ['a tick:7', 'a tick:8', 'a recovered', 'a tick:9']);
         assert.deepEqual([...h.signals].sort(), [
           'channel recovered a',
           'channel recovery_failed b',
