@@ -1,8 +1,9 @@
 // Position tracking, dedupe and resume, frame by frame: the Pushi client and pusher-js with the
-// recovery add-on run the same script against a scripted server.
+// recovery add-on (directly and through Laravel Echo) run the same script against a scripted server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { client } from '../client/util.ts';
+import Echo from 'laravel-echo';
 import { Pusher, waitUntil } from '../helpers/pusher-js.ts';
 import { recover } from '../../src/pusher-js/index.ts';
 import { scriptedServer, type Scripted } from './scripted.ts';
@@ -82,7 +83,51 @@ function pusherJsHarness(s: Scripted): Harness {
   return h;
 }
 
-const harnesses = { 'the Pushi client': pushiHarness, 'pusher-js with pushi/pusher-js': pusherJsHarness };
+/** Laravel Echo as its docs use it: recover(echo.connector.pusher), outcomes through .listen('.pushi:…'). */
+function echoHarness(s: Scripted): Harness {
+  const options: Record<string, unknown> = {
+    broadcaster: 'pusher',
+    key: 'test-key',
+    Pusher,
+    cluster: 'x',
+    wsHost: '127.0.0.1',
+    wsPort: s.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    disableStats: true,
+  };
+  const e = new Echo<'pusher'>(options as ConstructorParameters<typeof Echo<'pusher'>>[0]);
+  const r = recover(e.connector.pusher);
+  const h: Harness = {
+    received: {},
+    signals: [],
+    log: [],
+    subscribe(name) {
+      const got = (h.received[name] = [] as string[]);
+      const ch = e.channel(name).listenToAll((event: string, data: { n?: number }) => {
+        if (event.startsWith('.pushi:')) return;
+        got.push(`${event.slice(1)}:${data.n}`);
+        h.log.push(`${name} ${event.slice(1)}:${data.n}`);
+      });
+      for (const signal of ['recovered', 'recovery_failed'])
+        ch.listen(`.pushi:${signal}`, () => {
+          h.signals.push(`channel ${signal} ${name}`);
+          h.log.push(`${name} ${signal}`);
+        });
+    },
+    unsubscribe: (name) => e.leave(name),
+    close: () => e.disconnect(),
+  };
+  for (const signal of ['recovered', 'recovery_failed'] as const)
+    r.bind(signal, (data) => h.signals.push(`client ${signal} ${data.channel}`));
+  return h;
+}
+
+const harnesses = {
+  'the Pushi client': pushiHarness,
+  'pusher-js with pushi/pusher-js': pusherJsHarness,
+  'Laravel Echo with pushi/pusher-js': echoHarness,
+};
 
 for (const [name, make] of Object.entries(harnesses)) {
   describe(name, () => {
