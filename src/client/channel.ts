@@ -1,5 +1,6 @@
 // A channel the app subscribed to (or that a personal channel brought in), with presence members.
 import { Emitter } from './emitter.ts';
+import type { Position } from './position.ts';
 import type { ChannelEventMap, LatestResult, Member } from './types.ts';
 
 /** What a channel needs from the Pushi object that owns it. */
@@ -18,6 +19,11 @@ export class Channel extends Emitter<ChannelEventMap> {
   readonly members = new Map<string, Member>();
   /** Presence channels: this connection's user id, from the auth answer's channel_data. */
   myId?: string;
+  /**
+   * The last event position received (epoch and offset), kept across reconnects so the re-subscribe
+   * asks the server for what was missed; undefined when the server sends no positions.
+   */
+  position?: Position;
 
   constructor(
     readonly name: string,

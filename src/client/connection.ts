@@ -10,6 +10,9 @@ export interface Frame {
   timestamp?: number;
   /** Client events: store it (or not) regardless of the app's persist option. */
   persist?: boolean;
+  /** The event's position in its channel (servers with recovery on). */
+  epoch?: unknown;
+  offset?: unknown;
 }
 
 export type CloseAction = 'stop' | 'backoff' | 'now';

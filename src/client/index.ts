@@ -7,5 +7,6 @@ export { AuthError } from './auth.ts';
 export { subscribeWebPush, unsubscribeWebPush, webPushKeys, type WebPushKeys, type WebPushOptions } from './push.ts';
 export { closeAction, backoffDelay } from './connection.ts';
 export type { Callback, EventMeta } from './emitter.ts';
+export type { Position, RecoverRequest } from './position.ts';
 export type * from './types.ts';
 export { VERSION } from './version.ts';

@@ -4,6 +4,7 @@ import { authorize, needsAuth } from './auth.ts';
 import { Channel } from './channel.ts';
 import { Connection, decodeSpecData, type Frame } from './connection.ts';
 import { Emitter, type EventMeta } from './emitter.ts';
+import { isDuplicate, readPosition, recoveredFlag, recoverRequest } from './position.ts';
 import { webPush } from './push.ts';
 import type {
   ConnectionState,
@@ -38,6 +39,9 @@ export class Pushi extends Emitter<PushiEventMap> {
   private readonly connection: Connection;
   private readonly pending = new Map<string, LatestRequest[]>();
   private established = false;
+  /** The socket ids of the connection before this one and of this one: a resume names the previous. */
+  private previousSocketId?: string;
+  private lastSocketId?: string;
 
   constructor(appKey: string, options: PushiOptions = {}) {
     super();
@@ -159,6 +163,7 @@ export class Pushi extends Emitter<PushiEventMap> {
   private async sendSubscribe(ch: Channel): Promise<void> {
     const socketId = this.socketId!;
     const data: Record<string, unknown> = { channel: ch.name };
+    if (ch.position) data.recover = recoverRequest(ch.position, this.previousSocketId);
     if (needsAuth(ch.name)) {
       let auth;
       try {
@@ -182,6 +187,8 @@ export class Pushi extends Emitter<PushiEventMap> {
 
   private onEstablished(socketId: string): void {
     this.established = true;
+    this.previousSocketId = this.lastSocketId;
+    this.lastSocketId = socketId;
     this.emit('connect', { socketId });
     // Re-subscribe everything the app asked for; alias channels come back with their personal channel.
     for (const ch of this.channels.values()) if (!ch.via) void this.sendSubscribe(ch);
@@ -245,6 +252,7 @@ export class Pushi extends Emitter<PushiEventMap> {
     if (frame.event.startsWith('pusher:') || frame.event.startsWith('pusher_internal:')) return;
     // Peer channels are joined by the server, so their messages come with no channel object.
     if (name !== undefined && !ch && !name.startsWith('peer-')) return;
+    if (ch && !this.advance(ch, frame)) return;
     const meta: EventMeta = { channel: name };
     if (frame.user_id !== undefined) meta.userId = frame.user_id;
     if (frame.mid !== undefined) {
@@ -256,10 +264,21 @@ export class Pushi extends Emitter<PushiEventMap> {
     this.emit(frame.event, data, meta, true);
   }
 
+  /** Tracks the frame's position on its channel; false for an event already delivered. */
+  private advance(ch: Channel, frame: Frame): boolean {
+    const position = readPosition(frame);
+    if (!position) return true;
+    if (isDuplicate(ch.position, position)) return false;
+    ch.position = position;
+    return true;
+  }
+
   private onSucceeded(ch: Channel, data: Record<string, any>): void {
     // Persisting apps and personal channels hand back stored events here, as latest() does.
     if (data.events !== undefined) data.events = decodeStoredEvents(data.events);
     ch.succeeded(data);
+    // The server's current position: everything up to it was delivered (replayed) or is given up.
+    ch.position = readPosition(data);
     if (Array.isArray(data.alias)) {
       // A personal channel: the server joined us to its alias channels; mirror them here.
       const aliases = new Set(data.alias.map(String));
@@ -267,6 +286,9 @@ export class Pushi extends Emitter<PushiEventMap> {
       for (const alias of aliases) this.addAlias(ch, alias);
     }
     this.channelEvent(ch, 'subscribe', data);
+    const recovered = recoveredFlag(data);
+    if (recovered !== undefined)
+      this.channelEvent(ch, recovered ? 'recovered' : 'recovery_failed', { channel: ch.name });
   }
 
   private addAlias(personal: Channel, alias: string): void {

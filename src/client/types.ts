@@ -105,6 +105,10 @@ export interface ChannelEventMap {
   member_removed: Member;
   subscription_count: { subscription_count: number };
   cache_miss: Record<string, never>;
+  /** A re-subscribe got every event missed while disconnected (they were delivered just before). */
+  recovered: { channel: string };
+  /** A re-subscribe could not get the missed events (too old, server restarted…): refetch the state. */
+  recovery_failed: { channel: string };
 }
 
 /** Built-in events of the Pushi object; channel events are repeated here with meta.channel set. */
