@@ -47,6 +47,8 @@ export interface ServerOptions {
   sweepIntervalMs?: number;
   /** Per-IP WebSocket connection rate (off unless set). */
   connectionRatePerIp?: Omit<ConnectionRateOptions, 'onRefused'>;
+  /** How often retention runs in the background (default 60 s; tests shorten it). */
+  retentionIntervalMs?: number;
   /** How often the webhook queue is polled for work other nodes or earlier runs left. */
   webhookPollMs?: number;
   /** Notification targets: extra trusted CA certificates (tests' HTTPS/HTTP2 stand-ins), queue polling. */
@@ -153,7 +155,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const persistence = new Persistence(hub, store, new GroupCommitter(store), logger);
   hub.extension = persistence;
   consoleFeed.start(hub);
-  const stopRetention = startRetention(store, logger);
+  const stopRetention = startRetention(store, logger, options.retentionIntervalMs);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   // Redis code (ioredis) is loaded only when scaling out, so a single node does not carry it.

@@ -26,7 +26,7 @@ export function startRetention(store: Store, logger: Logger, intervalMs = 60_000
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  const first = setTimeout(run, 1000);
+  const first = setTimeout(run, Math.min(1000, intervalMs));
   first.unref();
   // Both must stop with the server: a pass after close would only meet a closed store.
   return () => {
