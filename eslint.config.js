@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.bench-results/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.bench-results/', '.stryker/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
