@@ -57,6 +57,11 @@ test('the REST signature: method upper-cased, keys lower-cased and sorted, auth_
   assert.equal(canonicalQuery(new Map(Object.entries(params))), 'a=2&auth_key=k&b=x y&z=1');
   assert.equal(canonicalQuery({ c: '1', b: '2', a: '3' }), 'a=3&b=2&c=1');
   assert.equal(canonicalQuery({}), '');
+  assert.equal(
+    canonicalQuery({ B: '1', b: '2', a: '3' }),
+    'a=3&b=1&b=2',
+    'keys equal once lower-cased keep their order',
+  );
   assert.equal(requestStringToSign('post', '/apps/1/events', params), 'POST\n/apps/1/events\na=2&auth_key=k&b=x y&z=1');
   assert.equal(signRequest('shh', 'get', '/p', { b: '1', a: '2' }), ref('shh', 'GET\n/p\na=2&b=1'));
 });

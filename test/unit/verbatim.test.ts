@@ -46,6 +46,12 @@ test('refused (the server encodes the event itself): every near miss', () => {
     `{"event":"${E}","data":1,"channel":"${C}","x":1}`, // data first, a key after the channel
     `{"event":"${E}","data":,"channel":"${C}"}`, // an empty value
     `{"event":"${E}","data":{"a":1}x"channel":"${C}"}`, // no comma after the data
+    `{"event":"${E}","data":"s"x"channel":"${C}"}`, // no comma after a string
+    `{"event":"${E}x,"channel":"${C}","data":1}`, // no quote after the event name
+    `{"event":"${E}"x"channel":"${C}","data":1}`, // no comma after the event
+    `{"event":"${E}","channel":"private-d","data":1}`, // another channel of the same length
+    `{"event":"${E}","channel":"${C}"x"data":1}`, // no comma after the channel
+    `{"event":"${E}","channel":"${C}","data":{"a":"x}`, // an unterminated string inside an object
   ];
   for (const text of refused) assert.equal(verbatimData(text, E, C), undefined, text);
   // An event name with a backslash: the text held an escape, so the name is not as written there.
