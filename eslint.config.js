@@ -7,7 +7,7 @@ import globals from 'globals';
 const BROWSER = ['src/console/browser/**', 'src/demo/browser/**', 'src/demo/worker/**'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.bench-results/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.bench-results/', '.stryker/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

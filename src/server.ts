@@ -47,6 +47,8 @@ export interface ServerOptions {
   sweepIntervalMs?: number;
   /** Per-IP WebSocket connection rate (off unless set). */
   connectionRatePerIp?: Omit<ConnectionRateOptions, 'onRefused'>;
+  /** How often retention runs in the background (default 60 s; tests shorten it). */
+  retentionIntervalMs?: number;
   /** How often the webhook queue is polled for work other nodes or earlier runs left. */
   webhookPollMs?: number;
   /** Notification targets: extra trusted CA certificates (tests' HTTPS/HTTP2 stand-ins), queue polling. */
@@ -168,7 +170,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const persistence = new Persistence(hub, store.events, new GroupCommitter(store.events), logger);
   hub.extension = persistence;
   consoleFeed.start(hub);
-  const stopRetention = startRetention(store.apps, store.events, logger);
+  const stopRetention = startRetention(store.apps, store.events, logger, options.retentionIntervalMs);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   let limiter: RateLimiter = new LocalRateLimiter();

@@ -29,7 +29,7 @@ export function startRetention(
   };
   const timer = setInterval(run, intervalMs);
   timer.unref();
-  const first = setTimeout(run, 1000);
+  const first = setTimeout(run, Math.min(1000, intervalMs));
   first.unref();
   // Both must stop with the server, and a pass under way must end before the store closes.
   return async () => {

@@ -41,7 +41,7 @@ export class RoleStores<D extends Omit<StoreLifecycle, 'kind'>> implements Store
 
   constructor(
     readonly kind: string,
-    private readonly db: D,
+    protected readonly db: D,
     roles: RoleFactories<D>,
   ) {
     this.apps = roles.apps(db);

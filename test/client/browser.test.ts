@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { freePort, sdk } from './util.ts';
+import { onSamePort } from '../helpers/ports.ts';
+import { sdk } from './util.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -33,10 +34,10 @@ describe('browser client and demo page', { skip, timeout: 180_000 }, () => {
 
   before(async () => {
     if (missing) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
-    const [wsPort, httpPort] = [await freePort(), await freePort()];
-    env = { SERVER_PORT: String(wsPort), APP_PORT: String(httpPort), PUSHI_DEMO: '1' };
     dataDir = mkdtempSync(join(tmpdir(), 'pushi-browser-'));
-    ts = await startServer({ dataDir, env });
+    ts = await startServer({ dataDir, env: { PUSHI_DEMO: '1' } });
+    // The restart below binds the same ports again.
+    env = { SERVER_PORT: String(ts.wsPort), APP_PORT: String(ts.httpPort), PUSHI_DEMO: '1' };
     profile = mkdtempSync(join(tmpdir(), 'pushi-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
   });
@@ -74,7 +75,7 @@ describe('browser client and demo page', { skip, timeout: 180_000 }, () => {
     const first = await page.evaluate(() => (window as any).p.socketId);
     await ts.server.close();
     await page.waitForFunction(() => !(window as any).ch.subscribed);
-    ts = await startServer({ dataDir, env });
+    ts = await onSamePort(() => startServer({ dataDir, env }));
     await page.waitForFunction((old) => (window as any).ch.subscribed && (window as any).p.socketId !== old, first);
     await sdk(ts).triggerEvent({ channel: 'browser', event: 'hello', data: { n: 2 } });
     await page.waitForFunction(() => (window as any).received.length === 2);

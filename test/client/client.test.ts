@@ -98,6 +98,10 @@ describe('Pushi client against the server', () => {
       const [data, meta] = await got;
       assert.deepEqual(data, { who: 'a' });
       assert.equal(meta.channel, 'private-room');
+      // b answers only after a's event reached it: an echo to a would have arrived before the answer.
+      const answered = next(ca, 'client-ack');
+      assert.equal(cb.send('client-ack', {}), true);
+      await answered;
       assert.deepEqual(own, [], 'the sender does not get its own client event');
       assert.throws(() => ca.send('typing', {}), /client-/);
     } finally {

@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { backoffDelay, closeAction, type Pushi } from '../../src/client/index.ts';
 import { startServer } from '../helpers/server.ts';
-import { client, connected, freePort, next, sdk, waitFor } from './util.ts';
+import { onSamePort } from '../helpers/ports.ts';
+import { client, connected, next, sdk, waitFor } from './util.ts';
 
 interface Scripted {
   port: number;
@@ -52,10 +53,10 @@ function record(p: Pushi) {
 
 describe('client reconnects', () => {
   test('after the server restarts on the same port and data: reconnects and re-subscribes every channel', async () => {
-    const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'pushi-client-'));
+    let ts = await startServer({ dataDir });
+    const port = ts.wsPort; // the restart below binds it again
     const env = { SERVER_PORT: String(port) };
-    let ts = await startServer({ dataDir, env });
     const p = client(
       { wsPort: port },
       {
@@ -73,7 +74,7 @@ describe('client reconnects', () => {
       assert.equal((await dropped)[0].code, 4200, 'graceful shutdown says 4200');
       // While the server is down, attempts fail and back off.
       await waitFor('a backed-off retry', () => reconnecting.some((r) => r.code !== 4200 && r.delay > 0));
-      ts = await startServer({ dataDir, env });
+      ts = await onSamePort(() => startServer({ dataDir, env }));
       const again = next(live, 'subscribe');
       await waitFor('re-subscribed on a new socket', () => live.subscribed && room.subscribed && p.socketId !== first);
       await again;

@@ -36,14 +36,18 @@ describe('Pushi SDK against the server', () => {
       const [data, meta] = await two;
       assert.equal(data, 'x');
       assert.equal(meta.mid, undefined, 'persist: false is honoured');
-      // socketId leaves the sender out.
+      // socketId leaves the sender out: 'three', triggered after, arrives; 'skipped' never did.
+      const skipped: unknown[] = [];
+      ch.bind('skipped', (...args) => skipped.push(args));
       const three = next(ch, 'three');
       await sdk(ts).triggerEvent({ channel: 'sdk-news', event: 'skipped', data: '1', socketId: p.socketId });
       await sdk(ts).triggerEvent({ channel: 'sdk-news', event: 'three', data: '1' });
       await three;
+      assert.deepEqual(skipped, [], 'the socket named by socketId did not get the event');
       assert.equal(
         (await sdk(ts).latest('sdk-news')).events.some((e) => e.event === 'skipped'),
         true,
+        'it was published all the same',
       );
     } finally {
       p.disconnect();

@@ -1,5 +1,4 @@
 // Helpers for the client and SDK tests: a Pushi client on `ws` pointed at a test server, waits.
-import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { Pushi } from '../../src/client/index.ts';
 import type { Callback, PushiOptions, WebSocketConstructor } from '../../src/client/index.ts';
@@ -57,16 +56,4 @@ export function next(
 
 export async function connected(p: Pushi): Promise<void> {
   await waitFor(`client connected (state ${p.state})`, () => p.state === 'connected');
-}
-
-/** A port free right now (for restarting a server on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildServer } from '../helpers/child-server.ts';
-import { NODE_TTL_MS, REAP_INTERVAL_MS } from '../../src/cluster/redis/liveness.ts';
 import {
   APP,
   type Client,
@@ -20,8 +19,14 @@ import {
 
 const skip = await redisSkipReason();
 const T = 10_000;
-/** The promise: a dead node's members are gone within TTL + one reaper pass (+ slack for a busy machine). */
-const REAPED_WITHIN = NODE_TTL_MS + 2 * REAP_INTERVAL_MS + 15_000;
+/**
+ * The README's promise: a dead node's members are removed "within about 10 s" (a 10 s heartbeat
+ * TTL, then a reaper pass every 2 s). Stated here, not derived from the code's constants, so a
+ * longer TTL or reaper interval breaks it; 6 s of slack for a busy machine.
+ */
+const REAPED_WITHIN = 10_000 + 6_000;
+/** How long to wait for the removal at all: past the bound, so a late removal is measured. */
+const REMOVAL_WAIT = 60_000;
 
 describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
   let cluster: Cluster;
@@ -76,10 +81,10 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
 
     const killedAt = Date.now();
     await b.kill('SIGKILL');
-    const removed = await watcher.waitFor((f) => f.event === 'pusher_internal:member_removed', REAPED_WITHIN);
+    const removed = await watcher.waitFor((f) => f.event === 'pusher_internal:member_removed', REMOVAL_WAIT);
     const tookMs = Date.now() - killedAt;
     assert.deepEqual(JSON.parse(removed.data as string), { user_id: 'v1' });
-    assert.ok(tookMs < REAPED_WITHIN, `members removed after ${tookMs} ms`);
+    assert.ok(tookMs < REAPED_WITHIN, `members removed after ${tookMs} ms; promised within about 10 s`);
 
     // v2 still has a connection on A: not removed. (The reap is one atomic script: all or nothing.)
     await a.sdk(APP).trigger(ch, 'sentinel', {});
@@ -150,7 +155,7 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     await onA.waitFor((f) => f.event === 'pusher_internal:member_added', T);
 
     proxy.cut();
-    const removed = await onA.waitFor((f) => f.event === 'pusher_internal:member_removed', REAPED_WITHIN);
+    const removed = await onA.waitFor((f) => f.event === 'pusher_internal:member_removed', REMOVAL_WAIT);
     assert.deepEqual(JSON.parse(removed.data as string), { user_id: 'carl' });
     assert.equal(got(onC, 'pusher_internal:member_removed').length, 0, 'C still serves carl and anna locally');
 

@@ -123,8 +123,19 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     }
   });
 
+  /** The worker (cluster node) holding this client: the one counting its subscriber to a channel of its own. */
+  const workerOf = async (c: Client, channel: string): Promise<string> => {
+    await c.subscribe(channel);
+    for (const node of await redis.smembers(`${prefix}nodes`))
+      if (Number(await redis.hget(`${prefix}n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) return node;
+    throw new Error(`no worker counts the subscriber to ${channel}`);
+  };
+
   test('presence members on different workers see each other', async () => {
-    const [x, y] = clients;
+    const where = await Promise.all(clients.map((c, i) => workerOf(c, `w-where-${i}`)));
+    const x = clients[0]!;
+    const y = clients[where.findIndex((w) => w !== where[0])];
+    assert.ok(y, `clients on two workers (${where.join(', ')})`);
     await joinPresence(x, 'presence-w', 'x');
     const list = await joinPresence(y, 'presence-w', 'y');
     assert.deepEqual(list.ids.sort(), ['x', 'y']);

@@ -155,7 +155,8 @@ test('pusher-js signs in again after a reconnect and keeps receiving user events
 });
 
 test('an app requiring user authentication closes unsigned connections with 4009 after the timeout', async () => {
-  const strict = await startServer({ env: appsFileEnv({ userAuthentication: true, userAuthenticationTimeout: 1 }) });
+  // 3 s: room for the signed client's round trips to its auth endpoint on a busy machine.
+  const strict = await startServer({ env: appsFileEnv({ userAuthentication: true, userAuthenticationTimeout: 3 }) });
   try {
     const signed = await signedIn(strict, { id: 'strict-user' });
     const unsigned = await RawClient.established(strict.wsUrl());

@@ -255,8 +255,39 @@ test('socket_id on a trigger excludes that connection only', async () => {
   assert.equal(a.events('e1').length, 0);
 });
 
-test('every frame is a text frame and every spec frame has string data', () => {
-  for (const c of clients) {
+test('every frame is a text frame and every spec frame has string data', async () => {
+  // Its own clients, driven through every kind of spec frame the server sends.
+  const a = await client();
+  const b = await client();
+  const ch = 'presence-frames';
+  for (const [c, id] of [
+    [a, 'fa'],
+    [b, 'fb'],
+  ] as const) {
+    const { auth, channelData } = presenceAuth(c, ch, { user_id: id });
+    await c.subscribe(ch, auth, channelData);
+  }
+  await a.waitFor((f) => f.event === 'pusher_internal:member_added');
+  await a.subscribe('private-frames', 'test-key:bad'); // subscription_error
+  a.send({ event: 'client-x', channel: 'public-frames', data: {} }); // pusher:error (4301)
+  a.send({ event: 'pusher:ping', data: {} });
+  await a.next('pusher:pong');
+  b.close();
+  await a.waitFor((f) => f.event === 'pusher_internal:member_removed');
+  await trigger(s.httpUrl, { name: 'app-event', channel: ch, data: '{"n":1}' });
+  await a.waitFor((f) => f.event === 'app-event');
+  const seen = new Set(a.frames.map((f) => f.event));
+  for (const event of [
+    'pusher:connection_established',
+    'pusher_internal:subscription_succeeded',
+    'pusher_internal:member_added',
+    'pusher_internal:member_removed',
+    'pusher:subscription_error',
+    'pusher:error',
+    'pusher:pong',
+  ])
+    assert.ok(seen.has(event), `${event} was exercised`);
+  for (const c of [a, b]) {
     assert.ok(c.raw.every((r) => !r.startsWith('<binary>')));
     assertSpecFramesHaveStringData(c.frames);
   }

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WsTransport } from '../../src/transport/ws-transport.ts';
 import type { Hub } from '../../src/hub/hub.ts';
 import type { Connection, SocketLike } from '../../src/hub/connection.ts';
-import { RawClient, decode, sleep } from '../helpers/raw-client.ts';
+import { RawClient, decode } from '../helpers/raw-client.ts';
 import { clientFrame } from '../helpers/frames.ts';
 
 interface Opening {
@@ -23,7 +23,8 @@ class RecordingHub {
   private waiters: Array<() => void> = [];
   open(socket: SocketLike, appKey: string): Connection | undefined | Promise<Connection | undefined> {
     if (appKey === 'cached') {
-      // An app the hub knows already: admitted at once, as the real hub does from its cache.
+      // An app the hub knows already: admitted at once, as the real hub does from its cache
+      // (test/core/handshake.test.ts checks the real hub does).
       socket.send('{"event":"pusher:connection_established","data":"{}"}');
       return fakeConn('cached');
     }
@@ -60,6 +61,15 @@ class RecordingHub {
 }
 
 const fakeConn = (id: string) => ({ id, close() {} }) as unknown as Connection;
+/** The transport's own view of a socket: frames held during the lookup, closed, the connection. */
+const held = (o: Opening) => o.socket as unknown as { early?: string[]; closed: boolean; conn?: Connection };
+/** Ends the lookup and waits until the transport has attached the connection. */
+async function attach(o: Opening, id: string): Promise<void> {
+  o.finish(fakeConn(id));
+  await hub.until(() => held(o).conn !== undefined);
+}
+/** After the I/O of this event-loop turn: what is sent next goes out in a later turn. */
+const nextTurn = () => new Promise((r) => setImmediate(r));
 
 /** What each write to the socket carried (one entry per write, i.e. per syscall), as latin1 text. */
 function recordWrites(socket: Socket): string[] {
@@ -80,6 +90,7 @@ function recordWrites(socket: Socket): string[] {
 type WriteFn = (this: unknown, chunk: string | Buffer, encoding: BufferEncoding, cb: () => void) => void;
 type WritevFn = (this: unknown, chunks: { chunk: string | Buffer }[], cb: () => void) => void;
 const cachedWrites: string[][] = [];
+const serverSockets: Socket[] = [];
 
 let hub: RecordingHub;
 let server: http.Server;
@@ -92,6 +103,7 @@ before(async () => {
   server = http.createServer((_req, res) => res.end());
   server.on('upgrade', (req, socket, head) => {
     if (req.url?.startsWith('/app/cached')) cachedWrites.push(recordWrites(socket as Socket));
+    serverSockets.push(socket as Socket);
     transport.upgrade(req, socket, head);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -114,7 +126,7 @@ test('frames sent before the app lookup finishes reach the hub afterwards, in or
   const { client, opening } = await connect();
   client.send({ event: 'one' });
   client.send({ event: 'two' });
-  await sleep(100); // both frames are in; the lookup has not finished
+  await hub.until(() => held(opening).early?.length === 2); // both frames are in; the lookup has not finished
   assert.equal(hub.calls.filter((c) => c.startsWith('message a ')).length, 0);
   opening.finish(fakeConn('a'));
   client.send({ event: 'three' });
@@ -138,7 +150,7 @@ test('more than 100 frames before the lookup: pusher:error 4100 and close 4100',
 test('a client that leaves during the lookup is closed in the hub once the lookup ends', async () => {
   const { client, opening } = await connect();
   client.close();
-  await sleep(100);
+  await hub.until(() => held(opening).closed); // the transport saw the close; the lookup has not finished
   assert.ok(!hub.calls.includes('closed c'));
   opening.finish(fakeConn('c'));
   await hub.until(() => hub.calls.includes('closed c'));
@@ -146,8 +158,7 @@ test('a client that leaves during the lookup is closed in the hub once the looku
 
 test('WebSocket-level ping and pong frames count as activity; closing reaches the hub', async () => {
   const { client, opening } = await connect();
-  opening.finish(fakeConn('d'));
-  await sleep(50);
+  await attach(opening, 'd');
   client.ws.ping();
   await hub.until(() => hub.calls.includes('touch d'));
   client.ws.pong();
@@ -175,9 +186,9 @@ test('frames written in one turn arrive whole and in order, around replies and l
   opening.socket.send('{"event":"reply","data":"{}"}');
   opening.socket.send(frame(3));
   // Later turns: lone frames, then a burst again.
-  await sleep(20);
+  await nextTurn();
   opening.socket.send(frame(4));
-  await sleep(20);
+  await nextTurn();
   opening.socket.send(frame(5));
   opening.socket.send(frame(6));
   await client.waitFor(() => client.frames.length >= 7);
@@ -201,13 +212,18 @@ test('a cached app is admitted at once: the 101 and connection_established leave
 
 /** The client's TCP socket, for writing frames byte by byte. */
 const rawSocket = (c: RawClient) => (c.ws as unknown as { _socket: Socket })._socket;
+/** Resolves once the server has read every byte this client wrote (so each write is its own read). */
+const serverRead = (c: RawClient) => {
+  const mine = rawSocket(c);
+  const theirs = serverSockets.find((s) => s.remotePort === mine.localPort)!;
+  return hub.until(() => theirs.bytesRead >= mine.bytesWritten);
+};
 const messagesOf = (id: string) =>
   hub.calls.filter((c) => c.startsWith(`message ${id} `)).map((c) => c.slice(`message ${id} `.length));
 
 test('client frames whole, split, batched, long, multibyte and fragmented all reach the hub intact, in order', async () => {
   const { client, opening } = await connect();
-  opening.finish(fakeConn('g'));
-  await sleep(20);
+  await attach(opening, 'g');
   const sock = rawSocket(client);
   const sent: string[] = [];
   const whole = async (text: string) => {
@@ -226,15 +242,15 @@ test('client frames whole, split, batched, long, multibyte and fragmented all re
   const split = clientFrame('{"event":"split"}');
   sent.push('{"event":"split"}');
   sock.write(split.subarray(0, 4));
-  await sleep(30);
+  await serverRead(client);
   sock.write(split.subarray(4));
   // A fragmented message with a ping between its fragments, then a whole frame again.
   sent.push('{"event":"fragmented"}', '{"event":"after"}');
   sock.write(clientFrame('{"event":', { fin: false }));
-  await sleep(30);
+  await serverRead(client);
   sock.write(clientFrame('', { opcode: 9 }));
   sock.write(clientFrame('"fragmented"}', { opcode: 0 }));
-  await sleep(30);
+  await serverRead(client);
   sock.write(clientFrame('{"event":"after"}'));
   await hub.until(() => messagesOf('g').length === sent.length);
   assert.deepEqual(messagesOf('g'), sent);
@@ -249,8 +265,7 @@ for (const [name, frame, code] of [
   test(`${name}, and nothing reaches the hub`, async () => {
     const { client, opening } = await connect();
     const id = `bad${code}`;
-    opening.finish(fakeConn(id));
-    await sleep(20);
+    await attach(opening, id);
     rawSocket(client).write(frame);
     assert.equal(await client.waitClose(), code);
     await hub.until(() => hub.calls.includes(`closed ${id}`));

@@ -138,6 +138,9 @@ describe(
           assert.ok(killed > 0, 'backends were terminated');
           assert.equal(node.alive(), true, node.stderr());
           assert.deepEqual(pub.unclear, [], 'every failure was a 503 naming the storage problem');
+          const { 200: acked = 0, 503: refused = 0, ...other } = pub.statuses;
+          assert.deepEqual(other, {}, 'nothing but 200s and 503s (no connection errors)');
+          assert.ok(acked > 0 && refused > 0, `200s and 503s meanwhile: ${JSON.stringify(pub.statuses)}`);
           assert.deepEqual(await missingAcked(node, APP, 'burst', pub.acked), []);
           assert.deepEqual(node.problems(), []);
         } finally {

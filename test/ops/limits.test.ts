@@ -4,9 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { channelAuth } from '../../src/protocol/signatures.ts';
 import { decode, RawClient } from '../helpers/raw-client.ts';
+import { inOneSecond } from '../helpers/one-second.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { APP_A, APP_B, metric, scrape, startWithApps, type OpsApp } from './ops-helpers.ts';
+import { APP_A, APP_B, eventually, metric, scrape, startWithApps, type OpsApp } from './ops-helpers.ts';
 
 const LIMITED: OpsApp = { id: 'limited-app', key: 'limited-key', secret: 'limited-secret' };
 const UNLIMITED: OpsApp = { id: 'unlimited-app', key: 'unlimited-key', secret: 'unlimited-secret' };
@@ -38,11 +39,13 @@ const ev = (channels: string[], data = '{}') => ({ name: 'e', channels, data });
 
 test('HTTP API requests per second: 429 with Retry-After past the limit; other apps unaffected', async () => {
   const burst = (app: OpsApp, n: number) => Promise.all(Array.from({ length: n }, () => send(app, ev(['c']))));
-  const limited = await burst(LIMITED, 10);
-  // 10 requests fall in at most two one-second windows of 3: at least 4 are refused.
+  const refusals = async () => metric(await scrape(s), 'pushi_rate_limited_total', { app_id: LIMITED.id }) ?? 0;
+  // 10 requests in one second against a limit of 3: exactly 3 pass.
+  const { limited, before } = await inOneSecond(async (before) => ({ before, limited: await burst(LIMITED, 10) }), {
+    prepare: refusals,
+  });
   const refused = limited.filter((r) => r.status === 429);
-  assert.ok(refused.length >= 4, `refused ${refused.length} of 10`);
-  assert.ok(limited.filter((r) => r.status === 200).length >= 3);
+  assert.equal(refused.length, 7, `refused ${refused.length} of 10`);
   for (const r of refused) {
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
     assert.match(((await r.json()) as { error: string }).error, /rate limit \(3 requests per second\)/);
@@ -57,7 +60,7 @@ test('HTTP API requests per second: 429 with Retry-After past the limit; other a
   const bad = await trigger(s.httpUrl, ev(['c']), { appId: LIMITED.id, key: LIMITED.key, secret: 'wrong' });
   assert.equal(bad.status, 401);
   const text = await scrape(s);
-  assert.ok(metric(text, 'pushi_rate_limited_total', { app_id: LIMITED.id, limit: 'api' })! >= 4);
+  assert.equal(metric(text, 'pushi_rate_limited_total', { app_id: LIMITED.id, limit: 'api' })! - before, 7);
   assert.equal(metric(text, 'pushi_rate_limited_total', { app_id: APP_B.id }), undefined);
 });
 
@@ -76,11 +79,11 @@ test('Origin allow-list: 4009 for other or missing origins; another app accepts 
 });
 
 const GOOD = { origin: 'https://good.example' };
-/** Closes and waits until the server saw it (app A's connection quota is 2). */
+/** Closes and waits until the server has let go of them (app A's connection quota is 2). */
 async function closeAll(clients: RawClient[]): Promise<void> {
   for (const c of clients) c.close();
   await Promise.all(clients.map((c) => c.waitClose()));
-  await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => !s.server.hub.states.get(A.id)?.connections.size, 5000, "app A's connections closed");
 }
 
 test('max connections (4004) on one app; the other app connects freely', async () => {
@@ -98,21 +101,30 @@ async function privateClient(app: OpsApp, channel: string, options = {}) {
 }
 
 test('client events per second (4301) and client event size; the other app unaffected', async () => {
-  const a = await privateClient(A, 'private-room', GOOD);
   const b = await privateClient(APP_B, 'private-room');
-  for (let i = 0; i < 6; i++) {
-    a.send({ event: 'client-x', channel: 'private-room', data: { i } });
-    b.send({ event: 'client-x', channel: 'private-room', data: { i } });
-  }
+  // 6 events from a fresh connection (a fresh window) in under a second, limit 2: exactly 4 refused.
+  const a = await inOneSecond(
+    async (c) => {
+      for (let i = 0; i < 6; i++) c.send({ event: 'client-x', channel: 'private-room', data: { i } });
+      c.send({ event: 'pusher:ping', data: {} });
+      await c.waitFor((f) => f.event === 'pusher:pong');
+      return c;
+    },
+    { prepare: () => privateClient(A, 'private-room', GOOD), discard: (c) => closeAll([c]) },
+  );
+  for (let i = 0; i < 6; i++) b.send({ event: 'client-x', channel: 'private-room', data: { i } });
   // Size: a fresh connection (its own rate window) sends one event over maxEventBytes (100).
   const sized = await privateClient(A, 'private-room', GOOD);
   sized.send({ event: 'client-big', channel: 'private-room', data: { pad: 'x'.repeat(200) } });
   b.send({ event: 'client-big', channel: 'private-room', data: { pad: 'x'.repeat(200) } });
-  for (const c of [a, b, sized]) c.send({ event: 'pusher:ping', data: {} });
-  await Promise.all([a, b, sized].map((c) => c.waitFor((f) => f.event === 'pusher:pong')));
+  for (const c of [b, sized]) c.send({ event: 'pusher:ping', data: {} });
+  await Promise.all([b, sized].map((c) => c.waitFor((f) => f.event === 'pusher:pong')));
   const errors = (c: RawClient) => c.events('pusher:error').map((f) => decode(f) as { code: number; message: string });
-  // 6 events fall in at most two windows of 2: at least 2 are refused.
-  assert.ok(errors(a).filter((e) => e.code === 4301 && /rate limit/.test(e.message)).length >= 2);
+  assert.deepEqual(
+    errors(a).map((e) => e.code),
+    [4301, 4301, 4301, 4301],
+  );
+  assert.ok(errors(a).every((e) => /rate limit/.test(e.message)));
   assert.deepEqual(
     errors(sized).map((e) => e.code),
     [4301],
@@ -159,14 +171,25 @@ test('presence members per channel (4100) on one app; the other app unaffected',
 test('optional per-IP connection rate: past it, 4100', async () => {
   const limited = await startWithApps([APP_B], { connectionRatePerIp: { perSecond: 2 } });
   try {
-    const clients = await Promise.all(Array.from({ length: 6 }, () => RawClient.connect(limited.wsUrl(APP_B.key))));
-    // Each either gets established or closed.
-    await Promise.all(
-      clients.map((c) => Promise.race([c.waitClose(), c.waitFor((f) => f.event === 'pusher:connection_established')])),
+    const rejections = async () =>
+      metric(await scrape(limited), 'pushi_connections_rejected_total', { code: '4100' }) ?? 0;
+    // 6 at once in one second, 2 allowed: exactly 4 refused.
+    const { clients, before } = await inOneSecond(
+      async (before) => {
+        const clients = await Promise.all([1, 2, 3, 4, 5, 6].map(() => RawClient.connect(limited.wsUrl(APP_B.key))));
+        // Each either gets established or closed.
+        await Promise.all(
+          clients.map((c) =>
+            Promise.race([c.waitClose(), c.waitFor((f) => f.event === 'pusher:connection_established')]),
+          ),
+        );
+        return { clients, before };
+      },
+      { prepare: rejections, discard: async ({ clients }) => clients.forEach((c) => c.close()) },
     );
     const refused = clients.filter((c) => c.closeCode === 4100);
-    assert.ok(refused.length >= 2, `refused ${refused.length} of 6`);
-    assert.ok(metric(await scrape(limited), 'pushi_connections_rejected_total', { code: '4100' })! >= 2);
+    assert.equal(refused.length, 4, `refused ${refused.length} of 6`);
+    assert.equal((await rejections()) - before, 4);
     for (const c of clients) c.close();
   } finally {
     await limited.close();

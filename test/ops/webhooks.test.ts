@@ -210,7 +210,9 @@ test('refused and timed-out deliveries are retried, then given up, listed by the
     options: {
       webhookBatchMs: 0,
       webhookRetryMs: 50,
-      webhookRetryForMs: 400,
+      // Each target fails within 200 ms and is retried 50 ms later; 3 s leaves a busy machine
+      // ample room for the second attempt that `attempts >= 2` below asks for.
+      webhookRetryForMs: 3000,
       webhookTimeoutMs: 200,
       webhooks: [
         { url: 'http://127.0.0.1:1/refused', events: ['channel_occupied'] },

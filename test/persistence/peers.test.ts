@@ -35,6 +35,9 @@ test('two members get their pair channel and can talk on it; nobody else can joi
   const got = await bob.waitFor((f) => f.event === 'client-hi');
   assert.equal(got.channel, pair);
   assert.deepEqual(got.data, { text: 'hello bob' });
+  // Bob answers after alice's event reached him: an echo to alice would have arrived before it.
+  bob.send({ event: 'client-ack', channel: pair, data: {} });
+  await alice.waitFor((f) => f.event === 'client-ack' && f.channel === pair);
   assert.equal(alice.events('client-hi').length, 0, 'not echoed to the sender');
 
   const attempt = async (auth: (socketId: string) => string | undefined) => {

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { startServer, APP, type TestServer } from '../helpers/server.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
 import { decode, RawClient } from '../helpers/raw-client.ts';
+import { onSamePort } from '../helpers/ports.ts';
 import { postgresForTests, type PostgresTarget } from '../helpers/postgres.ts';
 import { signedFetch, type SignedFetchOptions } from '../helpers/signed-fetch.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
@@ -166,7 +167,12 @@ class PgProxy {
     return u.toString();
   }
 
+  /** Listens (again on the same port after down(): the server process keeps the proxy's URL). */
   up(): Promise<void> {
+    return onSamePort(() => this.listen());
+  }
+
+  private listen(): Promise<void> {
     this.server = createTcpServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
       for (const sock of [client, upstream]) {
@@ -176,12 +182,14 @@ class PgProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    return new Promise((resolve) =>
+    return new Promise((resolve, reject) => {
+      this.server!.once('error', reject);
       this.server!.listen(this.port, '127.0.0.1', () => {
+        this.server!.off('error', reject);
         this.port = (this.server!.address() as { port: number }).port;
         resolve();
-      }),
-    );
+      });
+    });
   }
 
   down(): Promise<void> {

@@ -44,8 +44,14 @@ describe('SqliteStore specifics', () => {
   test('creates the parent folder, uses WAL and synchronous=FULL', async () => {
     const path = tmpDb();
     const store = new SqliteStore(path);
-    await store.migrate();
-    await store.close();
+    try {
+      await store.migrate();
+      // Both connections, the main one and the writer thread's that appends events (2 = FULL).
+      assert.deepEqual(await store.pragma('synchronous'), [2, 2]);
+      assert.deepEqual(await store.pragma('journal_mode'), ['wal', 'wal']);
+    } finally {
+      await store.close();
+    }
     assert.ok(existsSync(path));
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');

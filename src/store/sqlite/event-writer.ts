@@ -14,11 +14,14 @@ export interface WriterRequest {
   id: number;
   events: NewEvent[];
   close?: boolean;
+  /** Reads this setting of the thread's connection instead of appending (tests check durability). */
+  pragma?: 'synchronous' | 'journal_mode';
 }
 
 export interface WriterReply {
   id: number;
   seqs?: number[];
+  value?: unknown;
   error?: { code?: string; message: string };
 }
 
@@ -34,7 +37,7 @@ function startThread(settings: WriterSettings): Worker {
 }
 
 interface Waiter {
-  resolve: (seqs: number[]) => void;
+  resolve: (reply: WriterReply) => void;
   reject: (err: Error) => void;
 }
 
@@ -54,12 +57,21 @@ export class EventWriter {
 
   /** The events' seqs once committed; an Error carrying SQLite's `code` when the commit failed. */
   append(events: NewEvent[]): Promise<number[]> {
+    return this.request({ events }).then((m) => m.seqs!);
+  }
+
+  /** A setting of the thread's own connection, e.g. synchronous (2 = FULL). */
+  pragma(name: NonNullable<WriterRequest['pragma']>): Promise<unknown> {
+    return this.request({ events: [], pragma: name }).then((m) => m.value);
+  }
+
+  private request(req: Omit<WriterRequest, 'id'>): Promise<WriterReply> {
     const thread = (this.thread ??= this.spawn());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject });
       thread.worker.ref(); // a commit in flight keeps the process alive; an idle thread does not
-      thread.worker.postMessage({ id, events } satisfies WriterRequest);
+      thread.worker.postMessage({ id, ...req } satisfies WriterRequest);
     });
   }
 
@@ -84,7 +96,7 @@ export class EventWriter {
       waiting.delete(m.id);
       if (waiting.size === 0 && !thread.closing) worker.unref();
       if (!waiter) return;
-      if (m.seqs) waiter.resolve(m.seqs);
+      if (!m.error) waiter.resolve(m);
       else waiter.reject(Object.assign(new Error(m.error?.message ?? 'append failed'), { code: m.error?.code }));
     });
     const gone = (err: Error) => {

@@ -74,6 +74,12 @@ export class SqliteDb {
     this.prepared.clear();
   }
 
+  /** A setting of each connection: this one's, then the writer thread's when there is one. */
+  async pragma(name: 'synchronous' | 'journal_mode'): Promise<unknown[]> {
+    const here = this.connection.pragma(name, { simple: true });
+    return this.writer ? [here, await this.writer.pragma(name)] : [here];
+  }
+
   async close(): Promise<void> {
     // The main connection first: from now on appends are refused (event log) and cannot start a
     // new writer thread; the thread finishes what it was handed, then closes its own connection.

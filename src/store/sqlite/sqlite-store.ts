@@ -15,4 +15,9 @@ export class SqliteStore extends RoleStores<SqliteDb> {
       queue: sqliteQueue,
     });
   }
+
+  /** A setting of each connection (tests check the durability settings of both). */
+  pragma(name: 'synchronous' | 'journal_mode'): Promise<unknown[]> {
+    return this.db.pragma(name);
+  }
 }
