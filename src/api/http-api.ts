@@ -7,6 +7,7 @@ import { type Reply, type RequestContext, Router } from './router.ts';
 import { parseRequestTarget, searchParams } from '../transport/request-target.ts';
 import { verifySignedRequest } from './verify.ts';
 import { safeEqual } from '../protocol/signatures.ts';
+import type { StoreUnavailableError } from '../store/store.ts';
 
 export type RouteRegistrar = (router: Router, deps: ApiDeps) => void;
 
@@ -139,8 +140,10 @@ function errorReply(err: unknown, deps: ApiDeps): Reply {
     return { status: err.status, body: { error: err.message, code: err.status }, headers: err.headers };
   }
   if (err && (err as Error).name === 'StoreUnavailableError') {
+    // The message (logged) names the database's host, port or file; the client gets the reply only.
     deps.logger.error({ err: (err as Error).message }, 'store unavailable');
-    return { status: 503, body: { error: `Storage unavailable: ${(err as Error).message}`, code: 503 } };
+    const reply = (err as StoreUnavailableError).reply ?? 'the store did not answer';
+    return { status: 503, body: { error: `Storage unavailable: ${reply}; try again later`, code: 503 } };
   }
   deps.logger.error({ err }, 'unexpected error in HTTP API');
   return { status: 500, body: { error: 'Internal server error', code: 500 } };

@@ -368,7 +368,10 @@ export class SqliteStore implements Store {
     }
     if ((typeof code === 'string' && UNAVAILABLE.test(code)) || !this.db?.open) {
       const detail = typeof code === 'string' ? `${code}: ${message}` : message;
-      return new StoreUnavailableError(`SQLite database ${this.path} unavailable (${op}): ${detail}`, { cause: err });
+      return new StoreUnavailableError(`SQLite database ${this.path} unavailable (${op}): ${detail}`, {
+        cause: err,
+        reply: `SQLite unavailable (${op})${typeof code === 'string' ? `: ${code}` : ''}`,
+      });
     }
     return err instanceof Error ? err : new Error(message);
   }
