@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { App, AppSource } from './apps/app.ts';
 import { readAppsFile } from './apps/static-source.ts';
-import { newAppRecord, StoreAppSource, toApp } from './apps/store-source.ts';
+import { APP_CACHE_TTL_MS, newAppRecord, StoreAppSource, toApp } from './apps/store-source.ts';
+import { applyToOpenConnections, watchOpenApps } from './apps/open-connections.ts';
 import type { Config } from './config/config.ts';
 import { Hub } from './hub/hub.ts';
 import { combineObservers, type HubObserver } from './hub/observer.ts';
@@ -21,6 +22,7 @@ import { startRetention } from './persistence/retention.ts';
 import { GroupCommitter } from './store/group-commit.ts';
 import { silentLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
+import { withStoreDeadlines } from './store/deadline.ts';
 import type { Store } from './store/store.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
@@ -107,7 +109,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     health: () => health,
     traffic: () => hub.states,
   });
-  const store = instrumentStore(await openStore(config.storage), logger, metrics);
+  const deadlines = { readMs: config.storage.readTimeoutMs, writeMs: config.storage.writeTimeoutMs };
+  const store = instrumentStore(withStoreDeadlines(await openStore(config.storage), deadlines), logger, metrics);
   let defaultApp: App | undefined;
   try {
     defaultApp = await seedApps(config, store);
@@ -115,7 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await store.close();
     throw err;
   }
-  const apps = new StoreAppSource(store);
+  const apps = new StoreAppSource(store, { onChange: (id, app) => applyToOpenConnections(hub, id, app) });
   // The web console (/console) watches the hub and webhook outcomes; inert without the admin token.
   const consoleFeed = new ConsoleFeed(Boolean(config.adminToken));
   const webhooks = new Webhooks({
@@ -154,6 +157,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   hub.extension = persistence;
   consoleFeed.start(hub);
   const stopRetention = startRetention(store, logger);
+  const stopWatchingApps = watchOpenApps(hub, (id) => apps.refresh(id), APP_CACHE_TTL_MS);
   const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   // Redis code (ioredis) is loaded only when scaling out, so a single node does not carry it.
@@ -233,6 +237,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     hub.stop();
     consoleFeed.close();
     stopRetention();
+    stopWatchingApps();
     await broker?.close();
     await webhooks.close();
     await notifier.close();
@@ -267,6 +272,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         hub.stop();
         consoleFeed.close();
         stopRetention();
+        stopWatchingApps();
         await broker?.close(); // leaves the cluster: our members removed everywhere
         await webhooks.close(); // queues the last events (vacated on shutdown) before the store goes
         await notifier.close();

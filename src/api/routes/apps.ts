@@ -1,8 +1,8 @@
 // App management over HTTP, behind the admin token (off when PUSHI_ADMIN_TOKEN is unset).
 import { resolveOptions } from '../../apps/app.ts';
 import { newAppRecord, toApp, type StoreAppSource } from '../../apps/store-source.ts';
-import type { Hub } from '../../hub/hub.ts';
-import { ErrorCode, HttpError } from '../../protocol/errors.ts';
+import { applyToOpenConnections } from '../../apps/open-connections.ts';
+import { HttpError } from '../../protocol/errors.ts';
 import { randomHex } from '../../protocol/ids.ts';
 import type { AppRecord, Store } from '../../store/store.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
@@ -27,25 +27,6 @@ function checkOptions(options: unknown): Record<string, unknown> {
     throw new HttpError(400, (err as Error).message);
   }
   return options as Record<string, unknown>;
-}
-
-/**
- * Sockets already open on this node follow a change at once: they see the new secret and options;
- * a disabled or deleted app's sockets are closed (new ones are refused the same way).
- */
-function applyToOpenConnections(hub: Hub, id: string, rec: AppRecord | undefined): void {
-  const state = hub.states.get(id);
-  if (!state) return;
-  if (!rec || !rec.enabled) {
-    const [code, why] = rec
-      ? [ErrorCode.APP_DISABLED, 'App is disabled']
-      : [ErrorCode.APP_NOT_FOUND, 'App was deleted'];
-    for (const conn of [...state.connections.values()]) conn.closeWithError(code, why);
-    return;
-  }
-  const app = toApp(rec);
-  state.app = app;
-  for (const conn of state.connections.values()) conn.app = app;
 }
 
 export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar {
@@ -91,7 +72,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
       if (body.options !== undefined) patch.options = { ...before.options, ...checkOptions(body.options) };
       const after = await store.updateApp(before.id, patch);
       source.invalidate(before);
-      applyToOpenConnections(deps.hub, before.id, after);
+      applyToOpenConnections(deps.hub, before.id, after && toApp(after));
       return { body: view(after!) };
     };
     router.add('PATCH', '/apps/:appId', update, admin);
@@ -104,7 +85,7 @@ export function appRoutes(store: Store, source: StoreAppSource): RouteRegistrar 
         const before = await find(ctx.params.appId);
         const after = await store.updateApp(before.id, { secret: randomHex(20) });
         source.invalidate(before);
-        applyToOpenConnections(deps.hub, before.id, after);
+        applyToOpenConnections(deps.hub, before.id, after && toApp(after));
         return { body: view(after!) };
       },
       admin,

@@ -37,6 +37,13 @@ export interface PostgresStoreOptions {
   /** Schema holding the tables (created if missing); default: the server's search_path. */
   schema?: string;
   poolSize?: number;
+  /**
+   * A query unanswered this long (ms) fails and its connection is dropped, so a server that stops
+   * answering does not hold the pool's connections for as long as TCP takes to notice. Default 10000.
+   */
+  queryTimeoutMs?: number;
+  /** How long opening a connection may take (ms). Default 2000. */
+  connectTimeoutMs?: number;
   /** Errors of idle pooled connections (the pool drops them and reconnects on demand). */
   onError?: (err: Error) => void;
 }
@@ -61,7 +68,7 @@ const NET_CODES = new Set([
 // served until a restart migrates again, so it is an outage, not a bug in one query.
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58|42P01|3F000)/;
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error/i;
+  /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error|Query read timeout/i;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -83,7 +90,10 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      // The kernel probes idle connections, so a silently dead peer is found without traffic.
+      keepAlive: true,
       // Every pooled connection starts with the schema on its search_path, no per-query SET.
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
@@ -388,7 +398,10 @@ export class PostgresStore implements Store {
       (err instanceof AggregateError && err.errors.some((x) => NET_CODES.has((x as { code?: string })?.code ?? '')))
     ) {
       const detail = code ? `${code}: ${message || 'connection failed'}` : message;
-      return new StoreUnavailableError(`PostgreSQL at ${this.where} unavailable (${op}): ${detail}`, { cause: err });
+      return new StoreUnavailableError(`PostgreSQL at ${this.where} unavailable (${op}): ${detail}`, {
+        cause: err,
+        reply: `PostgreSQL unavailable (${op})${code ? `: ${code}` : ''}`,
+      });
     }
     return err instanceof Error ? err : new Error(message);
   }
