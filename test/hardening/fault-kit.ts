@@ -13,10 +13,15 @@ export interface AppCreds {
   secret: string;
 }
 
-/** A TCP proxy to host:port; down() cuts every connection and refuses new ones until up(). */
+/**
+ * A TCP proxy to host:port. down() cuts every connection and refuses new ones until up(); hold()
+ * black-holes it instead: connections stay open (new ones are accepted) but nothing is forwarded
+ * either way until release(), like a network path that silently drops packets.
+ */
 export class TcpProxy {
   private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private held = false;
   port = 0;
   constructor(
     private readonly host: string,
@@ -26,21 +31,46 @@ export class TcpProxy {
   async up(): Promise<void> {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, this.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      for (const s of pair) {
+        s.on('close', () => this.pairs.delete(pair));
         s.on('error', () => (s === client ? upstream : client).destroy());
       }
-      client.pipe(upstream).pipe(client);
+      if (this.held) for (const s of pair) s.pause();
+      else forward(pair);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as { port: number }).port;
   }
 
   down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    this.held = false;
+    for (const pair of this.pairs) for (const s of pair) s.destroy();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+
+  /** Stops forwarding without closing anything (bytes wait in the kernel, as on a dead path). */
+  hold(): void {
+    this.held = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Forwards again: what waited is delivered. */
+  release(): void {
+    this.held = false;
+    for (const pair of this.pairs) forward(pair);
+  }
+}
+
+function forward([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }
 
 export async function api(
