@@ -71,10 +71,15 @@ export interface PushiServer {
   httpPort: number;
   /** Graceful: 4200 to every client, listeners closed, store closed. */
   close(): Promise<void>;
+  /**
+   * Reads PUSHI_APPS_FILE (and the PUSHI_APP_* app) again into the store (SIGHUP); open sockets of
+   * those apps follow at once. Apps missing from the file are left as they are. Returns their ids.
+   */
+  reloadApps(): Promise<string[]>;
 }
 
-/** Seeds the store with the env/file apps; creates (or reuses) a default app when none is configured. */
-async function seedApps(config: Config, store: Store): Promise<App | undefined> {
+/** Writes the env/file apps into the store (the file read anew); returns their ids. */
+async function writeSeeds(config: Config, store: Store): Promise<string[]> {
   const seeds = [
     ...(config.apps.envApp ? [{ ...config.apps.envApp, name: config.apps.envApp.id, enabled: true }] : []),
     ...(config.apps.file ? readAppsFile(config.apps.file) : []),
@@ -92,7 +97,12 @@ async function seedApps(config: Config, store: Store): Promise<App | undefined> 
       await store.updateApp(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
     else await store.createApp({ id: seed.id, ...fields, createdAt: Date.now() });
   }
-  if (seeds.length) return undefined;
+  return seeds.map((s) => s.id);
+}
+
+/** Seeds the store with the env/file apps; creates (or reuses) a default app when none is configured. */
+async function seedApps(config: Config, store: Store): Promise<App | undefined> {
+  if ((await writeSeeds(config, store)).length) return undefined;
   const apps = await store.listApps();
   const found = apps.find((a) => a.name === 'default') ?? apps[0];
   if (found) return toApp(found);
@@ -262,6 +272,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     notifier,
     wsPort: listeners.wsPort,
     httpPort: listeners.httpPort,
+    async reloadApps() {
+      const ids = await writeSeeds(config, store);
+      apps.invalidate();
+      for (const id of ids) {
+        const rec = await store.getApp(id);
+        applyToOpenConnections(hub, id, rec && toApp(rec));
+      }
+      return ids;
+    },
     close() {
       closing ??= (async () => {
         hub.shutdown();
