@@ -140,6 +140,8 @@ function envAppOptions(env: Env): Record<string, unknown> {
   if (env.PUSHI_APP_USER_AUTHENTICATION !== undefined)
     options.userAuthentication = flag(env, 'PUSHI_APP_USER_AUTHENTICATION');
   if (env.PUSHI_APP_MAX_CONNECTIONS !== undefined) options.maxConnections = int(env, 'PUSHI_APP_MAX_CONNECTIONS', 0);
+  if (env.PUSHI_APP_MAX_CHANNELS_PER_CONNECTION !== undefined)
+    options.maxChannelsPerConnection = int(env, 'PUSHI_APP_MAX_CHANNELS_PER_CONNECTION', 1000);
   if (env.PUSHI_APP_PERSIST !== undefined) options.persist = flag(env, 'PUSHI_APP_PERSIST');
   return options;
 }
