@@ -14,6 +14,8 @@ export interface WriterRequest {
   id: number;
   events: NewEvent[];
   close?: boolean;
+  /** Readiness: take and release the write lock (waiting here, not on the main thread). */
+  ping?: boolean;
 }
 
 export interface WriterReply {
@@ -54,12 +56,21 @@ export class EventWriter {
 
   /** The events' seqs once committed; an Error carrying SQLite's `code` when the commit failed. */
   append(events: NewEvent[]): Promise<number[]> {
+    return this.ask({ id: 0, events });
+  }
+
+  /** Resolves once the thread could take the write lock; an Error with SQLite's `code` otherwise. */
+  async ping(): Promise<void> {
+    await this.ask({ id: 0, events: [], ping: true });
+  }
+
+  private ask(request: WriterRequest): Promise<number[]> {
     const thread = (this.thread ??= this.spawn());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject });
       thread.worker.ref(); // a commit in flight keeps the process alive; an idle thread does not
-      thread.worker.postMessage({ id, events } satisfies WriterRequest);
+      thread.worker.postMessage({ ...request, id } satisfies WriterRequest);
     });
   }
 

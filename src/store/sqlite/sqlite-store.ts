@@ -1,6 +1,7 @@
 // Embedded store: one SQLite file. better-sqlite3 is synchronous, so every method runs to completion
 // before returning and only wraps its result (or error) in a promise.
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, pendingMigrations } from '../migrations.ts';
@@ -41,8 +42,13 @@ import {
 export interface SqliteStoreOptions {
   /** Open without write access (writes then fail with StoreUnavailableError). */
   readonly?: boolean;
-  /** How long a write waits for another process's lock (the CLI) before giving up (it blocks the event loop meanwhile, so keep it short). Default 500. */
+  /** How long the writer thread waits for another process's lock (the CLI) before giving up. Default 500. */
   busyTimeoutMs?: number;
+  /**
+   * The same wait on the main connection (queue claims, app changes), once migrated: it blocks the
+   * event loop meanwhile, so it stays short; such a write fails with SQLITE_BUSY instead. Default 50.
+   */
+  mainBusyTimeoutMs?: number;
 }
 
 const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
@@ -55,6 +61,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly path: string;
   private readonly writer?: EventWriter;
+  private readonly mainBusyTimeoutMs: number;
   private appendHere?: (events: NewEvent[]) => number[];
   private readonly access: SqliteAccess = {
     stmt: (sql) => this.stmt(sql),
@@ -80,6 +87,7 @@ export class SqliteStore implements Store {
       // A file the server writes gets its event appends off the main thread; a read-only or
       // in-memory database (one connection only) appends here.
       if (!memory && !options.readonly) this.writer = new EventWriter({ path, busyTimeoutMs: busyTimeout });
+      this.mainBusyTimeoutMs = Math.max(0, Math.floor(options.mainBusyTimeoutMs ?? 50));
     } catch (err) {
       throw this.mapError(err, 'open');
     }
@@ -105,6 +113,8 @@ export class SqliteStore implements Store {
     // Statements prepared before a schema change would be stale.
     this.statements.clear();
     this.appendHere = undefined;
+    // Migrating (several processes starting at once) may wait; serving must not block for long.
+    if (this.db.open) this.db.pragma(`busy_timeout = ${this.mainBusyTimeoutMs}`);
   }
 
   async close(): Promise<void> {
@@ -114,13 +124,32 @@ export class SqliteStore implements Store {
     await this.writer?.close();
   }
 
-  /** Readiness: takes and releases the write lock, so a read-only or locked file reports down. */
+  /**
+   * Readiness: takes and releases the write lock, so a read-only or locked file reports down. With
+   * a writer thread the wait for the lock happens there, not on the event loop.
+   */
   async ping(): Promise<void> {
     this.run('ping', () => {
+      if (!this.db.open) throw new Error('The database connection is not open');
       if (this.db.readonly) throw Object.assign(new Error('opened read-only'), { code: 'SQLITE_READONLY' });
+      if (this.writer) return;
       this.db.exec('BEGIN IMMEDIATE');
       this.db.exec('ROLLBACK');
     });
+    await this.writer?.ping().catch((err: unknown) => {
+      throw this.mapError(err, 'ping');
+    });
+    // Taking the lock writes nothing: a file made read-only under us (permissions, a read-only
+    // remount, chattr +i) shows only when asked, without blocking.
+    if (this.writer)
+      for (const file of [this.path, `${this.path}-wal`])
+        await access(file, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return;
+          const readonly = Object.assign(new Error(`${file} is not writable (${err.code})`), {
+            code: 'SQLITE_READONLY',
+          });
+          throw this.mapError(readonly, 'ping');
+        });
   }
 
   async listApps(): Promise<AppRecord[]> {

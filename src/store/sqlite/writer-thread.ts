@@ -29,8 +29,14 @@ port.on('message', (m: WriterRequest) => {
       db.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
       db.pragma('synchronous = FULL'); // the WAL is synced on every commit, as on the main connection
     }
-    append ??= prepareAppend(db); // prepared on first use: the schema exists by then
-    reply = { id: m.id, seqs: append(m.events) };
+    if (m.ping) {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+      reply = { id: m.id, seqs: [] };
+    } else {
+      append ??= prepareAppend(db); // prepared on first use: the schema exists by then
+      reply = { id: m.id, seqs: append(m.events) };
+    }
   } catch (err) {
     reply = { id: m.id, error: errorOf(err) };
   }
