@@ -36,15 +36,25 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string, onLa
  * answered), reads fail at once: the store is evidently not answering, and a subscribe or an app
  * lookup should not wait a full deadline each to learn it. Writes always get their full deadline.
  */
-export function withStoreDeadlines(store: Store, deadlines: StoreDeadlines): Store {
+export function withStoreDeadlines(
+  store: Store,
+  deadlines: StoreDeadlines,
+  onUnavailable?: (err: StoreUnavailableError) => void,
+): Store {
   let overdue = 0;
+  const unavailable = (err: unknown) => {
+    if ((err as Error)?.name === 'StoreUnavailableError') onUnavailable?.(err as StoreUnavailableError);
+    throw err;
+  };
   const wrapped = new WeakMap<object, unknown>();
   const wrap =
     (op: string, fn: (...args: unknown[]) => unknown) =>
     (...args: unknown[]): unknown => {
       const write = WRITES.test(op);
       if (!write && overdue > 0)
-        return Promise.reject(new StoreUnavailableError(`${store.kind} ${op}: the store is not answering`));
+        return Promise.reject(new StoreUnavailableError(`${store.kind} unavailable (${op}): not answering`)).catch(
+          unavailable,
+        );
       const result = fn.apply(store, args);
       if (!(result instanceof Promise)) return result;
       let late = false;
@@ -54,10 +64,10 @@ export function withStoreDeadlines(store: Store, deadlines: StoreDeadlines): Sto
         () => late && overdue--,
         () => late && overdue--,
       );
-      return withDeadline(result, ms, `${store.kind} ${op}`, () => {
+      return withDeadline(result, ms, `${store.kind} unavailable (${op})`, () => {
         late = true;
         overdue++;
-      });
+      }).catch(unavailable);
     };
   return new Proxy(store, {
     get(target, prop) {
