@@ -22,7 +22,8 @@ import { startRetention } from './persistence/retention.ts';
 import { GroupCommitter } from './store/group-commit.ts';
 import { silentLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
-import { withStoreDeadlines } from './store/deadline.ts';
+import { withDeadline, withStoreDeadlines } from './store/deadline.ts';
+import { StoreReadiness } from './store/readiness.ts';
 import type { Store } from './store/store.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
@@ -120,7 +121,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     traffic: () => hub.states,
   });
   const deadlines = { readMs: config.storage.readTimeoutMs, writeMs: config.storage.writeTimeoutMs };
-  const store = instrumentStore(withStoreDeadlines(await openStore(config.storage), deadlines), logger, metrics);
+  const readiness = new StoreReadiness();
+  const bounded = withStoreDeadlines(await openStore(config.storage), deadlines, readiness.failed);
+  const store = instrumentStore(bounded, logger, metrics);
   let defaultApp: App | undefined;
   try {
     defaultApp = await seedApps(config, store);
@@ -168,7 +171,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   consoleFeed.start(hub);
   const stopRetention = startRetention(store, logger);
   const stopWatchingApps = watchOpenApps(hub, (id) => apps.refresh(id), APP_CACHE_TTL_MS);
-  const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
+  const health: HealthCheck[] = [readiness.check(store)];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   // Redis code (ioredis) is loaded only when scaling out, so a single node does not carry it.
   let limiter: RateLimiter = new LocalRateLimiter();
@@ -204,7 +207,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     broker
       ? async (app, t) => {
           await persistence.publish(app, t);
-          await broker.published();
+          // Redis not answering (a dead path, until the heartbeat reconnects): this node's clients
+          // have the event; the trigger is not held for the cross-node copy.
+          await withDeadline(broker.published(), config.storage.readTimeoutMs, 'redis').catch(() => undefined);
         }
       : persistence.publish,
   );
