@@ -132,6 +132,8 @@ export class Publisher {
   readonly acked = new Set<number>();
   readonly statuses: Record<string, number> = {};
   readonly unclear: string[] = [];
+  /** The longest any trigger took to be answered (ms), whatever the answer. */
+  maxMs = 0;
   private seq = 0;
   private running = false;
   private loops: Promise<void>[] = [];
@@ -161,10 +163,12 @@ export class Publisher {
   private async loop(): Promise<void> {
     while (this.running) {
       const n = this.seq++;
+      const started = Date.now();
       try {
         const r = await api(this.target(), this.app, 'POST', `/apps/${this.app.id}/events`, {
           body: { name: 'burst', channel: this.channel, data: JSON.stringify({ seq: n }), persist: true },
         });
+        this.maxMs = Math.max(this.maxMs, Date.now() - started);
         this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
         if (r.status === 200) this.acked.add(n);
         else if (!(r.status === 503 && /Storage unavailable/.test(r.body.error)) && this.unclear.length < 10)
@@ -200,7 +204,13 @@ export async function readyStatus(t: Target): Promise<number> {
   );
 }
 
-/** The largest event-loop delay the server saw since the last scrape (prom-client resets it per scrape). */
+/**
+ * The largest event-loop delay the server saw since the last scrape (prom-client resets it per scrape).
+ * The monitor samples every 100 ms (metrics.ts) and records whole intervals, so an idle loop reads
+ * about 100: the longest block is this minus LAG_SAMPLING_MS.
+ */
+export const LAG_SAMPLING_MS = 100;
+
 export async function lagMaxMs(t: Target): Promise<number> {
   const text = await fetch(`${t.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then(
     (r) => r.text(),
