@@ -49,6 +49,7 @@ export interface PostgresStoreOptions {
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
+const MIGRATION_TIMEOUT_MS = 3_600_000;
 
 const E_EVENT_COLUMNS = EVENT_COLUMNS.replace(/(\w+)/g, 'e.$1');
 // Node socket errors seen when the server is down or unreachable.
@@ -102,7 +103,13 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.tx('migrate', async (c) => {
+    await this.tx('migrate', async (client) => {
+      // Migrating (an index over a large table, another node's migration holding the lock) may take
+      // longer than a query is otherwise allowed to.
+      const c = {
+        query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+          client.query<R>({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as pg.QueryConfig),
+      };
       // Serialises concurrent migrations (several cluster nodes starting) within this schema.
       await c.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pushi.migrate:${this.schema ?? ''}`]);
       if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
