@@ -234,7 +234,10 @@ async function sqliteLocked() {
   );
 }
 
-/** PostgreSQL with its backends terminated (no proxy), or behind a proxy that refuses ('down') or black-holes ('hold'). */
+/**
+ * PostgreSQL with its backends terminated (no proxy), or behind a proxy that refuses ('down') or
+ * black-holes ('hold').
+ */
 async function pgPhase(name, proxyMode) {
   const useProxy = Boolean(proxyMode);
   const target = await postgresForTests();

@@ -14,8 +14,10 @@ export interface StoreDeadlines {
 export const DEFAULT_DEADLINES: StoreDeadlines = { readMs: 1000, writeMs: 5000 };
 
 /** Calls that change something; everything else is a read. */
-const WRITES =
-  /^(create|update|delete|add|remove|append|prune|enqueue|claim|webhookDelivered|reschedule|fail|retry|notificationDone)/;
+const WRITES = new RegExp(
+  '^(create|update|delete|add|remove|append|prune|enqueue|claim|reschedule|fail|retry|' +
+    'webhookDelivered|notificationDone)',
+);
 /** Start-up and shutdown wait as long as they take. */
 const UNBOUNDED = new Set(['migrate', 'close']);
 

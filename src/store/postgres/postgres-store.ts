@@ -68,8 +68,12 @@ const NET_CODES = new Set([
 // 42P01/3F000: the tables or the schema are gone (dropped, wrong database restored): nothing can be
 // served until a restart migrates again, so it is an outage, not a bug in one query.
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58|42P01|3F000)/;
-const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|pool after calling end|Client has encountered a connection error|Query read timeout/i;
+// "Query read timeout": query_timeout passed (a server that stopped answering).
+const UNAVAILABLE_MESSAGE = new RegExp(
+  'Connection terminated|timeout exceeded when trying to connect|pool after calling end|' +
+    'Client has encountered a connection error|Query read timeout',
+  'i',
+);
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
