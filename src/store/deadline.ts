@@ -33,10 +33,15 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string, onLa
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/** Reads overdue at once that mean "not answering" rather than one slow query (a large page). */
+const OVERDUE_READS_TO_FAIL_FAST = 2;
+
 /**
- * The store with a deadline on every call. While a call is overdue (past its deadline, still not
- * answered), reads fail at once: the store is evidently not answering, and a subscribe or an app
- * lookup should not wait a full deadline each to learn it. Writes always get their full deadline.
+ * The store with a deadline on every call. While reads are overdue (past their deadline, still not
+ * answered), other reads fail at once: the store is evidently not answering, and a subscribe or an
+ * app lookup should not wait a full deadline each to learn it. Writes always get their full
+ * deadline, and a slow write or readiness ping (SQLite's may start the writer thread) does not
+ * make reads fail.
  */
 export function withStoreDeadlines(
   store: Store,
@@ -53,22 +58,24 @@ export function withStoreDeadlines(
     (op: string, fn: (...args: unknown[]) => unknown) =>
     (...args: unknown[]): unknown => {
       const write = WRITES.test(op);
-      if (!write && overdue > 0)
+      if (!write && overdue >= OVERDUE_READS_TO_FAIL_FAST)
         return Promise.reject(new StoreUnavailableError(`${store.kind} unavailable (${op}): not answering`)).catch(
           unavailable,
         );
       const result = fn.apply(store, args);
       if (!(result instanceof Promise)) return result;
       let late = false;
+      const trips = !write && op !== 'ping';
       const ms = write ? deadlines.writeMs : deadlines.readMs;
       // Counted until the store finally answers (or its driver gives up), whatever the caller saw.
-      result.then(
-        () => late && overdue--,
-        () => late && overdue--,
-      );
+      if (trips)
+        result.then(
+          () => late && overdue--,
+          () => late && overdue--,
+        );
       return withDeadline(result, ms, `${store.kind} unavailable (${op})`, () => {
-        late = true;
-        overdue++;
+        late = trips;
+        if (trips) overdue++;
       }).catch(unavailable);
     };
   return new Proxy(store, {
