@@ -108,8 +108,10 @@ export class SqliteNotify {
   }
 
   claimNotifications(now: number, leaseMs: number, limit: number): NotificationDelivery[] {
-    return this.db.run('claimNotifications', () =>
-      this.db.tx(() => {
+    return this.db.run('claimNotifications', () => {
+      // Nothing due (the usual poll): no write lock taken, so none waited for on the event loop.
+      if (!this.db.stmt('SELECT 1 FROM notify_queue WHERE next_attempt_at <= ? LIMIT 1').get(now)) return [];
+      return this.db.tx(() => {
         const rows = this.db
           .stmt(
             `SELECT ${NOTIFICATION_COLUMNS} FROM notify_queue WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
@@ -118,8 +120,8 @@ export class SqliteNotify {
         const lease = this.db.stmt('UPDATE notify_queue SET next_attempt_at = ? WHERE id = ?');
         for (const row of rows) lease.run(now + leaseMs, row.id);
         return rows.map((r) => ({ ...toNotification(r), nextAttemptAt: now + leaseMs })).sort((a, b) => a.id - b.id);
-      }),
-    );
+      });
+    });
   }
 
   notificationDone(id: number): void {

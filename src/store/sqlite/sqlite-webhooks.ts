@@ -19,8 +19,11 @@ export class SqliteWebhooks {
   }
 
   claim(now: number, leaseMs: number, limit: number): WebhookDelivery[] {
-    return this.db.run('claimWebhooks', () =>
-      this.db.tx(() => {
+    return this.db.run('claimWebhooks', () => {
+      // Nothing due (the usual poll): no write lock taken, so none waited for on the event loop.
+      const due = `SELECT 1 FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`;
+      if (!this.db.stmt(due).get(now)) return [];
+      return this.db.tx(() => {
         const rows = this.db
           .stmt(
             `SELECT ${WEBHOOK_COLUMNS} FROM webhook_queue WHERE status = 'pending' AND next_attempt_at <= ?
@@ -30,8 +33,8 @@ export class SqliteWebhooks {
         const lease = this.db.stmt('UPDATE webhook_queue SET next_attempt_at = ? WHERE id = ?');
         for (const row of rows) lease.run(now + leaseMs, row.id);
         return rows.map((r) => ({ ...toWebhook(r), nextAttemptAt: now + leaseMs })).sort((a, b) => a.id - b.id);
-      }),
-    );
+      });
+    });
   }
 
   delivered(id: number): void {
