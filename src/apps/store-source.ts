@@ -85,10 +85,10 @@ export class StoreAppSource implements AppSource {
     return this.peek(this.byKey, key);
   }
 
-  /** Re-reads the cached apps older than their lifetime (those with open sockets call this). */
+  /** Re-reads a cached app now (apps with open sockets, once per lifetime: changes reach them within it). */
   refresh(id: string): void {
     const hit = this.byId.get(id);
-    if (hit && Date.now() - hit.at >= this.ttlMs) void this.load(this.byId, id, () => this.store.getApp(id), hit);
+    if (hit) void this.load(this.byId, id, () => this.store.getApp(id), hit);
   }
 
   private peek(map: Map<string, Entry>, k: string): App | undefined {
