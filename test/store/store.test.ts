@@ -129,6 +129,7 @@ describe('SqliteStore specifics', () => {
     const path = tmpDb();
     const store = new SqliteStore(path, { busyTimeoutMs: 5000 });
     await store.migrate();
+    await store.appendEvents([newEvent('a', 'c')]); // the writer thread runs (the first pings start it)
     const other = new Database(path);
     other.exec('BEGIN IMMEDIATE');
     // As above: the timer can release the lock only if the ping's wait leaves this thread free.
@@ -145,6 +146,7 @@ describe('SqliteStore specifics', () => {
     const shortPath = tmpDb();
     const short = new SqliteStore(shortPath, { busyTimeoutMs: 50 });
     await short.migrate();
+    await short.appendEvents([newEvent('a', 'c')]);
     const holder = new Database(shortPath);
     holder.exec('BEGIN EXCLUSIVE');
     await assert.rejects(short.ping(), (err: StoreUnavailableError) => /SQLITE_BUSY/.test(err.reply));

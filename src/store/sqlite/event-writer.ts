@@ -46,6 +46,8 @@ interface Thread {
   waiting: Map<number, Waiter>;
   /** Asked to stop: stays referenced until it has exited. */
   closing?: boolean;
+  /** Has answered a request. */
+  answered?: boolean;
 }
 
 export class EventWriter {
@@ -62,6 +64,11 @@ export class EventWriter {
   /** Resolves once the thread could take the write lock; an Error with SQLite's `code` otherwise. */
   async ping(): Promise<void> {
     await this.ask({ id: 0, events: [], ping: true });
+  }
+
+  /** The thread is running and has answered (starting one takes a while: modules, a connection). */
+  get warm(): boolean {
+    return this.thread?.answered === true;
   }
 
   private ask(request: WriterRequest): Promise<number[]> {
@@ -91,6 +98,7 @@ export class EventWriter {
     const { worker, waiting } = thread;
     worker.unref();
     worker.on('message', (m: WriterReply) => {
+      thread.answered = true;
       const waiter = waiting.get(m.id);
       waiting.delete(m.id);
       if (waiting.size === 0 && !thread.closing) worker.unref();

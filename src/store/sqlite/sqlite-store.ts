@@ -125,20 +125,25 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Readiness: takes and releases the write lock, so a read-only or locked file reports down. With
-   * a writer thread the wait for the lock happens there, not on the event loop.
+   * Readiness: takes and releases the write lock, so a read-only or locked file reports down. Once
+   * the writer thread runs, the wait for the lock happens there, not on the event loop; until then
+   * (the first pings start it) here, for at most the main connection's short busy timeout.
    */
   async ping(): Promise<void> {
+    const onThread = this.writer?.warm === true;
     this.run('ping', () => {
       if (!this.db.open) throw new Error('The database connection is not open');
       if (this.db.readonly) throw Object.assign(new Error('opened read-only'), { code: 'SQLITE_READONLY' });
-      if (this.writer) return;
+      if (onThread) return;
       this.db.exec('BEGIN IMMEDIATE');
       this.db.exec('ROLLBACK');
     });
-    await this.writer?.ping().catch((err: unknown) => {
-      throw this.mapError(err, 'ping');
-    });
+    if (this.writer && !onThread)
+      this.writer.ping().catch(() => undefined); // starts the thread
+    else
+      await this.writer?.ping().catch((err: unknown) => {
+        throw this.mapError(err, 'ping');
+      });
     // Taking the lock writes nothing: a file made read-only under us (permissions, a read-only
     // remount, chattr +i) shows only when asked, without blocking.
     if (this.writer)
