@@ -8,7 +8,12 @@
 //   sqlite-locked     another process holds SQLite's write lock (BEGIN EXCLUSIVE)
 //   pg-terminate      every backend of the server killed repeatedly (pg_terminate_backend)
 //   pg-down           PostgreSQL unreachable (connections cut, port refusing) via a TCP proxy
-//   redis-cut         one of two nodes loses Redis, then gets it back
+//   pg-blackhole      PostgreSQL not answering (connections open, nothing forwarded) via a TCP proxy
+//   redis-cut         one of two nodes loses Redis (refused), then gets it back; events published on
+//                     the healthy node meanwhile, and presence after the cut, are reported
+//   redis-blackhole   the same with Redis not answering (faults-redis.mjs)
+//   slow-consumer     a client that stops reading sees 4100 within 5 s once it reads again
+//                     (faults-slow-consumer.mjs)
 //   sigkill-sqlite / sigkill-pg   SIGKILL during a burst of persisted triggers, restart, verify
 // The shared PostgreSQL and Redis servers are never stopped: each phase uses its own schema,
 // application_name, key prefix or proxy.
@@ -17,17 +22,18 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { startLiveServer } from '../test/hardening/live-server.ts';
+import { redisPhase } from './faults-redis.mjs';
+import { slowConsumerPhase } from './faults-slow-consumer.mjs';
 import {
   api,
   lagMaxMs,
+  LAG_SAMPLING_MS,
   missingAcked,
   Publisher,
   readyStatus,
@@ -42,7 +48,10 @@ const PHASES = [
   'sqlite-locked',
   'pg-terminate',
   'pg-down',
+  'pg-blackhole',
   'redis-cut',
+  'redis-blackhole',
+  'slow-consumer',
   'sigkill-sqlite',
   'sigkill-pg',
 ];
@@ -84,11 +93,15 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 
+/** What an outage may cost, at most (ms): the store's deadlines (defaults) plus room for a busy machine. */
+const BOUNDS = { readyMs: 2000, socketMs: 2000, plainTriggerMs: 1500, storedTriggerMs: 5000 + 2000, blockMs: 100 };
+
 /**
  * The common shape: start a server, publish persisted triggers, break something for OUTAGE_MS while
- * checking /ready and live (non-persisted) traffic, restore it, wait for recovery, verify.
+ * checking /ready, new sockets (subscribing reads the stored history: the app stores every event)
+ * and live (non-persisted) traffic, restore it, wait for recovery, verify.
  */
-async function outagePhase(name, env, breakIt) {
+async function outagePhase(name, env, breakIt, o = {}) {
   const s = await startLiveServer({ env: { PUSHI_APPS_FILE: appsFile, ...env }, expectedErrors: EXPECTED });
   const pub = new Publisher(() => s, APP, 'burst');
   const r = { phase: name, checks: {}, details: {} };
@@ -100,16 +113,33 @@ async function outagePhase(name, env, breakIt) {
     await lagMaxMs(s); // reset the lag window: the next reading covers the outage only
     const restore = await breakIt(s);
     const ready = [];
+    const worst = { readyMs: 0, socketMs: 0, plainTriggerMs: 0 };
+    const timed = async (what, work) => {
+      const started = Date.now();
+      const result = await work();
+      worst[what] = Math.max(worst[what], Date.now() - started);
+      return result;
+    };
     let liveSent = 0;
+    let socketsRefused = 0;
     const end = Date.now() + OUTAGE_MS;
     while (Date.now() < end) {
-      ready.push(await readyStatus(s));
+      ready.push(await timed('readyMs', () => readyStatus(s)));
       const n = liveSent++;
-      const t = await api(s, APP, 'POST', `/apps/${APP.id}/events`, {
-        body: { name: 'volatile', channel: 'live', data: `{"n":${n}}`, persist: false },
-      }).catch((e) => ({ status: e.message }));
+      const t = await timed('plainTriggerMs', () =>
+        api(s, APP, 'POST', `/apps/${APP.id}/events`, {
+          body: { name: 'volatile', channel: 'live', data: `{"n":${n}}`, persist: false },
+        }).catch((e) => ({ status: e.message })),
+      );
       if (t.status === 200)
         await live.waitFor((f) => f.event === 'volatile' && f.data === `{"n":${n}}`, 15_000).catch(() => undefined);
+      const joined = await timed('socketMs', async () => {
+        const c = await RawClient.established(s.wsUrl(APP.key)).catch(() => undefined);
+        const ok = (await c?.subscribe(`probe-${n}`).catch(() => undefined))?.event;
+        c?.close();
+        return ok === 'pusher_internal:subscription_succeeded';
+      });
+      if (!joined) socketsRefused++;
       await sleep(300);
     }
     const lag = await lagMaxMs(s);
@@ -121,35 +151,34 @@ async function outagePhase(name, env, breakIt) {
     await pub.stop();
     const missing = await missingAcked(s, APP, 'burst', pub.acked);
     Object.defineProperty(r, 'acked', { value: pub.acked, enumerable: false });
+    const blockMs = Number.isNaN(lag) ? NaN : Math.max(0, lag - LAG_SAMPLING_MS);
     Object.assign(r.details, {
       sent: pub.sent,
       acked: pub.acked.size,
       statuses: pub.statuses,
+      slowestStoredTriggerMs: pub.maxMs,
       ready,
+      ...Object.fromEntries(Object.entries(worst).map(([k, v]) => [`slowest${k[0].toUpperCase()}${k.slice(1)}`, v])),
       liveSent,
       liveReceived: live.events('volatile').length,
-      maxEventLoopLagDuringOutageMs: lag,
+      socketsRefused,
+      eventLoopBlockMs: blockMs,
       missing: missing.slice(0, 20),
     });
     live.close();
     r.checks = {
       failedClearly: pub.unclear.length === 0 && (pub.statuses[503] ?? 0) > 0,
-      liveTrafficFlowed: live.events('volatile').length === liveSent,
+      storedTriggersAnsweredInTime: pub.maxMs <= BOUNDS.storedTriggerMs,
+      readyDegraded: ready.includes(503),
+      readyAnsweredInTime: worst.readyMs <= BOUNDS.readyMs && !ready.includes(0),
+      liveTrafficFlowed: live.events('volatile').length === liveSent && worst.plainTriggerMs <= BOUNDS.plainTriggerMs,
+      newSocketsSubscribedInTime: socketsRefused === 0 && worst.socketMs <= BOUNDS.socketMs,
       recovered: pub.acked.size > before,
       noAckedEventLost: missing.length === 0,
     };
+    // A lock wait belongs on the writer thread; elsewhere the block is reported (a shared CPU adds noise).
+    if (o.checkBlock) r.checks.eventLoopNotBlocked = blockMs <= BOUNDS.blockMs;
     if (pub.unclear.length) r.details.unclear = pub.unclear;
-    // Not a pass/fail check (the store decides how long a write may wait), but worth seeing.
-    if (lag > 2000)
-      r.warnings = [
-        `the server's event loop was blocked up to ${lag} ms during the outage: live traffic stalled meanwhile`,
-      ];
-    if (Number.isNaN(lag))
-      r.warnings = [
-        'GET /metrics got no answer within 30 s during the outage: the event loop was blocked, live traffic stalled meanwhile',
-      ];
-    if (!ready.includes(503))
-      (r.warnings ??= []).push('/ready stayed 200 during the outage (its check does not write)');
   } catch (err) {
     r.checks.ran = false;
     r.details.error = err.stack ?? String(err);
@@ -189,18 +218,28 @@ async function withRestartCheck(r, env) {
 
 async function sqliteLocked() {
   const db = join(dir, `lock-${randomBytes(3).toString('hex')}.db`);
-  return outagePhase('sqlite-locked', { PUSHI_DB: db }, async () => {
-    const other = new Database(db);
-    other.pragma('busy_timeout = 10000');
-    other.exec('BEGIN EXCLUSIVE'); // a backup tool or a second process holding the write lock
-    return async () => {
-      other.exec('COMMIT');
-      other.close();
-    };
-  });
+  return outagePhase(
+    'sqlite-locked',
+    { PUSHI_DB: db },
+    async () => {
+      const other = new Database(db);
+      other.pragma('busy_timeout = 10000');
+      other.exec('BEGIN EXCLUSIVE'); // a backup tool or a second process holding the write lock
+      return async () => {
+        other.exec('COMMIT');
+        other.close();
+      };
+    },
+    { checkBlock: true },
+  );
 }
 
-async function pgPhase(name, useProxy) {
+/**
+ * PostgreSQL with its backends terminated (no proxy), or behind a proxy that refuses ('down') or
+ * black-holes ('hold').
+ */
+async function pgPhase(name, proxyMode) {
+  const useProxy = Boolean(proxyMode);
   const target = await postgresForTests();
   if (!target.available) return { phase: name, skipped: target.reason };
   const appName = `pushi-faults-${randomBytes(4).toString('hex')}`;
@@ -218,6 +257,10 @@ async function pgPhase(name, useProxy) {
   let stop = false;
   try {
     return await outagePhase(name, { DATABASE_URL: u.toString(), DATABASE_SCHEMA: target.schema }, async () => {
+      if (proxy && proxyMode === 'hold') {
+        proxy.hold(); // connections stay open, nothing comes back: a dead path, not a refusing server
+        return async () => proxy.release();
+      }
       if (proxy) {
         await proxy.down();
         return () => proxy.up();
@@ -241,85 +284,10 @@ async function pgPhase(name, useProxy) {
   } finally {
     stop = true;
     await admin.end();
+    proxy?.release();
     await proxy?.down();
     await target.dropSchema();
   }
-}
-
-async function redisCut() {
-  const reachable = await new Promise((resolve) => {
-    const s = connect(6379, '127.0.0.1', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
-  if (!reachable) return { phase: 'redis-cut', skipped: 'Redis not reachable at 127.0.0.1:6379' };
-  const prefix = `pushi-faults-${randomBytes(4).toString('hex')}:`;
-  const proxy = new TcpProxy('127.0.0.1', 6379);
-  await proxy.up();
-  const env = (name, port) => ({
-    PUSHI_APPS_FILE: appsFile,
-    PUSHI_DB: join(dir, `${name}-${prefix.slice(-9, -1)}.db`),
-    PUSHI_REDIS_URL: `redis://127.0.0.1:${port}`,
-    PUSHI_REDIS_PREFIX: prefix,
-  });
-  const n1 = await startLiveServer({ env: env('n1', 6379), expectedErrors: EXPECTED });
-  const n2 = await startLiveServer({ env: env('n2', proxy.port), expectedErrors: EXPECTED });
-  const r = { phase: 'redis-cut', checks: {}, details: {} };
-  let n = 0;
-  const send = (node, tag) =>
-    api(node, APP, 'POST', `/apps/${APP.id}/events`, {
-      body: { name: 'x', channel: 'x', data: `"${tag}-${n++}"`, persist: false },
-    });
-  const got = (c, tag, ms = 10_000) =>
-    c
-      .waitFor((f) => f.event === 'x' && String(f.data).startsWith(`"${tag}`), ms)
-      .then(
-        () => true,
-        () => false,
-      );
-  try {
-    const c1 = await RawClient.established(n1.wsUrl(APP.key));
-    const c2 = await RawClient.established(n2.wsUrl(APP.key));
-    await c1.subscribe('x');
-    await c2.subscribe('x');
-    await sleep(500);
-    await send(n1, 'before');
-    r.checks.crossNodeBefore = await got(c2, 'before');
-    await proxy.down();
-    await sleep(500);
-    await send(n1, 'cut1');
-    await send(n2, 'cut2');
-    r.checks.node1ServesItsOwnDuringCut = await got(c1, 'cut1');
-    r.checks.node2ServesItsOwnDuringCut = await got(c2, 'cut2');
-    const c3 = await RawClient.established(n2.wsUrl(APP.key));
-    r.checks.newConnectionsDuringCut = (await c3.subscribe('x')).event === 'pusher_internal:subscription_succeeded';
-    c3.close();
-    await sleep(OUTAGE_MS);
-    await proxy.up();
-    const start = Date.now();
-    let back = false;
-    while (!back && Date.now() - start < 60_000) {
-      await send(n1, 'after');
-      back = await got(c2, 'after', 1000);
-    }
-    r.details.crossNodeBackInMs = Date.now() - start;
-    r.checks.crossNodeAfterRestore = back;
-    await send(n2, 'reverse');
-    r.checks.reverseDirection = await got(c1, 'reverse');
-    c1.close();
-    c2.close();
-  } finally {
-    for (const node of [n1, n2]) {
-      if (node.problems().length) r.details[`problems${node === n1 ? 1 : 2}`] = node.problems().slice(0, 5);
-      r.checks[`noCrashNoUnexpectedError${node === n1 ? 1 : 2}`] = node.problems().length === 0;
-      await node.stop('SIGTERM');
-    }
-    await proxy.down();
-    const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
-  return r;
 }
 
 async function sigkill(store) {
@@ -366,12 +334,16 @@ async function sigkill(store) {
   return r;
 }
 
+const ctx = { dir, appsFile, APP, EXPECTED, OUTAGE_MS };
 const run = {
   'sqlite-readonly': sqliteReadonly,
   'sqlite-locked': sqliteLocked,
-  'pg-terminate': () => pgPhase('pg-terminate', false),
-  'pg-down': () => pgPhase('pg-down', true),
-  'redis-cut': redisCut,
+  'pg-terminate': () => pgPhase('pg-terminate', undefined),
+  'pg-down': () => pgPhase('pg-down', 'down'),
+  'pg-blackhole': () => pgPhase('pg-blackhole', 'hold'),
+  'redis-cut': () => redisPhase(ctx, 'redis-cut', 'down'),
+  'redis-blackhole': () => redisPhase(ctx, 'redis-blackhole', 'hold'),
+  'slow-consumer': () => slowConsumerPhase(ctx),
   'sigkill-sqlite': () => sigkill('sqlite'),
   'sigkill-pg': () => sigkill('pg'),
 };

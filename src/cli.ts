@@ -34,6 +34,13 @@ async function serve(args: string[] = []): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP (a supervisor's "reload"): the apps file is read again; the process keeps running.
+  process.on('SIGHUP', () => {
+    server.reloadApps().then(
+      (ids) => logger.info({ apps: ids.length }, 'SIGHUP: apps reloaded'),
+      (err: Error) => logger.error({ err: err.message }, 'SIGHUP: apps not reloaded; the previous ones stay'),
+    );
+  });
   const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
   const ws = `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`;
   // On a shared port config.http.tls is the WebSocket listener's (config.ts).

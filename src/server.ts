@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { App, AppSource } from './apps/app.ts';
 import { readAppsFile } from './apps/static-source.ts';
-import { newAppRecord, StoreAppSource, toApp } from './apps/store-source.ts';
+import { APP_CACHE_TTL_MS, newAppRecord, StoreAppSource, toApp } from './apps/store-source.ts';
+import { applyToOpenConnections, watchOpenApps } from './apps/open-connections.ts';
 import type { Config } from './config/config.ts';
 import { Hub } from './hub/hub.ts';
 import { combineObservers, type HubObserver } from './hub/observer.ts';
@@ -23,6 +24,8 @@ import { silentLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
 import type { AppsStore } from './store/apps-store.ts';
 import type { Stores } from './store/stores.ts';
+import { withDeadline, withStoreDeadlines } from './store/deadline.ts';
+import { StoreReadiness } from './store/readiness.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { metricsRoutes } from './api/routes/metrics.ts';
@@ -71,10 +74,15 @@ export interface PushiServer {
   httpPort: number;
   /** Graceful: 4200 to every client, listeners closed, store closed. */
   close(): Promise<void>;
+  /**
+   * Reads PUSHI_APPS_FILE (and the PUSHI_APP_* app) again into the store (SIGHUP); open sockets of
+   * those apps follow at once. Apps missing from the file are left as they are. Returns their ids.
+   */
+  reloadApps(): Promise<string[]>;
 }
 
-/** Seeds the store with the env/file apps; creates (or reuses) a default app when none is configured. */
-async function seedApps(config: Config, store: AppsStore): Promise<App | undefined> {
+/** Writes the env/file apps into the store (the file read anew); returns their ids. */
+async function writeSeeds(config: Config, store: AppsStore): Promise<string[]> {
   const seeds = [
     ...(config.apps.envApp ? [{ ...config.apps.envApp, name: config.apps.envApp.id, enabled: true }] : []),
     ...(config.apps.file ? readAppsFile(config.apps.file) : []),
@@ -92,7 +100,12 @@ async function seedApps(config: Config, store: AppsStore): Promise<App | undefin
       await store.update(seed.id, { ...fields, options: keepGeneratedKeys(existing.options, fields.options) });
     else await store.create({ id: seed.id, ...fields, createdAt: Date.now() });
   }
-  if (seeds.length) return undefined;
+  return seeds.map((s) => s.id);
+}
+
+/** Seeds the store with the env/file apps; creates (or reuses) a default app when none is configured. */
+async function seedApps(config: Config, store: AppsStore): Promise<App | undefined> {
+  if ((await writeSeeds(config, store)).length) return undefined;
   const apps = await store.list();
   const found = apps.find((a) => a.name === 'default') ?? apps[0];
   if (found) return toApp(found);
@@ -109,7 +122,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     health: () => health,
     traffic: () => hub.states,
   });
-  const store = instrumentStore(await openStore(config.storage), logger, metrics);
+  const deadlines = { readMs: config.storage.readTimeoutMs, writeMs: config.storage.writeTimeoutMs };
+  const readiness = new StoreReadiness();
+  const bounded = withStoreDeadlines(await openStore(config.storage), deadlines, readiness.failed);
+  const store = instrumentStore(bounded, logger, metrics);
   let defaultApp: App | undefined;
   try {
     defaultApp = await seedApps(config, store.apps);
@@ -117,7 +133,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await store.close();
     throw err;
   }
-  const apps = new StoreAppSource(store.apps);
+  const apps = new StoreAppSource(store.apps, { onChange: (id, app) => applyToOpenConnections(hub, id, app) });
   // The web console (/console) watches the hub and webhook outcomes; inert without the admin token.
   const consoleFeed = new ConsoleFeed(Boolean(config.adminToken));
   const webhooks = new Webhooks({
@@ -171,7 +187,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   hub.extension = persistence;
   consoleFeed.start(hub);
   const stopRetention = startRetention(store.apps, store.events, logger, options.retentionIntervalMs);
-  const health: HealthCheck[] = [{ name: 'store', check: () => store.ping() }];
+  const stopWatchingApps = watchOpenApps(hub, (id) => apps.refresh(id), APP_CACHE_TTL_MS);
+  const health: HealthCheck[] = [readiness.check(store)];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   let limiter: RateLimiter = new LocalRateLimiter();
   if (config.redisUrl) {
@@ -192,7 +209,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     published
       ? async (app, t) => {
           await persistence.publish(app, t);
-          await published();
+          // Redis not answering (a dead path, until the heartbeat reconnects): this node's clients
+          // have the event; the trigger is not held for the cross-node copy.
+          await withDeadline(published(), config.storage.readTimeoutMs, 'redis').catch(() => undefined);
         }
       : persistence.publish,
   );
@@ -235,6 +254,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     hub.stop();
     consoleFeed.close();
     await stopRetention();
+    stopWatchingApps();
     await cluster.close();
     await webhooks.close();
     await notifier.close();
@@ -259,6 +279,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     notifier,
     wsPort: listeners.wsPort,
     httpPort: listeners.httpPort,
+    async reloadApps() {
+      const ids = await writeSeeds(config, store.apps);
+      apps.invalidate();
+      for (const id of ids) {
+        const rec = await store.apps.get(id);
+        applyToOpenConnections(hub, id, rec && toApp(rec));
+      }
+      return ids;
+    },
     close() {
       closing ??= (async () => {
         hub.shutdown();
@@ -269,6 +298,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         hub.stop();
         consoleFeed.close();
         await stopRetention();
+        stopWatchingApps();
         await cluster.close(); // leaves the cluster: our members removed everywhere
         await webhooks.close(); // queues the last events (vacated on shutdown) before the store goes
         await notifier.close();

@@ -133,8 +133,9 @@ function errorReply(err: unknown, deps: ApiDeps): Reply {
     return { status: err.status, body: { error: err.message, code: err.status }, headers: err.headers };
   }
   if (err instanceof StoreUnavailableError) {
+    // The message (logged) names the database's host, port or file; the client gets the reply only.
     deps.logger.error({ err: err.message }, 'store unavailable');
-    return { status: 503, body: { error: `Storage unavailable: ${err.message}`, code: 503 } };
+    return { status: 503, body: { error: `Storage unavailable: ${err.reply}; try again later`, code: 503 } };
   }
   deps.logger.error({ err }, 'unexpected error in HTTP API');
   return { status: 500, body: { error: 'Internal server error', code: 500 } };

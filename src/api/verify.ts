@@ -24,8 +24,11 @@ export function verifySignedRequest(app: App, r: SignedRequest, windowSeconds: n
   if (key !== app.key) throw new HttpError(401, 'auth_key does not belong to this app');
   const version = params.get('auth_version');
   if (version !== undefined && version !== '1.0') throw new HttpError(401, 'Unsupported auth_version (expected 1.0)');
+  // Decimal digits only: Number() would also take "0x…", "1.7e9", " 17…" and "17….0".
+  if (!/^\d{1,12}$/.test(ts))
+    throw new HttpError(401, 'auth_timestamp must be seconds since the epoch, in decimal digits');
   const seconds = Number(ts);
-  if (!Number.isFinite(seconds) || Math.abs(now / 1000 - seconds) > windowSeconds) {
+  if (Math.abs(now / 1000 - seconds) > windowSeconds) {
     throw new HttpError(401, `Timestamp expired: auth_timestamp must be within ${windowSeconds} s of server time`);
   }
   const bodyMd5 = params.get('body_md5');

@@ -9,6 +9,8 @@ export interface AppOptions {
   maxConnections: number;
   /** Members (distinct user ids) per presence channel. */
   maxPresenceMembers: number;
+  /** Channels one socket may be subscribed to (0 = unlimited); past it, subscription_error 4100. */
+  maxChannelsPerConnection: number;
   /** Bytes of JSON user_info per presence member. */
   maxPresenceUserInfoBytes: number;
   /** Bytes of event `data` accepted on the HTTP API and in client events (413 / 4301 past it). */
@@ -98,6 +100,9 @@ export const DEFAULT_APP_OPTIONS: Readonly<AppOptions> = Object.freeze({
   maxClientEventsPerSecond: 10,
   maxConnections: 0,
   maxPresenceMembers: 100,
+  // Pusher clients hold a socket per page and subscribe per feature (rarely past a few dozen); a
+  // thousand leaves room for a dashboard of per-item channels and caps a socket near 0.5 MB.
+  maxChannelsPerConnection: 1000,
   maxPresenceUserInfoBytes: 1024,
   maxEventBytes: 10 * 1024,
   maxChannelsPerTrigger: 100,

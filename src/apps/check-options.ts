@@ -33,6 +33,7 @@ const RANGES: Record<NumericOption, readonly [number, number]> = {
   webPushTtl: [0, MAX],
   recoveryWindowSeconds: [0, MAX],
   recoveryMaxEvents: [0, MAX],
+  maxChannelsPerConnection: [0, MAX],
 };
 
 export class AppOptionError extends TypeError {}

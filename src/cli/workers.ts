@@ -107,4 +107,8 @@ export async function runWorkers(n: number, config: Config, logger: Logger, huma
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Every worker reloads the apps file (the store is shared; each updates its own open sockets).
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
 }

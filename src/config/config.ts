@@ -72,9 +72,21 @@ export interface StorageConfig {
   /** PostgreSQL schema (tests use one per run). */
   databaseSchema?: string;
   sqlitePath: string;
+  /** Reads and the /ready check give up after this many ms (PUSHI_STORE_READ_TIMEOUT_MS). */
+  readTimeoutMs: number;
+  /** Writes (stored events included) answer 503 after this many ms (PUSHI_STORE_WRITE_TIMEOUT_MS). */
+  writeTimeoutMs: number;
+  /** PostgreSQL: an unanswered query drops its connection after this many ms (twice the write deadline). */
+  queryTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
+
+function storeTimeouts(env: Env) {
+  const readTimeoutMs = int(env, 'PUSHI_STORE_READ_TIMEOUT_MS', 1000, 10, 600_000);
+  const writeTimeoutMs = int(env, 'PUSHI_STORE_WRITE_TIMEOUT_MS', 5000, 10, 600_000);
+  return { readTimeoutMs, writeTimeoutMs, queryTimeoutMs: 2 * Math.max(readTimeoutMs, writeTimeoutMs) };
+}
 
 function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -132,6 +144,8 @@ function envAppOptions(env: Env): Record<string, unknown> {
   if (env.PUSHI_APP_USER_AUTHENTICATION !== undefined)
     options.userAuthentication = flag(env, 'PUSHI_APP_USER_AUTHENTICATION');
   if (env.PUSHI_APP_MAX_CONNECTIONS !== undefined) options.maxConnections = int(env, 'PUSHI_APP_MAX_CONNECTIONS', 0);
+  if (env.PUSHI_APP_MAX_CHANNELS_PER_CONNECTION !== undefined)
+    options.maxChannelsPerConnection = int(env, 'PUSHI_APP_MAX_CHANNELS_PER_CONNECTION', 1000);
   if (env.PUSHI_APP_PERSIST !== undefined) options.persist = flag(env, 'PUSHI_APP_PERSIST');
   return options;
 }
@@ -176,6 +190,9 @@ export const ENV_NAMES = [
   'PUSHI_MAX_BODY_BYTES',
   'PUSHI_MAX_BUFFERED_BYTES',
   'PUSHI_RECOVERY_MAX_BYTES',
+  'PUSHI_STORE_READ_TIMEOUT_MS',
+  'PUSHI_STORE_WRITE_TIMEOUT_MS',
+  'PUSHI_APP_MAX_CHANNELS_PER_CONNECTION',
   'PUSHI_WS_COALESCE',
   'PUSHI_AUTH_TIMESTAMP_WINDOW',
   'PUSHI_SHUTDOWN_GRACE_MS',
@@ -281,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
       databaseUrl,
       databaseSchema: env.DATABASE_SCHEMA || undefined,
       sqlitePath: env.PUSHI_DB || './data/pushi.db',
+      ...storeTimeouts(env),
     },
     redisUrl,
     redisPrefix: env.PUSHI_REDIS_PREFIX || 'pushi:',

@@ -12,7 +12,8 @@ export interface SocketLike {
    * kernel). `frame` may be shared by many sockets: never mutate it.
    */
   send(frame: Buffer | string): number;
-  close(code: number, reason: string): void;
+  /** `dropQueued`: what is still queued for the client is discarded, so the close frame goes next. */
+  close(code: number, reason: string, dropQueued?: boolean): void;
   /** Bytes queued but not yet written to the kernel. */
   readonly bufferedAmount: number;
   readonly remoteAddress?: string;
@@ -70,8 +71,11 @@ export class Connection {
     if (this.closed) return;
     // Judged by what the write left queued: one frame past the bound at most, and no second
     // look at the socket per frame (this runs once per subscriber per event).
-    if (this.socket.send(frame) > this.maxBufferedBytes)
-      this.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full');
+    if (this.socket.send(frame) > this.maxBufferedBytes) {
+      // It is not reading what is queued: drop it so the 4100 (back off, then reconnect) arrives.
+      this.closed = true;
+      this.socket.close(ErrorCode.OVER_CAPACITY, 'Slow consumer: send buffer full', true);
+    }
   }
 
   sendError(err: PusherError): void {

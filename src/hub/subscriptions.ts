@@ -31,6 +31,9 @@ export class Subscriptions {
     const nameError = channelNameError(name);
     if (nameError) throw typeof name === 'string' ? subscriptionError(name, 4009, nameError) : warn(null, nameError);
     const channel = name as string;
+    const cap = conn.app.options.maxChannelsPerConnection;
+    if (cap > 0 && conn.channels.size >= cap && !conn.channels.has(channel))
+      throw subscriptionError(channel, 4100, `Too many channels on this connection (at most ${cap})`);
     const state = this.hub.state(conn.app);
     const app = conn.app;
     const rules = channelRules(channel);

@@ -4,7 +4,7 @@
 // a write added to a role's write interface is timed without touching this file.
 import type { Logger } from 'pino';
 import { StoreConflictError } from '../store/errors.ts';
-import { type Method, role, roleParts } from '../store/role.ts';
+import { type Method, wrapRoles } from '../store/role.ts';
 import type { Stores } from '../store/stores.ts';
 
 /** One log line per operation per interval while a store stays down. */
@@ -70,17 +70,11 @@ export function instrumentStore(stores: Stores, logger: Logger, metrics?: StoreW
         },
       );
     };
-  const wrapAll = (name: string, methods: Record<string, Method>, write: boolean) =>
-    Object.fromEntries(Object.entries(methods).map(([m, fn]) => [m, wrap(`${name}.${m}`, fn, write)]));
-
   // Lifecycle calls reach the original through the prototype; failures of migrate and ping are
   // logged (close is not: a store closed twice is no outage).
-  const out = Object.create(stores) as Record<string, unknown>;
-  out.migrate = wrap('migrate', () => stores.migrate(), false);
-  out.ping = wrap('ping', () => stores.ping(), false);
-  for (const [name, value] of Object.entries(stores)) {
-    const parts = roleParts(value);
-    if (parts) out[name] = role(wrapAll(name, parts.reads, false), wrapAll(name, parts.writes, true));
-  }
-  return out as unknown as Stores;
+  const out = wrapRoles(stores, wrap);
+  return Object.assign(out, {
+    migrate: wrap('migrate', () => stores.migrate(), false),
+    ping: wrap('ping', () => stores.ping(), false),
+  }) as Stores;
 }

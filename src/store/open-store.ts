@@ -7,12 +7,17 @@ export interface OpenStoreConfig {
   databaseUrl?: string;
   databaseSchema?: string;
   sqlitePath: string;
+  /** PostgreSQL: a query unanswered this long (ms) fails and drops its connection. */
+  queryTimeoutMs?: number;
 }
 
 export async function openStore(cfg: OpenStoreConfig): Promise<Stores> {
   // pg is loaded only when it is used: an embedded deployment does not pay for it in memory.
   const store: Stores = cfg.databaseUrl
-    ? new (await import('./postgres/postgres-store.ts')).PostgresStore(cfg.databaseUrl, { schema: cfg.databaseSchema })
+    ? new (await import('./postgres/postgres-store.ts')).PostgresStore(cfg.databaseUrl, {
+        schema: cfg.databaseSchema,
+        queryTimeoutMs: cfg.queryTimeoutMs,
+      })
     : new SqliteStore(cfg.sqlitePath);
   try {
     await store.migrate();

@@ -22,3 +22,18 @@ export function role<R extends object, W extends object>(reads: R, writes: W): R
 export function roleParts(value: unknown): RoleParts | undefined {
   return value && typeof value === 'object' ? (value as { [PARTS]?: RoleParts })[PARTS] : undefined;
 }
+
+/**
+ * A bundle of roles with every role method replaced by `wrap(op, fn, write)` (`op` is role.method);
+ * anything else (the lifecycle: migrate, ping, close, kind) reaches the original through the prototype.
+ */
+export function wrapRoles<S extends object>(stores: S, wrap: (op: string, fn: Method, write: boolean) => Method): S {
+  const out = Object.create(stores) as Record<string, unknown>;
+  const wrapAll = (name: string, methods: Record<string, Method>, write: boolean) =>
+    Object.fromEntries(Object.entries(methods).map(([m, fn]) => [m, wrap(`${name}.${m}`, fn, write)]));
+  for (const [name, value] of Object.entries(stores)) {
+    const parts = roleParts(value);
+    if (parts) out[name] = role(wrapAll(name, parts.reads, false), wrapAll(name, parts.writes, true));
+  }
+  return out as S;
+}

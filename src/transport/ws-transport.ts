@@ -1,5 +1,6 @@
 // WebSocket transport: upgrades on /app/{key}, frames in and out, close codes. Knows no channels.
 import type { IncomingMessage } from 'node:http';
+import { dropQueuedWrites } from './drop-queued.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -173,7 +174,9 @@ class WsSocket implements SocketLike {
       endTurnLater();
     }
   }
-  close(code: number, reason: string): void {
+  close(code: number, reason: string, dropQueued = false): void {
+    const sock = (this.ws as unknown as WsInternals)._socket;
+    if (dropQueued && sock) dropQueuedWrites(sock);
     this.ws.close(code, reason);
   }
   get bufferedAmount(): number {

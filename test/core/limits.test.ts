@@ -15,6 +15,7 @@ import { channelAuth } from '../../src/protocol/signatures.ts';
 const LIMITED = { id: 'limited-app', key: 'limited-key', secret: 'limited-secret' };
 const PRESENCE = { id: 'presence-app', key: 'presence-key', secret: 'presence-secret' };
 const FLOOD = { id: 'flood-app', key: 'flood-key', secret: 'flood-secret' };
+const FEW = { id: 'few-app', key: 'few-key', secret: 'few-secret' };
 let s: TestServer;
 let dir: string;
 const clients: RawClient[] = [];
@@ -29,6 +30,7 @@ before(async () => {
         { ...LIMITED, options: { maxConnections: 2 } },
         { ...PRESENCE, options: { maxPresenceMembers: 2, maxPresenceUserInfoBytes: 64 } },
         { ...FLOOD, options: { maxApiRequestsPerSecond: 0 } }, // the flood must not meet the API rate limit
+        { ...FEW, options: { maxChannelsPerConnection: 3 } },
       ],
     }),
   );
@@ -149,6 +151,29 @@ test('presence limits: maxPresenceMembers and maxPresenceUserInfoBytes', async (
   assert.equal(fits.res.event, 'pusher_internal:subscription_succeeded');
   assert.deepEqual(fits.data.presence.ids.sort(), ['u1', 'u3']);
   await assertStillServes(s);
+});
+
+test('maxChannelsPerConnection: the 4th channel gets subscription_error 4100; the socket stays open', async () => {
+  const c = await client(FEW.key);
+  for (const ch of ['a', 'b', 'c'])
+    assert.equal((await c.subscribe(ch)).event, 'pusher_internal:subscription_succeeded');
+  const refused = await c.subscribe('d');
+  assert.equal(refused.event, 'pusher:subscription_error');
+  assert.equal(refused.channel, 'd');
+  assert.equal(decode(refused).status, 4100);
+  assert.match(decode(refused).error, /at most 3/);
+  // Re-subscribing to a joined channel is still confirmed; leaving one makes room.
+  assert.equal((await c.subscribe('a')).event, 'pusher_internal:subscription_succeeded');
+  c.send({ event: 'pusher:unsubscribe', data: { channel: 'b' } });
+  c.frames.length = 0; // the next answer for 'd' must be new
+  assert.equal((await c.subscribe('d')).event, 'pusher_internal:subscription_succeeded');
+  await trigger(
+    s.httpUrl,
+    { name: 'hi', channel: 'd', data: '1' },
+    { appId: FEW.id, key: FEW.key, secret: FEW.secret },
+  );
+  await c.waitFor((f) => f.event === 'hi' && f.channel === 'd');
+  assert.equal(c.closeCode, undefined);
 });
 
 test('slow consumer: a client that stops reading is closed with 4100; others keep receiving', async () => {

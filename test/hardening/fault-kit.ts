@@ -13,10 +13,15 @@ export interface AppCreds {
   secret: string;
 }
 
-/** A TCP proxy to host:port; down() cuts every connection and refuses new ones until up(). */
+/**
+ * A TCP proxy to host:port. down() cuts every connection and refuses new ones until up(); hold()
+ * black-holes it instead: connections stay open (new ones are accepted) but nothing is forwarded
+ * either way until release(), like a network path that silently drops packets.
+ */
 export class TcpProxy {
   private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private held = false;
   port = 0;
   constructor(
     private readonly host: string,
@@ -26,21 +31,46 @@ export class TcpProxy {
   async up(): Promise<void> {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, this.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      for (const s of pair) {
+        s.on('close', () => this.pairs.delete(pair));
         s.on('error', () => (s === client ? upstream : client).destroy());
       }
-      client.pipe(upstream).pipe(client);
+      if (this.held) for (const s of pair) s.pause();
+      else forward(pair);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as { port: number }).port;
   }
 
   down(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    this.held = false;
+    for (const pair of this.pairs) for (const s of pair) s.destroy();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+
+  /** Stops forwarding without closing anything (bytes wait in the kernel, as on a dead path). */
+  hold(): void {
+    this.held = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Forwards again: what waited is delivered. */
+  release(): void {
+    this.held = false;
+    for (const pair of this.pairs) forward(pair);
+  }
+}
+
+function forward([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }
 
 export async function api(
@@ -102,6 +132,8 @@ export class Publisher {
   readonly acked = new Set<number>();
   readonly statuses: Record<string, number> = {};
   readonly unclear: string[] = [];
+  /** The longest any trigger took to be answered (ms), whatever the answer. */
+  maxMs = 0;
   private seq = 0;
   private running = false;
   private loops: Promise<void>[] = [];
@@ -131,10 +163,12 @@ export class Publisher {
   private async loop(): Promise<void> {
     while (this.running) {
       const n = this.seq++;
+      const started = Date.now();
       try {
         const r = await api(this.target(), this.app, 'POST', `/apps/${this.app.id}/events`, {
           body: { name: 'burst', channel: this.channel, data: JSON.stringify({ seq: n }), persist: true },
         });
+        this.maxMs = Math.max(this.maxMs, Date.now() - started);
         this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
         if (r.status === 200) this.acked.add(n);
         else if (!(r.status === 503 && /Storage unavailable/.test(r.body.error)) && this.unclear.length < 10)
@@ -170,7 +204,13 @@ export async function readyStatus(t: Target): Promise<number> {
   );
 }
 
-/** The largest event-loop delay the server saw since the last scrape (prom-client resets it per scrape). */
+/**
+ * The largest event-loop delay the server saw since the last scrape (prom-client resets it per scrape).
+ * The monitor samples every 100 ms (metrics.ts) and records whole intervals, so an idle loop reads
+ * about 100: the longest block is this minus LAG_SAMPLING_MS.
+ */
+export const LAG_SAMPLING_MS = 100;
+
 export async function lagMaxMs(t: Target): Promise<number> {
   const text = await fetch(`${t.httpUrl}/metrics`, { signal: AbortSignal.timeout(30_000) }).then(
     (r) => r.text(),

@@ -56,12 +56,12 @@ const request = fc.record({
 /** Signs like the Pusher SDKs: every param but auth_signature, plus body_md5 when there is a body. */
 function sign(
   r: { method: string; path: string; params: Record<string, string>; body: Buffer },
-  o: { secret?: string; key?: string; ts?: number; version?: string } = {},
+  o: { secret?: string; key?: string; ts?: number; tsText?: string; version?: string } = {},
 ): Built {
   const params: Record<string, string> = {
     ...r.params,
     auth_key: o.key ?? A.key,
-    auth_timestamp: String(o.ts ?? NOW / 1000),
+    auth_timestamp: o.tsText ?? String(o.ts ?? NOW / 1000),
     auth_version: o.version ?? '1.0',
   };
   if (r.body.length) params.body_md5 = md5Hex(r.body);
@@ -127,6 +127,11 @@ test('targeted mutations are refused with 401', () => {
         ['param added', withQuery((p) => !p.has(extraKey) && p.append(extraKey, extraValue))],
         ['stale timestamp, correctly signed', sign(r, { ts: NOW / 1000 - WINDOW - 1 })],
         ['future timestamp, correctly signed', sign(r, { ts: NOW / 1000 + WINDOW + 1 })],
+        // The right instant spelled other than in decimal digits (Number() would take each of them).
+        ['hexadecimal timestamp, correctly signed', sign(r, { tsText: `0x${(NOW / 1000).toString(16)}` })],
+        ['exponent timestamp, correctly signed', sign(r, { tsText: `${NOW / 1e10}e1` })],
+        ['padded timestamp, correctly signed', sign(r, { tsText: ` ${NOW / 1000}` })],
+        ['fractional timestamp, correctly signed', sign(r, { tsText: `${NOW / 1000}.0` })],
         ['other secret', sign(r, { secret: 'secret-b' })],
         ['other app key, signed with this secret', sign(r, { key: 'key-b' })],
         ['auth_version 2.0', sign(r, { version: '2.0' })],

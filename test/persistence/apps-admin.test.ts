@@ -341,7 +341,8 @@ function cliSuite(name: string, env: () => Record<string, string>, skip: string 
       await eventually(() => sdk.trigger('cli-news', 'hello', { from: 'cli' }));
       const got = await c.waitFor((f) => f.event === 'hello');
       assert.equal(got.data, JSON.stringify({ from: 'cli' }));
-      c.close();
+      // Stays open through the delete below: the server must close it, as the admin API does.
+      const stays = c;
 
       // Same database both ways: the HTTP API sees the CLI's app and the CLI the API's.
       assert.equal((await admin(s, 'GET', `/apps/${app.id}`)).body.secret, app.secret);
@@ -357,7 +358,9 @@ function cliSuite(name: string, env: () => Record<string, string>, skip: string 
       const deleted = await runCli(['apps', 'delete', app.id], storeEnv);
       assert.equal(deleted.code, 0, deleted.output);
       assert.match(deleted.output, new RegExp(`deleted app ${app.id}`));
-      // Within the server's app cache lifetime, the deleted app stops working.
+      // Within the server's app cache lifetime, the deleted app stops working, open sockets included
+      // (nothing else looks the app up meanwhile: the server re-reads apps that have sockets).
+      assert.equal(await stays.waitClose(10_000), 4001, 'the open socket is closed with 4001');
       await eventually(async () => assert.equal(await connectOutcome(s, app.key), 4001));
       await eventually(async () => assert.equal((await trigger(s, app, 'gone')).status, 404));
     });

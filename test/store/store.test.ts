@@ -132,6 +132,36 @@ describe('SqliteStore specifics', () => {
     await store.close();
   });
 
+  test('the readiness ping waits for the lock off the main thread, and reports a held lock', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path, { busyTimeoutMs: 5000 });
+    await store.migrate();
+    await store.events.append([newEvent('a', 'c')]); // the writer thread runs (the first pings start it)
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    // As above: the timer can release the lock only if the ping's wait leaves this thread free.
+    let released = false;
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      released = true;
+    }, 100);
+    await store.ping();
+    assert.ok(released, 'the ping finished after the timer released the lock');
+    other.close();
+    await store.close();
+    // A lock held past the (thread's) busy timeout: not ready, named as such.
+    const shortPath = tmpDb();
+    const short = new SqliteStore(shortPath, { busyTimeoutMs: 50 });
+    await short.migrate();
+    await short.events.append([newEvent('a', 'c')]);
+    const holder = new Database(shortPath);
+    holder.exec('BEGIN EXCLUSIVE');
+    await assert.rejects(short.ping(), (err: StoreUnavailableError) => /SQLITE_BUSY/.test(err.reply));
+    holder.exec('ROLLBACK');
+    holder.close();
+    await short.close();
+  });
+
   test('appends made while the store closes are refused, and no writer thread outlives it', async () => {
     const store = new SqliteStore(tmpDb());
     await store.migrate();

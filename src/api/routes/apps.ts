@@ -3,9 +3,9 @@ import { resolveOptions } from '../../apps/app.ts';
 import { AppOptionError, checkAppOptions } from '../../apps/check-options.ts';
 import { AppConflictError, AppInputError, appFromInput, createApp } from '../../apps/create-app.ts';
 import { unknownName } from '../../apps/nearest-name.ts';
+import { applyToOpenConnections } from '../../apps/open-connections.ts';
 import { toApp, type StoreAppSource } from '../../apps/store-source.ts';
-import type { Hub } from '../../hub/hub.ts';
-import { ErrorCode, HttpError } from '../../protocol/errors.ts';
+import { HttpError } from '../../protocol/errors.ts';
 import { randomHex } from '../../protocol/ids.ts';
 import type { AppRecord, AppsStore } from '../../store/apps-store.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
@@ -40,25 +40,6 @@ function checkPatchFields(body: Record<string, unknown>): void {
       );
     throw new HttpError(400, unknownName('app field', field, PATCH_FIELDS));
   }
-}
-
-/**
- * Sockets already open on this node follow a change at once: they see the new secret and options;
- * a disabled or deleted app's sockets are closed (new ones are refused the same way).
- */
-function applyToOpenConnections(hub: Hub, id: string, rec: AppRecord | undefined): void {
-  const state = hub.states.get(id);
-  if (!state) return;
-  if (!rec || !rec.enabled) {
-    const [code, why] = rec
-      ? [ErrorCode.APP_DISABLED, 'App is disabled']
-      : [ErrorCode.APP_NOT_FOUND, 'App was deleted'];
-    for (const conn of [...state.connections.values()]) conn.closeWithError(code, why);
-    return;
-  }
-  const app = toApp(rec);
-  state.app = app;
-  for (const conn of state.connections.values()) conn.app = app;
 }
 
 export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegistrar {
@@ -113,7 +94,7 @@ export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegist
       }
       const after = await store.update(before.id, patch);
       source.invalidate(before);
-      applyToOpenConnections(deps.hub, before.id, after);
+      applyToOpenConnections(deps.hub, before.id, after && toApp(after));
       return { body: view(after!) };
     };
     router.add('PATCH', '/apps/:appId', update, admin);
@@ -126,7 +107,7 @@ export function appRoutes(store: AppsStore, source: StoreAppSource): RouteRegist
         const before = await find(ctx.params.appId);
         const after = await store.update(before.id, { secret: randomHex(20) });
         source.invalidate(before);
-        applyToOpenConnections(deps.hub, before.id, after);
+        applyToOpenConnections(deps.hub, before.id, after && toApp(after));
         return { body: view(after!) };
       },
       admin,

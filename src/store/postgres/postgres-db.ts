@@ -8,11 +8,19 @@ export interface PostgresOptions {
   /** Schema holding the tables (created if missing); default: the server's search_path. */
   schema?: string;
   poolSize?: number;
+  /**
+   * A query unanswered this long (ms) fails and its connection is dropped, so a server that stops
+   * answering does not hold the pool's connections for as long as TCP takes to notice. Default 10000.
+   */
+  queryTimeoutMs?: number;
+  /** How long opening a connection may take (ms). Default 2000. */
+  connectTimeoutMs?: number;
   /** Errors of idle pooled connections (the pool drops them and reconnects on demand). */
   onError?: (err: Error) => void;
 }
 
 export type Queryable = pg.Pool | pg.PoolClient;
+const MIGRATION_TIMEOUT_MS = 3_600_000;
 
 // Node socket errors seen when the server is down or unreachable.
 const NET_CODES = new Set([
@@ -36,6 +44,7 @@ const UNAVAILABLE_MESSAGE = new RegExp(
     'timeout exceeded when trying to connect',
     'pool after calling end',
     'Client has encountered a connection error',
+    'Query read timeout', // query_timeout passed: a server that stopped answering
   ].join('|'),
   'i',
 );
@@ -56,7 +65,10 @@ export class PostgresDb {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      // The kernel probes idle connections, so a silently dead peer is found without traffic.
+      keepAlive: true,
       // Every pooled connection starts with the schema on its search_path, no per-query SET.
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
@@ -65,7 +77,13 @@ export class PostgresDb {
   }
 
   async migrate(): Promise<void> {
-    await this.tx('migrate', async (c) => {
+    await this.tx('migrate', async (client) => {
+      // Migrating (an index over a large table, another node's migration holding the lock) may take
+      // longer than a query is otherwise allowed to.
+      const c = {
+        query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+          client.query<R>({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as pg.QueryConfig),
+      };
       // Serialises concurrent migrations (several cluster nodes starting) within this schema.
       await c.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pushi.migrate:${this.schema ?? ''}`]);
       if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
@@ -154,7 +172,10 @@ export class PostgresDb {
       (err instanceof AggregateError && err.errors.some((x) => NET_CODES.has((x as { code?: string })?.code ?? '')))
     ) {
       const detail = code ? `${code}: ${message || 'connection failed'}` : message;
-      return new StoreUnavailableError(`PostgreSQL at ${this.where} unavailable (${op}): ${detail}`, { cause: err });
+      return new StoreUnavailableError(`PostgreSQL at ${this.where} unavailable (${op}): ${detail}`, {
+        cause: err,
+        reply: `PostgreSQL unavailable (${op})${code ? `: ${code}` : ''}`,
+      });
     }
     return err instanceof Error ? err : new Error(message);
   }

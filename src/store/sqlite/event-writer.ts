@@ -16,6 +16,8 @@ export interface WriterRequest {
   close?: boolean;
   /** Reads this setting of the thread's connection instead of appending (tests check durability). */
   pragma?: 'synchronous' | 'journal_mode';
+  /** Readiness: take and release the write lock (waiting here, not on the main thread). */
+  ping?: boolean;
 }
 
 export interface WriterReply {
@@ -47,6 +49,8 @@ interface Thread {
   waiting: Map<number, Waiter>;
   /** Asked to stop: stays referenced until it has exited. */
   closing?: boolean;
+  /** Has answered a request. */
+  answered?: boolean;
 }
 
 export class EventWriter {
@@ -63,6 +67,16 @@ export class EventWriter {
   /** A setting of the thread's own connection, e.g. synchronous (2 = FULL). */
   pragma(name: NonNullable<WriterRequest['pragma']>): Promise<unknown> {
     return this.request({ events: [], pragma: name }).then((m) => m.value);
+  }
+
+  /** Resolves once the thread could take the write lock; an Error with SQLite's `code` otherwise. */
+  async ping(): Promise<void> {
+    await this.request({ events: [], ping: true });
+  }
+
+  /** The thread is running and has answered (starting one takes a while: modules, a connection). */
+  get warm(): boolean {
+    return this.thread?.answered === true;
   }
 
   private request(req: Omit<WriterRequest, 'id'>): Promise<WriterReply> {
@@ -92,6 +106,7 @@ export class EventWriter {
     const { worker, waiting } = thread;
     worker.unref();
     worker.on('message', (m: WriterReply) => {
+      thread.answered = true;
       const waiter = waiting.get(m.id);
       waiting.delete(m.id);
       if (waiting.size === 0 && !thread.closing) worker.unref();

@@ -1,6 +1,7 @@
 // The embedded database: one SQLite file and the connection every role shares. better-sqlite3 is
 // synchronous, so role methods run to completion and only wrap their result (or error) in a promise.
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreConflictError, StoreUnavailableError } from '../errors.ts';
@@ -10,11 +11,13 @@ import { EventWriter } from './event-writer.ts';
 export interface SqliteOptions {
   /** Open without write access (writes then fail with StoreUnavailableError). */
   readonly?: boolean;
-  /**
-   * How long a write waits for another process's lock (the CLI) before giving up (it blocks the
-   * event loop meanwhile, so keep it short). Default 500.
-   */
+  /** How long the writer thread waits for another process's lock (the CLI) before giving up. Default 500. */
   busyTimeoutMs?: number;
+  /**
+   * The same wait on the main connection (queue claims, app changes), once migrated: it blocks the
+   * event loop meanwhile, so it stays short; such a write fails with SQLITE_BUSY instead. Default 50.
+   */
+  mainBusyTimeoutMs?: number;
 }
 
 // Codes meaning "the file cannot be read or written right now", as opposed to a bug in a query.
@@ -26,6 +29,7 @@ export class SqliteDb {
   readonly writer?: EventWriter;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly prepared = new Map<string, unknown>();
+  private readonly mainBusyTimeoutMs: number;
 
   constructor(
     private readonly path: string,
@@ -46,6 +50,7 @@ export class SqliteDb {
       // A file the server writes gets its event appends off the main thread; a read-only or
       // in-memory database (one connection only) appends here.
       if (!memory && !readonly) this.writer = new EventWriter({ path, busyTimeoutMs: busyTimeout });
+      this.mainBusyTimeoutMs = Math.max(0, Math.floor(options.mainBusyTimeoutMs ?? 50));
     } catch (err) {
       throw this.mapError(err, 'open');
     }
@@ -72,6 +77,8 @@ export class SqliteDb {
     // Statements prepared before a schema change would be stale.
     this.statements.clear();
     this.prepared.clear();
+    // Migrating (several processes starting at once) may wait; serving must not block for long.
+    if (this.connection.open) this.connection.pragma(`busy_timeout = ${this.mainBusyTimeoutMs}`);
   }
 
   /** A setting of each connection: this one's, then the writer thread's when there is one. */
@@ -87,13 +94,37 @@ export class SqliteDb {
     await this.writer?.close();
   }
 
-  /** Readiness: takes and releases the write lock, so a read-only or locked file reports down. */
+  /**
+   * Readiness: takes and releases the write lock, so a read-only or locked file reports down. Once
+   * the writer thread runs, the wait for the lock happens there, not on the event loop; until then
+   * (the first pings start it) here, for at most the main connection's short busy timeout.
+   */
   async ping(): Promise<void> {
+    const onThread = this.writer?.warm === true;
     this.run('ping', () => {
+      if (!this.connection.open) throw new Error('The database connection is not open');
       if (this.connection.readonly) throw Object.assign(new Error('opened read-only'), { code: 'SQLITE_READONLY' });
+      if (onThread) return;
       this.connection.exec('BEGIN IMMEDIATE');
       this.connection.exec('ROLLBACK');
     });
+    if (this.writer && !onThread)
+      this.writer.ping().catch(() => undefined); // starts the thread
+    else
+      await this.writer?.ping().catch((err: unknown) => {
+        throw this.mapError(err, 'ping');
+      });
+    // Taking the lock writes nothing: a file made read-only under us (permissions, a read-only
+    // remount, chattr +i) shows only when asked, without blocking.
+    if (this.writer)
+      for (const file of [this.path, `${this.path}-wal`])
+        await access(file, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return;
+          const readonly = Object.assign(new Error(`${file} is not writable (${err.code})`), {
+            code: 'SQLITE_READONLY',
+          });
+          throw this.mapError(readonly, 'ping');
+        });
   }
 
   /** A statement prepared once per schema version. */
@@ -134,7 +165,10 @@ export class SqliteDb {
     }
     if ((typeof code === 'string' && UNAVAILABLE.test(code)) || !this.connection?.open) {
       const detail = typeof code === 'string' ? `${code}: ${message}` : message;
-      return new StoreUnavailableError(`SQLite database ${this.path} unavailable (${op}): ${detail}`, { cause: err });
+      return new StoreUnavailableError(`SQLite database ${this.path} unavailable (${op}): ${detail}`, {
+        cause: err,
+        reply: `SQLite unavailable (${op})${typeof code === 'string' ? `: ${code}` : ''}`,
+      });
     }
     return err instanceof Error ? err : new Error(message);
   }

@@ -43,8 +43,11 @@ export function sqliteQueue<N extends QueueEntry>(db: SqliteDb, queue: QueueName
         );
       },
       async claim(now, leaseMs, limit) {
-        return db.run(`${queue}.claim`, () =>
-          db.tx(() => {
+        return db.run(`${queue}.claim`, () => {
+          // Nothing due (the usual poll): no write lock taken, so none waited for on the event loop.
+          const due = `SELECT 1 FROM queue_items WHERE queue = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT 1`;
+          if (!db.stmt(due).get(queue, now)) return [];
+          return db.tx(() => {
             const rows = db
               .stmt(
                 `SELECT ${QUEUE_COLUMNS} FROM queue_items
@@ -57,8 +60,8 @@ export function sqliteQueue<N extends QueueEntry>(db: SqliteDb, queue: QueueName
             return rows
               .map((r) => ({ ...toQueueItem<N>(r), nextAttemptAt: now + leaseMs }))
               .sort((a, b) => a.id - b.id);
-          }),
-        );
+          });
+        });
       },
       async done(id) {
         db.run(`${queue}.done`, () => db.stmt('DELETE FROM queue_items WHERE id = ? AND queue = ?').run(id, queue));

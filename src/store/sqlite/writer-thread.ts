@@ -30,7 +30,11 @@ port.on('message', (m: WriterRequest) => {
       db.pragma('synchronous = FULL'); // the WAL is synced on every commit, as on the main connection
     }
     if (m.pragma) reply = { id: m.id, value: db.pragma(m.pragma, { simple: true }) };
-    else {
+    else if (m.ping) {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+      reply = { id: m.id, seqs: [] };
+    } else {
       append ??= prepareAppend(db); // prepared on first use: the schema exists by then
       reply = { id: m.id, seqs: append(m.events) };
     }
