@@ -27,3 +27,10 @@ chat.bind('member_added', (event, member) => {
 });
 // Peer channels are joined by the server, not subscribed by name: bind on the Pushi object.
 pushi.bind('client-hello', (event, data, meta) => console.log('peer', meta.channel, data.from));
+
+// #region recovery
+// After a reconnect every channel resumes from the last event it delivered: missed events arrive
+// first, in order; when the server no longer has them, reload what the channel shows.
+pushi.bind('recovered', (event, { channel }) => console.log('recovered', channel));
+pushi.bind('recovery_failed', (event, { channel }) => console.log('recovery_failed', channel));
+// #endregion

@@ -5,9 +5,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { test } from 'node:test';
 
-// Pages written on other branches; linked from docs/README.md, checked like the others once present.
-const PENDING = new Set(['docs/testing.md']);
-
 function docs(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
@@ -46,7 +43,7 @@ test('every relative link in the docs reaches an existing file and heading', () 
       const [path, anchor] = target.split('#');
       const file = path ? normalize(join(dirname(doc), path)) : doc;
       if (!existsSync(file)) {
-        if (!PENDING.has(file)) broken.push(`${doc}: ${target} (no such file)`);
+        broken.push(`${doc}: ${target} (no such file)`);
         continue;
       }
       if (anchor && !(statSync(file).isFile() && anchors(file).has(anchor)))

@@ -222,7 +222,7 @@ describe('PostgreSQL going down under a running server process', { skip: pgSkip 
       try {
         const live = await healthyBaseline(t);
         await proxy.down();
-        await assertDegraded(t, live, /PostgreSQL unavailable \(\w+\): ECONNREFUSED/);
+        await assertDegraded(t, live, /PostgreSQL unavailable \([\w.]+\): ECONNREFUSED/);
         assert.match(
           child.output(),
           /"level":50[^\n]*PostgreSQL at \S+ unavailable/,
@@ -261,7 +261,7 @@ describe('PostgreSQL schema dropped under a running server', { skip: pgSkip }, (
       await admin.connect();
       await admin.query(`DROP SCHEMA "${target.schema}" CASCADE`);
       await admin.end();
-      await assertDegraded(s, live, /PostgreSQL unavailable \(\w+\): 42P01/);
+      await assertDegraded(s, live, /PostgreSQL unavailable \([\w.]+\): 42P01/);
       live.close();
       assert.deepEqual(trouble, []);
     } finally {
