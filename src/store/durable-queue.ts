@@ -6,9 +6,11 @@ import type { Page } from './event-log.ts';
 /** Which queue an item belongs to (the `queue` column). */
 export type QueueName = 'webhooks' | 'notifications';
 
-/** What every queued item has; the rest of an item is its job, stored as JSON. */
+/** What every queued item has; the rest of an item (where and how to send it) is stored as JSON. */
 export interface QueueEntry {
   appId: string;
+  /** The message to send, stored verbatim. */
+  body: string;
   createdAt: number; // ms since epoch
   /** When to try first (usually createdAt). */
   nextAttemptAt: number;

@@ -194,7 +194,8 @@ CREATE INDEX notify_queue_app ON notify_queue (app_id);
 `,
   },
   {
-    // One table for every durable queue (durable-queue.ts): the job fields become a JSON payload.
+    // One table for every durable queue (durable-queue.ts): the message body stays a column, the
+    // other job fields (url; kind, address, target) become a JSON payload.
     // Webhook rows keep their ids (failed ones are retried by id through the API); queued
     // notifications follow with new ids. Nothing queued is lost.
     version: 4,
@@ -205,6 +206,7 @@ CREATE TABLE queue_items (
   queue TEXT NOT NULL,
   app_id TEXT NOT NULL,
   payload TEXT NOT NULL,
+  body TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending',
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
@@ -213,12 +215,12 @@ CREATE TABLE queue_items (
 );
 CREATE INDEX queue_items_due ON queue_items (queue, status, next_attempt_at);
 CREATE INDEX queue_items_app ON queue_items (app_id, queue, status, id);
-INSERT INTO queue_items (id, queue, app_id, payload, status, attempts, last_error, created_at, next_attempt_at)
-  SELECT id, 'webhooks', app_id, json_object('url', url, 'body', body), status, attempts, last_error, created_at,
+INSERT INTO queue_items (id, queue, app_id, payload, body, status, attempts, last_error, created_at, next_attempt_at)
+  SELECT id, 'webhooks', app_id, json_object('url', url), body, status, attempts, last_error, created_at,
     next_attempt_at
   FROM webhook_queue ORDER BY id;
-INSERT INTO queue_items (queue, app_id, payload, attempts, last_error, created_at, next_attempt_at)
-  SELECT 'notifications', app_id, json_object('kind', kind, 'address', address, 'target', json(target), 'body', body),
+INSERT INTO queue_items (queue, app_id, payload, body, attempts, last_error, created_at, next_attempt_at)
+  SELECT 'notifications', app_id, json_object('kind', kind, 'address', address, 'target', json(target)), body,
     attempts, last_error, created_at, next_attempt_at
   FROM notify_queue ORDER BY id;
 DROP TABLE webhook_queue;
@@ -230,6 +232,7 @@ CREATE TABLE queue_items (
   queue text NOT NULL,
   app_id text NOT NULL,
   payload text NOT NULL,
+  body text NOT NULL,
   status text NOT NULL DEFAULT 'pending',
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
@@ -238,14 +241,14 @@ CREATE TABLE queue_items (
 );
 CREATE INDEX queue_items_due ON queue_items (queue, status, next_attempt_at);
 CREATE INDEX queue_items_app ON queue_items (app_id, queue, status, id);
-INSERT INTO queue_items (id, queue, app_id, payload, status, attempts, last_error, created_at, next_attempt_at)
-  SELECT id, 'webhooks', app_id, json_build_object('url', url, 'body', body)::text, status, attempts, last_error,
+INSERT INTO queue_items (id, queue, app_id, payload, body, status, attempts, last_error, created_at, next_attempt_at)
+  SELECT id, 'webhooks', app_id, json_build_object('url', url)::text, body, status, attempts, last_error,
     created_at, next_attempt_at
   FROM webhook_queue ORDER BY id;
 SELECT setval(pg_get_serial_sequence('queue_items', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM queue_items), false);
-INSERT INTO queue_items (queue, app_id, payload, attempts, last_error, created_at, next_attempt_at)
+INSERT INTO queue_items (queue, app_id, payload, body, attempts, last_error, created_at, next_attempt_at)
   SELECT 'notifications', app_id,
-    json_build_object('kind', kind, 'address', address, 'target', target::json, 'body', body)::text,
+    json_build_object('kind', kind, 'address', address, 'target', target::json)::text, body,
     attempts, last_error, created_at, next_attempt_at
   FROM notify_queue ORDER BY id;
 DROP TABLE webhook_queue;

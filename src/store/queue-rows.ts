@@ -1,6 +1,7 @@
 // Row <-> item mapping for the durable queue table (queue_items), shared by both dialects. The
-// fields every item has are columns; the rest (the job: a webhook's url and body, a notification's
-// target and message) is one JSON column, so one table and one set of statements serve every queue.
+// fields every item has are columns (the body verbatim: it is most of an item, and JSON would escape
+// it); the rest (a webhook's url, a notification's kind, address and target) is one JSON column, so
+// one table and one set of statements serve every queue.
 import type { QueueEntry, QueueItem } from './durable-queue.ts';
 import { jsonObject } from './rows.ts';
 
@@ -8,6 +9,7 @@ export interface QueueRow {
   id: number | string;
   app_id: string;
   payload: string;
+  body: string;
   status: string;
   attempts: number | string;
   last_error: string | null;
@@ -15,12 +17,13 @@ export interface QueueRow {
   next_attempt_at: number | string;
 }
 
-export const QUEUE_COLUMNS = 'id, app_id, payload, status, attempts, last_error, created_at, next_attempt_at';
+export const QUEUE_COLUMNS = 'id, app_id, payload, body, status, attempts, last_error, created_at, next_attempt_at';
 
-/** The item's job fields as the payload column's JSON. */
+/** The item's other fields (not the columns) as the payload column's JSON. */
 export function payloadOf(item: QueueEntry): string {
   const job: Record<string, unknown> = { ...item };
   delete job.appId;
+  delete job.body;
   delete job.createdAt;
   delete job.nextAttemptAt;
   return JSON.stringify(job);
@@ -29,6 +32,7 @@ export function payloadOf(item: QueueEntry): string {
 export function toQueueItem<N extends QueueEntry>(row: QueueRow): QueueItem<N> {
   const entry: QueueEntry = {
     appId: row.app_id,
+    body: row.body,
     createdAt: Number(row.created_at),
     nextAttemptAt: Number(row.next_attempt_at),
   };

@@ -35,12 +35,13 @@ export function postgresQueue<N extends QueueEntry>(db: PostgresDb, queue: Queue
         // Array parameters: one statement text whatever the batch size (see the event log's append).
         await db.query(
           `${queue}.enqueue`,
-          `INSERT INTO queue_items (queue, app_id, payload, created_at, next_attempt_at)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])`,
+          `INSERT INTO queue_items (queue, app_id, payload, body, created_at, next_attempt_at)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])`,
           [
             queue,
             items.map((item) => item.appId),
             items.map(payloadOf),
+            items.map((item) => item.body),
             items.map((item) => item.createdAt),
             items.map((item) => item.nextAttemptAt),
           ],

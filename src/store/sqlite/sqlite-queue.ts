@@ -35,10 +35,11 @@ export function sqliteQueue<N extends QueueEntry>(db: SqliteDb, queue: QueueName
         db.run(`${queue}.enqueue`, () =>
           db.tx(() => {
             const insert = db.stmt(
-              `INSERT INTO queue_items (queue, app_id, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)`,
+              `INSERT INTO queue_items (queue, app_id, payload, body, created_at, next_attempt_at)
+               VALUES (?, ?, ?, ?, ?, ?)`,
             );
             for (const item of items)
-              insert.run(queue, item.appId, payloadOf(item), item.createdAt, item.nextAttemptAt);
+              insert.run(queue, item.appId, payloadOf(item), item.body, item.createdAt, item.nextAttemptAt);
           }),
         );
       },
