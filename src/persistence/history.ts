@@ -20,15 +20,32 @@ export function toWire(e: StoredEvent): WireEvent {
   return out;
 }
 
-/** Validates skip/count from a socket message or a query string; returns an error message or the page. */
-export function parsePage(skipRaw: unknown, countRaw: unknown): { skip: number; count: number } | string {
-  const skip = skipRaw === undefined || skipRaw === null || skipRaw === '' ? 0 : Number(skipRaw);
-  const count = countRaw === undefined || countRaw === null || countRaw === '' ? 10 : Number(countRaw);
+/** A page of history: newest first from `skip`, or, with `since` (a stored event's mid), the events after it, oldest first. */
+export interface HistoryPage {
+  skip: number;
+  count: number;
+  since?: string;
+}
+
+/** `since` names a stored event this app does not have (never stored, or removed by retention). */
+export class UnknownSinceError extends Error {}
+
+const MID = /^[0-9a-z]{1,64}$/;
+const absent = (v: unknown) => v === undefined || v === null || v === '';
+
+/** Validates skip/count/since from a socket message or a query string; returns an error message or the page. */
+export function parsePage(skipRaw: unknown, countRaw: unknown, sinceRaw?: unknown): HistoryPage | string {
+  if (!absent(sinceRaw)) {
+    if (typeof sinceRaw !== 'string' || !MID.test(sinceRaw)) return 'since must be the mid of a stored event';
+    if (!absent(skipRaw) && Number(skipRaw) !== 0) return 'since and skip do not go together';
+  }
+  const skip = absent(skipRaw) ? 0 : Number(skipRaw);
+  const count = absent(countRaw) ? 10 : Number(countRaw);
   if (!Number.isInteger(skip) || skip < 0 || skip > MAX_HISTORY_SKIP)
     return `skip must be a whole number from 0 to ${MAX_HISTORY_SKIP}`;
   if (!Number.isInteger(count) || count < 1 || count > MAX_HISTORY_COUNT)
     return `count must be a whole number from 1 to ${MAX_HISTORY_COUNT}`;
-  return { skip, count };
+  return absent(sinceRaw) ? { skip, count } : { skip, count, since: sinceRaw as string };
 }
 
 export const MAX_USER_ID = 128;

@@ -22,7 +22,7 @@ import {
 } from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
 import type { EventLog, StoredEvent } from '../store/event-log.ts';
-import { parsePage, toWire } from './history.ts';
+import { type HistoryPage, parsePage, toWire, UnknownSinceError } from './history.ts';
 import { Peers } from './peers.ts';
 
 const PERSONAL = 'personal-';
@@ -107,32 +107,37 @@ export class Persistence implements HubExtension {
     return this.latest(conn, objectData(msg));
   }
 
-  /** pusher:latest {channel, skip, count} → pusher_internal:latest {channel, events} (newest first). */
+  /**
+   * pusher:latest {channel, skip, count} → pusher_internal:latest {channel, events} (newest first);
+   * with `since` (a mid) instead of skip, the events stored after it, oldest first.
+   */
   private async latest(conn: Connection, data: Record<string, unknown>): Promise<void> {
     const channel = data.channel;
     const nameError = channelNameError(channel);
     if (nameError) throw warn(null, `pusher:latest: ${nameError}`);
     const name = channel as string;
     if (!this.mayRead(conn, name)) throw warn(null, `pusher:latest: not subscribed to ${name}`);
-    const page = parsePage(data.skip, data.count);
+    const page = parsePage(data.skip, data.count, data.since);
     if (typeof page === 'string') throw warn(null, `pusher:latest: ${page}`);
     const events = await this.history(conn.app.id, name, page).catch((err) => {
+      if (err instanceof UnknownSinceError) throw warn(null, `pusher:latest: ${err.message}`);
       throw storeDown(err, `pusher:latest cannot read the history of ${name}`);
     });
-    conn.write(
-      encodeSpecEvent(
-        'pusher_internal:latest',
-        { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) },
-        name,
-      ),
-    );
+    conn.write(encodeSpecEvent('pusher_internal:latest', historyReply(name, page, events), name));
   }
 
   /** A channel's history; a personal channel's history is its user's events. */
-  history(appId: string, channel: string, page: { skip: number; count: number }): Promise<StoredEvent[]> {
-    return channel.startsWith(PERSONAL)
-      ? this.log.userEvents(appId, channel.slice(PERSONAL.length), page)
-      : this.log.channelEvents(appId, channel, page);
+  async history(appId: string, channel: string, page: HistoryPage): Promise<StoredEvent[]> {
+    const user = channel.startsWith(PERSONAL) ? channel.slice(PERSONAL.length) : undefined;
+    if (page.since === undefined) {
+      return user ? this.log.userEvents(appId, user, page) : this.log.channelEvents(appId, channel, page);
+    }
+    const after = await this.log.seqOf(appId, page.since);
+    if (after === undefined)
+      throw new UnknownSinceError(`since ${page.since} is not a stored event (unknown or removed)`);
+    return user
+      ? this.log.userEventsAfter(appId, user, after, page.count)
+      : this.log.channelEventsAfter(appId, channel, after, page.count);
   }
 
   /** Subscribed to it, or one of the two users of a peer channel on its presence channel. */
@@ -247,4 +252,10 @@ export class Persistence implements HubExtension {
     await this.committer.drain();
     this.logger.debug('persistence drained');
   }
+}
+
+/** pusher_internal:latest's and GET …/events' answer: the page asked for and its events. */
+export function historyReply(channel: string, page: HistoryPage, events: StoredEvent[]) {
+  const where = page.since === undefined ? { skip: page.skip } : { since: page.since };
+  return { channel, ...where, count: page.count, events: events.map(toWire) };
 }

@@ -49,6 +49,12 @@ export interface EventLogReads {
   channelEvents(appId: string, channel: string, page: Page): Promise<StoredEvent[]>;
   /** Events recorded for a user (through its subscriptions), newest first. */
   userEvents(appId: string, userId: string, page: Page): Promise<StoredEvent[]>;
+  /** The order (seq) of a stored event of the app by its mid; undefined when unknown or pruned. */
+  seqOf(appId: string, mid: string): Promise<number | undefined>;
+  /** A channel's events stored after `afterSeq`, oldest first (history from a position). */
+  channelEventsAfter(appId: string, channel: string, afterSeq: number, count: number): Promise<StoredEvent[]>;
+  /** A user's events stored after `afterSeq`, oldest first. */
+  userEventsAfter(appId: string, userId: string, afterSeq: number, count: number): Promise<StoredEvent[]>;
 }
 
 export interface EventLogWrites {

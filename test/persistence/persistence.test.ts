@@ -112,6 +112,38 @@ await forEachStore('persistence', (store) => {
     c.close();
   });
 
+  test('history from a position: since (a stored mid) gives the events after it, oldest first', async () => {
+    for (let i = 0; i < 4; i++) await sdk.trigger('from-here', `s${i}`, String(i), { persist: true } as never);
+    const c = await RawClient.established(s.wsUrl());
+    await c.subscribe('from-here');
+    c.send({ event: 'pusher:latest', data: { channel: 'from-here', count: 4 } });
+    const newestFirst = decode(await c.next('pusher_internal:latest')).events;
+    const first = newestFirst[3]; // s0
+    c.send({ event: 'pusher:latest', data: { channel: 'from-here', since: first.mid, count: 2 } });
+    const page = decode(await c.next('pusher_internal:latest'));
+    assert.deepEqual([page.since, page.count, page.events.map((e: any) => e.event)], [first.mid, 2, ['s1', 's2']]);
+    const res = await signedFetch(s.httpUrl, api('/channels/from-here/events'), {
+      query: { since: page.events[1].mid },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      ((await res.json()) as any).events.map((e: any) => e.event),
+      ['s3'],
+    );
+    const unknown = await signedFetch(s.httpUrl, api('/channels/from-here/events'), {
+      query: { since: 'zzzzzzzzzzzz' },
+    });
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as any).error, /not a stored event/);
+    const both = await signedFetch(s.httpUrl, api('/channels/from-here/events'), {
+      query: { since: first.mid, skip: '2' },
+    });
+    assert.equal(both.status, 400);
+    c.send({ event: 'pusher:latest', data: { channel: 'from-here', since: 'no such one' } });
+    assert.match(decode(await c.next('pusher:error')).message, /since must be/);
+    c.close();
+  });
+
   test('pusher:latest pages a channel and a personal channel, with clear errors', async () => {
     for (let i = 0; i < 5; i++) await sdk.trigger('paged', `e${i}`, String(i), { persist: true } as never);
     const c = await RawClient.established(s.wsUrl());

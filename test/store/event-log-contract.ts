@@ -48,6 +48,37 @@ export function eventLogContract({ get, open }: ContractStores): void {
     assert.equal((await log.listSubscriptions(appId, { channel: 'news' })).length, 1);
   });
 
+  test('history from a position: seqOf a mid, then the events after it, oldest first', async () => {
+    const log = get().events;
+    const appId = `app-${hex()}`;
+    await log.addSubscription(appId, 'u1', 'news');
+    const [a, b, , d] = await log.append([
+      newEvent(appId, 'news'),
+      newEvent(appId, 'news'),
+      newEvent(appId, 'sport'),
+      newEvent(appId, 'news'),
+    ]);
+    assert.equal(await log.seqOf(appId, a.mid), a.seq);
+    assert.equal(await log.seqOf(`other-${hex()}`, a.mid), undefined, "another app's mid is unknown here");
+    assert.equal(await log.seqOf(appId, 'nosuchmid'), undefined);
+    const after = await log.channelEventsAfter(appId, 'news', a.seq, 10);
+    assert.deepEqual(
+      after.map((e) => e.mid),
+      [b.mid, d.mid],
+    );
+    assert.deepEqual(
+      (await log.channelEventsAfter(appId, 'news', a.seq, 1)).map((e) => e.mid),
+      [b.mid],
+      'count bounds the page, oldest first',
+    );
+    assert.deepEqual(
+      (await log.userEventsAfter(appId, 'u1', b.seq, 10)).map((e) => e.mid),
+      [d.mid],
+      "a user's events: only its channels'",
+    );
+    assert.deepEqual(await log.channelEventsAfter(appId, 'news', d.seq, 10), []);
+  });
+
   test('appendEvents: seqs in order, deliveries only to users subscribed at that moment', async () => {
     const log = get().events;
     const appId = `app-${hex()}`;

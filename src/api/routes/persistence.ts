@@ -1,8 +1,8 @@
 // Pushi's persistence routes: offline subscriptions (user_id ↔ channel) and stored-event history.
 import { channelNameError } from '../../protocol/channels.ts';
 import { HttpError } from '../../protocol/errors.ts';
-import { parsePage, toWire, userIdError } from '../../persistence/history.ts';
-import type { Persistence } from '../../persistence/persistence.ts';
+import { parsePage, UnknownSinceError, userIdError } from '../../persistence/history.ts';
+import { historyReply, type Persistence } from '../../persistence/persistence.ts';
 import type { EventLog } from '../../store/event-log.ts';
 import { jsonBody, type RouteRegistrar } from '../http-api.ts';
 import type { RequestContext } from '../router.ts';
@@ -78,10 +78,13 @@ export function persistenceRoutes(log: EventLog, persistence: Persistence): Rout
         const name = ctx.params.channel;
         const err = channelNameError(name);
         if (err) throw new HttpError(400, err);
-        const page = parsePage(ctx.query.get('skip') ?? undefined, ctx.query.get('count') ?? undefined);
+        const q = (k: string) => ctx.query.get(k) ?? undefined;
+        const page = parsePage(q('skip'), q('count'), q('since'));
         if (typeof page === 'string') throw new HttpError(400, page);
-        const events = await persistence.history(ctx.app!.id, name, page);
-        return { body: { channel: name, skip: page.skip, count: page.count, events: events.map(toWire) } };
+        const events = await persistence.history(ctx.app!.id, name, page).catch((err) => {
+          throw err instanceof UnknownSinceError ? new HttpError(404, err.message) : err;
+        });
+        return { body: historyReply(name, page, events) };
       },
       { signed: true },
     );

@@ -21,6 +21,8 @@ export function postgresEventLog(db: PostgresDb): EventLog {
     if (!l) return [];
     return (await db.query<EventRow>(op, sql, [appId, key, l.limit, l.offset])).map(toEvent);
   };
+  const after = async (op: string, sql: string, appId: string, key: string, seq: number, count: number) =>
+    (await db.query<EventRow>(op, sql, [appId, key, seq, count])).map(toEvent);
   return role<EventLogReads, EventLogWrites>(
     {
       async listSubscriptions(appId, filter) {
@@ -51,6 +53,33 @@ export function postgresEventLog(db: PostgresDb): EventLog {
           appId,
           userId,
           p,
+        ),
+      async seqOf(appId, mid) {
+        const rows = await db.query<{ seq: string }>(
+          'events.seqOf',
+          'SELECT seq FROM events WHERE app_id = $1 AND mid = $2',
+          [appId, mid],
+        );
+        return rows.length ? Number(rows[0].seq) : undefined;
+      },
+      channelEventsAfter: (appId, channel, afterSeq, count) =>
+        after(
+          'events.channelEventsAfter',
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE app_id = $1 AND channel = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+          appId,
+          channel,
+          afterSeq,
+          count,
+        ),
+      userEventsAfter: (appId, userId, afterSeq, count) =>
+        after(
+          'events.userEventsAfter',
+          `SELECT ${E_EVENT_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.seq
+           WHERE d.app_id = $1 AND d.user_id = $2 AND d.seq > $3 ORDER BY d.seq LIMIT $4`,
+          appId,
+          userId,
+          afterSeq,
+          count,
         ),
     },
     {

@@ -32,6 +32,8 @@ export function sqliteEventLog(db: SqliteDb): EventLog {
     if (!l) return [];
     return db.run(op, () => (db.stmt(sql).all(appId, key, l.limit, l.offset) as EventRow[]).map(toEvent));
   };
+  const after = (op: string, sql: string, appId: string, key: string, seq: number, count: number) =>
+    db.run(op, () => (db.stmt(sql).all(appId, key, seq, count) as EventRow[]).map(toEvent));
   return role<EventLogReads, EventLogWrites>(
     {
       async listSubscriptions(appId, filter) {
@@ -53,6 +55,20 @@ export function sqliteEventLog(db: SqliteDb): EventLog {
         const sql = `SELECT ${E_EVENT_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.seq
                      WHERE d.app_id = ? AND d.user_id = ? ORDER BY d.seq DESC LIMIT ? OFFSET ?`;
         return page('events.userEvents', sql, appId, userId, p);
+      },
+      async seqOf(appId, mid) {
+        const sql = 'SELECT seq FROM events WHERE app_id = ? AND mid = ?';
+        return db.run('events.seqOf', () => (db.stmt(sql).get(appId, mid) as { seq: number } | undefined)?.seq);
+      },
+      async channelEventsAfter(appId, channel, afterSeq, count) {
+        const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE app_id = ? AND channel = ? AND seq > ?
+                     ORDER BY seq LIMIT ?`;
+        return after('events.channelEventsAfter', sql, appId, channel, afterSeq, count);
+      },
+      async userEventsAfter(appId, userId, afterSeq, count) {
+        const sql = `SELECT ${E_EVENT_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.seq
+                     WHERE d.app_id = ? AND d.user_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`;
+        return after('events.userEventsAfter', sql, appId, userId, afterSeq, count);
       },
     },
     {
