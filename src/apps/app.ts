@@ -76,16 +76,9 @@ export interface AppOptions {
   emailFrom: string;
 }
 
-export const WEBHOOK_EVENTS = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'cache_miss',
-  'subscription_count',
-] as const;
-export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events.ts';
+
+export { WEBHOOK_EVENTS, type WebhookEventName };
 
 export interface WebhookTarget {
   url: string;

@@ -1,18 +1,9 @@
 // An app's options form: limits, persistence, channels, webhook delivery, and its webhooks.
 // Each field's kind (checkbox, number, list) follows the type of the option's current value.
+import { WEBHOOK_EVENTS } from '../../apps/webhook-events.ts';
 import { h } from './dom.ts';
 import type { AppView, OptionsView, WebhookView } from './types.ts';
 import { status } from './ui.ts';
-
-const WEBHOOK_EVENTS = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'cache_miss',
-  'subscription_count',
-];
 
 type Group = [title: string, fields: [option: string, label: string][]];
 const OPTION_GROUPS: Group[] = [

@@ -50,14 +50,9 @@ export interface StreamEntry {
   info?: unknown;
 }
 
-export interface Series {
-  connections: number[];
-  channels: number[];
-  messages: number[];
-  events: number[];
-  latencyAvg: (number | null)[];
-  latencyMax: (number | null)[];
-}
+import type { Series } from '../stats.ts';
+
+export type { Series };
 
 export interface Overview {
   at: number;
