@@ -48,7 +48,8 @@ export function createApiHandler(deps: ApiDeps, registrars: RouteRegistrar[]) {
       if (!reply.streamed) send(res, reply, req);
     } catch (err) {
       if (req.destroyed && (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
-        status = 499; // the client went away mid-body (slow-loris, cancelled upload): nobody to answer, not a server error
+        // The client went away mid-body (slow-loris, cancelled upload): nobody to answer, not a server error.
+        status = 499;
         return;
       }
       const reply = errorReply(err, deps);

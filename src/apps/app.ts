@@ -51,7 +51,10 @@ export interface AppOptions {
    */
   recoveryWindowSeconds: number;
   recoveryMaxEvents: number;
-  /** Origins allowed to open WebSocket connections (4009 otherwise); empty = any. `*.example.com` matches subdomains. */
+  /**
+   * Origins allowed to open WebSocket connections (4009 otherwise); empty = any. `*.example.com`
+   * matches subdomains.
+   */
   allowedOrigins: string[];
   // Notification targets (notify/targets, docs/notifications.md).
   /** Web Push VAPID key pair, base64url raw P-256 keys; generated on the first GET /apps/{id}/vapid_key when empty. */

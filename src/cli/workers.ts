@@ -45,7 +45,8 @@ export function announceWorker(ready: Omit<ReadyMessage, 'type'>, stop: (why: st
 export async function runWorkers(n: number, config: Config, logger: Logger, humanReader: boolean): Promise<void> {
   if (!config.redisUrl) {
     throw new ConfigError(
-      `multi-worker mode (--workers ${n}) needs Redis to share channels and presence between workers: set PUSHI_REDIS_URL=redis://host:6379`,
+      `multi-worker mode (--workers ${n}) needs Redis to share channels and presence between workers: ` +
+        'set PUSHI_REDIS_URL=redis://host:6379',
     );
   }
   let stopping = false;

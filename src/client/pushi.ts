@@ -90,7 +90,8 @@ export class Pushi extends Emitter<PushiEventMap> {
     const port = o.port ?? (tls ? 443 : 9090);
     const prefix = (o.pathPrefix ?? '').replace(/\/+$/, '');
     const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    return `${tls ? 'wss' : 'ws'}://${h}:${port}${prefix}/app/${encodeURIComponent(this.key)}?protocol=7&client=pushi-js&version=${VERSION}&flash=false`;
+    const query = `protocol=7&client=pushi-js&version=${VERSION}&flash=false`;
+    return `${tls ? 'wss' : 'ws'}://${h}:${port}${prefix}/app/${encodeURIComponent(this.key)}?${query}`;
   }
 
   connect(): void {

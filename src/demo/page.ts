@@ -89,7 +89,8 @@ export function landingPage(pathPrefix: string): string {
 <html lang="en"><head><meta charset="utf-8"><title>Pushi</title></head>
 <body style="font:15px system-ui,sans-serif;max-width:640px;margin:40px auto;color:#1d2430">
 <h1>Pushi is running</h1>
-<p>The demo page is off (PUSHI_DEMO=0). The browser client is at <a href="${pathPrefix}/pushi.js">${pathPrefix}/pushi.js</a>;
+<p>The demo page is off (PUSHI_DEMO=0). The browser client is at
+<a href="${pathPrefix}/pushi.js">${pathPrefix}/pushi.js</a>;
 health at <a href="${pathPrefix}/health">${pathPrefix}/health</a>.</p>
 </body></html>
 `;

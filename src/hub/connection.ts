@@ -54,7 +54,10 @@ export class Connection {
 
   constructor(
     readonly id: string,
-    /** Replaced when the app changes over the admin API (api/routes/apps.ts): a rotated secret stops signing at once. */
+    /**
+     * Replaced when the app changes over the admin API (api/routes/apps.ts): a rotated secret stops
+     * signing at once.
+     */
     public app: App,
     readonly socket: SocketLike,
     private readonly maxBufferedBytes: number,

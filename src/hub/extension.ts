@@ -7,7 +7,10 @@ import type { Channel } from './channel.ts';
 import type { Connection } from './connection.ts';
 
 export interface HubExtension {
-  /** Handles a non-Pusher event (e.g. pusher:latest): true when handled synchronously, a promise when async, undefined when unknown. */
+  /**
+   * Handles a non-Pusher event (e.g. pusher:latest): true when handled synchronously, a promise when
+   * async, undefined when unknown.
+   */
   handle?(conn: Connection, msg: InboundMessage): Promise<void> | true | undefined;
   /** Joins a personal-<user_id> channel (auth already checked) and replies. */
   subscribePersonal?(state: AppState, conn: Connection, channel: string): Promise<void>;

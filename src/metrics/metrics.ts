@@ -43,7 +43,8 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   constructor(o: MetricsOptions = {}) {
     const registers = [this.registry];
     // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 }); // event-loop lag, memory, GC, handles
+    // Event-loop lag, memory, GC, handles.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     // Per connection, subscription, message and request: tallies (see tally.ts), not prom-client's label hashing.
     this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
     this.connectionsOpened = new TallyCounter(

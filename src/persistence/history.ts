@@ -20,7 +20,10 @@ export function toWire(e: StoredEvent): WireEvent {
   return out;
 }
 
-/** A page of history: newest first from `skip`, or, with `since` (a stored event's mid), the events after it, oldest first. */
+/**
+ * A page of history: newest first from `skip`, or, with `since` (a stored event's mid), the events
+ * after it, oldest first.
+ */
 export interface HistoryPage {
   skip: number;
   count: number;

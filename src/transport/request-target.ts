@@ -42,7 +42,10 @@ export function searchParams(search: string): URLSearchParams {
   return new URLSearchParams(`?${search}`); // the constructor drops one leading "?": give it ours
 }
 
-/** True when a raw query has escapes or "+" to decode; otherwise splitting on & and = reads it as URLSearchParams would. */
+/**
+ * True when a raw query has escapes or "+" to decode; otherwise splitting on & and = reads it as
+ * URLSearchParams would.
+ */
 export function queryNeedsDecoding(search: string): boolean {
   return search.includes('%') || search.includes('+');
 }

@@ -60,3 +60,12 @@ test('protocol/ is pure: it imports only protocol/ and node:crypto', () => {
     );
   assert.deepEqual(offending, []);
 });
+
+test('lines in src/ stay within 120 columns', () => {
+  const long = files(SRC).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (line.length > 120 ? [`${relative(SRC, file)}:${i + 1} (${line.length})`] : [])),
+  );
+  assert.deepEqual(long, []);
+});

@@ -3,7 +3,8 @@
 //   GET    /apps/:appId/targets     ?channel=&kind=&address=                 list by channel and/or target
 //   DELETE /apps/:appId/targets     ?channel=&kind=&address=                 remove by channel and/or target
 //   POST   /apps/:appId/messaging   {targets:[{kind,target}], data, …}      direct messaging, a result per target
-//   GET    /apps/:appId/vapid_key                                            the Web Push public key, made on first request
+//   GET    /apps/:appId/vapid_key                                            the Web Push public key
+//                                                                            (made on first request)
 //   GET    /vapid_key/:appKey       (public, for browsers: they know the key)  the same
 // plus the demo page's push routes (demo mode only).
 import type { App } from '../../apps/app.ts';

@@ -80,7 +80,10 @@ function key(v: unknown, what: string, bytes: number): string {
   return v.replace(/=+$/, '');
 }
 
-/** A target as given in a request: Web Push {endpoint, p256dh, auth} (or a PushSubscription's JSON), or a string / {token|email|url}. */
+/**
+ * A target as given in a request: Web Push {endpoint, p256dh, auth} (or a PushSubscription's JSON),
+ * or a string / {token|email|url}.
+ */
 export function parseTarget(kind: unknown, raw: unknown): ParsedTarget {
   if (!(TARGET_KINDS as readonly unknown[]).includes(kind))
     throw new TargetError(`kind must be one of ${TARGET_KINDS.join(', ')}`);
@@ -113,7 +116,10 @@ export function parseTarget(kind: unknown, raw: unknown): ParsedTarget {
   }
 }
 
-/** Signed channels (private, presence, personal, peer…) need the socket-style token with the target's address as socket id. */
+/**
+ * Signed channels (private, presence, personal, peer…) need the socket-style token with the target's
+ * address as socket id.
+ */
 export function channelAuthError(app: App, channel: string, address: string, auth: unknown): string | undefined {
   if (!channelRules(channel).signed) return undefined;
   if (auth === undefined)

@@ -5,7 +5,8 @@
 // follow cluster-wide counts and are reported once per cluster, so they come from the cluster
 // adapter (`cluster` feed): the memory adapter as they happen on its single node, the Redis
 // adapter on exactly one node per transition (the node whose write moved the total). client_event
-// and cache_miss happen on one node and come from the local hub. Nodes sharing PostgreSQL share the queue; claims are leased
+// and cache_miss happen on one node and come from the local hub. Nodes sharing PostgreSQL share the
+// queue; claims are leased
 // (FOR UPDATE SKIP LOCKED), so each queued webhook is sent by one node.
 import type { Logger } from 'pino';
 import { type App, type AppSource, DEFAULT_APP_OPTIONS, type WebhookEventName } from '../../apps/app.ts';

@@ -46,7 +46,8 @@ export function sqliteQueue<N extends QueueEntry>(db: SqliteDb, queue: QueueName
       async claim(now, leaseMs, limit) {
         return db.run(`${queue}.claim`, () => {
           // Nothing due (the usual poll): no write lock taken, so none waited for on the event loop.
-          const due = `SELECT 1 FROM queue_items WHERE queue = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT 1`;
+          const due = `SELECT 1 FROM queue_items
+                       WHERE queue = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT 1`;
           if (!db.stmt(due).get(queue, now)) return [];
           return db.tx(() => {
             const rows = db
