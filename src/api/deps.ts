@@ -4,15 +4,12 @@ import type { App, AppSource } from '../apps/app.ts';
 import type { Config } from '../config/config.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { ChannelQueries } from '../cluster/adapter.ts';
+import type { HealthCheck } from './health-check.ts';
+
+export type { HealthCheck };
 
 export interface ApiMetrics {
   httpRequest(route: string, method: string, status: number, seconds: number): void;
-}
-
-export interface HealthCheck {
-  name: string;
-  /** Resolves when healthy; rejects with the reason otherwise. */
-  check(): Promise<void>;
 }
 
 export interface ApiDeps {

@@ -4,7 +4,7 @@
 // back into the hub through ClusterEvents and reads the node's own state through LocalView.
 // Another engine (NATS, say) is a new folder implementing ClusterAdapter, with no edits in hub/.
 // cluster/ imports nothing from hub/: the hub depends on this file, never the other way.
-import type { HealthCheck } from '../api/deps.ts';
+import type { HealthCheck } from '../api/health-check.ts';
 import type { Position, Since } from '../protocol/positions.ts';
 
 export interface PresenceData {

@@ -22,6 +22,7 @@ import {
 } from '../protocol/messages.ts';
 import type { GroupCommitter } from '../store/group-commit.ts';
 import type { EventLog, StoredEvent } from '../store/event-log.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
 import { type HistoryPage, parsePage, toWire, UnknownSinceError } from './history.ts';
 import { Peers } from './peers.ts';
 
@@ -32,7 +33,7 @@ const PERSONAL = 'personal-';
  * of "Internal server error", and no server paths or hosts. Other errors pass through unchanged.
  */
 function storeDown(err: unknown, what: string, channel?: string): PusherError | unknown {
-  if ((err as Error)?.name !== 'StoreUnavailableError') return err;
+  if (!(err instanceof StoreUnavailableError)) return err;
   const message = `Storage unavailable: ${what}; try again later`;
   return channel === undefined
     ? warn(ErrorCode.SERVER_ERROR, message)
@@ -170,7 +171,7 @@ export class Persistence implements HubExtension {
       return { events: events.map(toWire) };
     } catch (err) {
       // Store down: the subscription still works live, just without history (no `events` field).
-      if ((err as Error)?.name === 'StoreUnavailableError') return undefined;
+      if (err instanceof StoreUnavailableError) return undefined;
       throw err;
     }
   }

@@ -1,7 +1,7 @@
 // The store's readiness check: a ping, and any call that found the store unavailable shortly before.
 // A ping alone passes between failures when connections are being killed under the server (the
 // pool reconnects for it), while the requests around it answer 503: not ready is the truth then.
-import type { HealthCheck } from '../api/deps.ts';
+import type { HealthCheck } from '../api/health-check.ts';
 import type { Stores } from './stores.ts';
 
 /** How long a failed store call keeps /ready at 503. */

@@ -5,7 +5,7 @@
 // node that loses Redis keeps serving its own connections, then re-registers everything.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { HealthCheck } from '../../api/deps.ts';
+import type { HealthCheck } from '../../api/health-check.ts';
 import { channelRules } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
 import type {
