@@ -4,8 +4,8 @@ import { Pushi } from 'pushi/sdk';
 
 const pushi = new Pushi(); // PUSHI_APP_ID, PUSHI_APP_KEY, PUSHI_APP_SECRET (the secret stays here)
 
-// Stands in for your sessions: who holds which token.
-const sessions = new Map([
+// Stands in for your login sessions: who holds which token.
+const logins = new Map([
   ['alice-token', { id: 'alice', name: 'Alice' }],
   ['bob-token', { id: 'bob', name: 'Bob' }],
 ]);
@@ -26,7 +26,7 @@ const server = createServer(async (req, res) => {
   const send = (status, body) =>
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   if (req.method !== 'POST' || req.url !== '/pushi/auth') return send(404, { error: 'Not found' });
-  const user = sessions.get(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
+  const user = logins.get(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
   if (!user) return send(401, { error: 'Sign in first' });
   let body = '';
   for await (const chunk of req) if ((body += chunk).length > 10_000) return send(413, { error: 'Too large' });

@@ -12,7 +12,7 @@ const pushi = new Pushi(PUSHI_APP_KEY, {
   port: Number(PUSHI_WS_PORT),
   WebSocket,
   authEndpoint: AUTH_URL, // absolute in Node; a page may use a path such as '/pushi/auth'
-  authHeaders: { Authorization: `Bearer ${user}-token` }, // your session, as the auth endpoint knows it
+  authHeaders: { Authorization: `Bearer ${user}-token` }, // your login session, as the auth endpoint knows it
 });
 pushi.bind('error', (event, error) => console.log('error', error.message));
 

@@ -5,47 +5,32 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, skipBrowser } from '../helpers/chromium.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { onSamePort } from '../helpers/ports.ts';
 import { sdk } from './util.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const missing = !existsSync(CHROMIUM);
-// Locally a missing browser skips with the reason; in CI (.ci/run installs it) it is a failure.
-const skip = missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
-
-describe('browser client and demo page', { skip, timeout: 180_000 }, () => {
+describe('browser client and demo page', { skip: skipBrowser, timeout: 180_000 }, () => {
   let ts: TestServer;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let dataDir: string;
   let env: Record<string, string>;
 
   before(async () => {
-    if (missing) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
     dataDir = mkdtempSync(join(tmpdir(), 'pushi-browser-'));
     ts = await startServer({ dataDir, env: { PUSHI_DEMO: '1' } });
     // The restart below binds the same ports again.
     env = { SERVER_PORT: String(ts.wsPort), APP_PORT: String(ts.httpPort), PUSHI_DEMO: '1' };
-    profile = mkdtempSync(join(tmpdir(), 'pushi-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await ts?.close();
-    for (const dir of [profile, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('a page with <script src="/pushi.js"> subscribes, receives, and survives a server restart', async () => {

@@ -1,10 +1,6 @@
 // Helpers for the console tests: admin-token requests, an SSE reader for the debug stream, a
 // presence member joining over a raw socket, and headless Chromium launched the way
 // test/client/browser.test.ts does it (Debian's chromium driven by playwright-core).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { RawClient } from '../helpers/raw-client.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
@@ -103,39 +99,7 @@ export async function presenceMember(
   return client;
 }
 
-// Chromium: as in test/client/browser.test.ts.
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-export const chromiumMissing = !existsSync(CHROMIUM);
-/** Locally a missing browser skips with the reason; in CI (.ci/run installs it) it is a failure. */
-export const skipBrowser =
-  chromiumMissing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
-
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (chromiumMissing) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
-  const profile = mkdtempSync(join(tmpdir(), 'pushi-console-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+export { CHROMIUM, launchChromium, skipBrowser } from '../helpers/chromium.ts';
 
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 390, height: 844 };

@@ -1,36 +1,28 @@
 // The browser examples in headless Chromium (Debian's package through playwright-core): the
 // pusher-js page and the /pushi.js page, each receiving what the back-end examples trigger.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, skipBrowser } from '../helpers/chromium.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { assertBuilt, exampleEnv, runExample, stopAll } from './run-example.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
-const missing = !existsSync(CHROMIUM);
-// Locally a missing browser skips with the reason; in CI (.ci/run installs it) it is a failure.
-const skip = missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
 
 // The page loads pusher-js from this CDN address; the test answers it with the installed copy.
 const PUSHER_CDN = 'https://cdn.jsdelivr.net/npm/pusher-js@8/dist/web/pusher.min.js';
 const pusherMin = () => readFileSync(createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js'));
 
-describe('browser examples', { skip, timeout: 120_000 }, () => {
+describe('browser examples', { skip: skipBrowser, timeout: 120_000 }, () => {
   let ts: TestServer;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   before(async () => {
-    if (missing) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
     assertBuilt();
     ts = await startServer();
-    profile = mkdtempSync(join(tmpdir(), 'pushi-examples-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
+    context = browser.context;
     await context.route(PUSHER_CDN, (route) =>
       route.fulfill({ body: pusherMin(), contentType: 'application/javascript' }),
     );
@@ -38,9 +30,8 @@ describe('browser examples', { skip, timeout: 120_000 }, () => {
 
   after(async () => {
     stopAll();
-    await context?.close();
+    await browser?.close();
     await ts?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Opens an example page pointed at the test server: its config object and the API address replaced. */

@@ -5,50 +5,33 @@
 // service worker shows the notification. pushManager.subscribe is stubbed for the same reason: it
 // needs Google's push service; the stub hands out keys the test's push service holds.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium, skipBrowser } from '../helpers/chromium.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { localhostCert, until } from './helpers.ts';
 import { browserKeys, startPushService, type PushService } from './push-service.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const missing = !existsSync(CHROMIUM);
-const skip = missing && process.env.CI !== 'true' ? `${CHROMIUM} not installed (apt-get install chromium)` : false;
-
-describe('demo page push notifications in Chromium', { skip, timeout: 180_000 }, () => {
+describe('demo page push notifications in Chromium', { skip: skipBrowser, timeout: 180_000 }, () => {
   let ts: TestServer;
   let push: PushService;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   const keys = browserKeys();
 
   before(async () => {
-    if (missing) throw new Error(`CI=true and ${CHROMIUM} is missing`);
     const cert = localhostCert();
     push = await startPushService({ browser: keys }, cert); // https: the demo accepts real-looking endpoints only
     ts = await startServer({ env: { PUSHI_DEMO: '1' }, notify: { ca: cert.cert, pollMs: 200 } });
-    profile = mkdtempSync(join(tmpdir(), 'pushi-chromium-push-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
+    context = browser.context;
     await context.grantPermissions(['notifications'], { origin: ts.httpUrl });
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await ts?.close();
     await push?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   test('enable push, trigger, the service worker shows the notification', async () => {
