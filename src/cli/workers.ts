@@ -5,6 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config/config.ts';
+import { gatherForWorkers } from '../metrics/workers.ts';
 import { announceDefaultApp, type DefaultAppNotice } from './default-app.ts';
 
 interface ReadyMessage {
@@ -49,6 +50,7 @@ export async function runWorkers(n: number, config: Config, logger: Logger, huma
         'set PUSHI_REDIS_URL=redis://host:6379',
     );
   }
+  gatherForWorkers(); // a scrape of /metrics on any worker answers for all of them
   let stopping = false;
   let backoff = RESTART_MIN_MS;
   const fork = () =>

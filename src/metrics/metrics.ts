@@ -6,6 +6,7 @@ import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
 import type { Traffic } from '../hub/app-state.ts';
 import { SampledCounter, TallyCounter, TallyGauge, TallyHistogram } from './tally.ts';
+import { metricsFromPrimary, shareWithPrimary, underWorkers } from './workers.ts';
 
 export interface MetricsOptions {
   /** Pending webhook deliveries, read at scrape time. */
@@ -45,6 +46,7 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
     // Event-loop lag, memory, GC, handles.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    if (underWorkers()) shareWithPrimary(this.registry);
     // Per connection, subscription, message and request: tallies (see tally.ts), not prom-client's label hashing.
     this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
     this.connectionsOpened = new TallyCounter(
@@ -231,8 +233,9 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     if (!ok) this.storeErrors.inc({ op });
   }
 
-  /** The Prometheus text exposition. */
+  /** The Prometheus text exposition: of the whole process when it runs as one of --workers N. */
   async render(): Promise<{ text: string; contentType: string }> {
-    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+    const text = underWorkers() ? await metricsFromPrimary() : await this.registry.metrics();
+    return { text, contentType: this.registry.contentType };
   }
 }

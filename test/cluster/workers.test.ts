@@ -123,6 +123,16 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     }
   });
 
+  test('one scrape of /metrics counts the connections of every worker', async () => {
+    // The six clients of the first test are open, spread over both workers; each scrape lands on one.
+    const open = clients.length;
+    for (let i = 0; i < 4; i++) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`pushi_connections{app_id="${APP.id}"}`));
+      assert.equal(Number(line?.split(' ')[1]), open, `scrape ${i}: ${line ?? 'no pushi_connections line'}`);
+    }
+  });
+
   /** The worker (cluster node) holding this client: the one counting its subscriber to a channel of its own. */
   const workerOf = async (c: Client, channel: string): Promise<string> => {
     await c.subscribe(channel);
