@@ -119,7 +119,9 @@ function reconnectTable(runs, add) {
         verified ? 'yes' : `**no**: ${ok.find((x) => !x.verified)?.firstBad ?? 'a run failed'}`,
       ]),
     );
-    add(`recovery-reconnect ${k}: time to recover ÷ fresh connect`, null, null, r, '≤ 1.5', r != null && r <= 1.5);
+    // A time from runs that did not recover what they should have is no answer to the goal.
+    const met = verified && r != null && r <= 1.5;
+    add(`recovery-reconnect ${k}: time to recover ÷ fresh connect`, null, null, r, '≤ 1.5', met);
     add(`recovery-reconnect ${k}: every client got exactly the missed events`, null, null, null, 'all', verified);
   }
   return out;
