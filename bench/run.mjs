@@ -133,9 +133,8 @@ const list = (s) =>
     .map((x) => x.trim())
     .filter(Boolean);
 const sizes = (s) => list(s).map((x) => x.split('x').map(Number));
-const scenarios = new Set(
-  list(a.scenarios).flatMap((s) => (s === 'recovery' ? ['recovery-cost', 'recovery-memory', 'recovery-reconnect'] : s)),
-);
+const RECOVERY = ['recovery-cost', 'recovery-memory', 'recovery-reconnect'];
+const scenarios = new Set(list(a.scenarios).flatMap((s) => (s === 'recovery' ? RECOVERY : s)));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const outDir = path.join(root, '.bench-results');
 fs.mkdirSync(outDir, { recursive: true });
@@ -464,9 +463,8 @@ try {
       procs: 2,
       rounds: Number(a['reconnect-rounds']),
     };
-    commands.push(
-      `(bench/lib/recovery-reconnect.mjs) ${opts.clients} clients on ${opts.channels} channels, ${opts.missed} missed`,
-    );
+    const { clients, channels, missed } = opts;
+    commands.push(`(bench/lib/recovery-reconnect.mjs) ${clients} clients on ${channels} channels, ${missed} missed`);
     for (let r = 0; r < Number(a.repeat); r++)
       recoveryResults.push(await runRecoveryReconnect(await pushiTarget('pushi'), { ...opts, rep: r }));
   }

@@ -32,6 +32,7 @@ export function connect({ host, port, key }, onFrame) {
       onFrame(m);
     });
     ws.on('error', (e) => (socketId === null ? reject(e) : onFrame({ event: 'socket-error', error: String(e) })));
+    ws.on('close', (code) => socketId === null && reject(new Error(`closed before connection_established (${code})`)));
   });
 }
 

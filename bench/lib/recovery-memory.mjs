@@ -139,14 +139,15 @@ export async function runRecoveryMemory(target, { creds, channels, events, paylo
     await server?.stop();
   }
   const MB = (b) => (b / 2 ** 20).toFixed(1);
+  const r = res;
+  const what = `[recovery-memory] ${channels}×${events} ${payload} B:`;
   console.error(
-    res.error
-      ? `[recovery-memory] ${channels}×${events} ${payload} B: ERROR ${res.error}`
-      : `[recovery-memory] ${channels}×${events} ${payload} B: kept ${res.keptSample.min}–${res.keptSample.max} per channel ` +
-          `(${(res.keptFraction * 100).toFixed(1)}%), live +${MB(res.liveDeltaBytes)} MB ` +
-          `(heap +${MB(res.heapDeltaBytes)}, buffers +${MB(res.externalDeltaBytes)}), RSS +${MB(res.rssDeltaBytes)} MB, ` +
-          `${res.bytesPerChannel} B/channel, ${res.bytesPerKeptEvent} B/kept event (frame ${res.frameBytes} B), ` +
-          `cap counts ${MB(res.accountedBytes)} of ${MB(maxBytes)} MB; fill ${res.fillMs} ms`,
+    r.error
+      ? `${what} ERROR ${r.error}`
+      : `${what} kept ${r.keptSample.min}–${r.keptSample.max} per channel (${(r.keptFraction * 100).toFixed(1)}%), ` +
+          `live +${MB(r.liveDeltaBytes)} MB (heap +${MB(r.heapDeltaBytes)}, buffers +${MB(r.externalDeltaBytes)}), ` +
+          `RSS +${MB(r.rssDeltaBytes)} MB, ${r.bytesPerChannel} B/channel, ${r.bytesPerKeptEvent} B/kept event ` +
+          `(frame ${r.frameBytes} B), cap counts ${MB(r.accountedBytes)} of ${MB(maxBytes)} MB; fill ${r.fillMs} ms`,
   );
   return res;
 }
