@@ -49,7 +49,7 @@ const HELP = `npm run bench -- [flags]
   --reconnect-clients N  (default 1000)
   --reconnect-channels C clients spread over C channels (default 100)
   --reconnect-missed K   events per channel published while they were away (default 20)
-  --reconnect-rounds R   recover rounds per server, each between two fresh connects (default 3)
+  --reconnect-rounds R   recover rounds per server, each between two fresh connects (default 5)
   recovery               all three recovery scenarios
   --no-ref               skip the reference server (Pushi only)
   --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
@@ -86,7 +86,7 @@ const { values: a } = parseArgs({
     'reconnect-clients': { type: 'string', default: '1000' },
     'reconnect-channels': { type: 'string', default: '100' },
     'reconnect-missed': { type: 'string', default: '20' },
-    'reconnect-rounds': { type: 'string', default: '3' },
+    'reconnect-rounds': { type: 'string', default: '5' },
     'no-ref': { type: 'boolean', default: false },
     baseline: { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
