@@ -21,8 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
 
 const HELP = `npm run bench -- [flags]
-  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired (default: all but coalesce
-                         and paired). paired: channels and client-events with both servers measured at the same
+  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired and the recovery-* ones below
+                         (default: all but coalesce, paired and recovery-*). paired: channels and client-events with both servers measured at the same
                          time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
