@@ -22,8 +22,8 @@ const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
 
 const HELP = `npm run bench -- [flags]
   --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired and the recovery-* ones below
-                         (default: all but coalesce, paired and recovery-*). paired: channels and client-events with both servers measured at the same
-                         time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
+                         (default: all but coalesce, paired and recovery-*). paired: channels and client-events
+                         with both servers measured at the same time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
   --settle-ms MS         connect scenario: wait before sampling RSS once all are subscribed (default 1500, the
