@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { freePort } from './lib/ports.mjs';
 import { removeDatabase } from './lib/fresh-store.mjs';
 import { runPersist } from './lib/persist.mjs';
+import { runRecoveryMemory } from './lib/recovery-memory.mjs';
+import { runRecoveryReconnect } from './lib/recovery-reconnect.mjs';
 import { startNodeFlags } from './lib/start-flags.mjs';
 import { report } from './lib/report.mjs';
 
@@ -19,9 +21,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
 
 const HELP = `npm run bench -- [flags]
-  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired (default: all but coalesce
-                         and paired). paired: channels and client-events with both servers measured at the same
-                         time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
+  --scenarios LIST       connect,fanout,channels,client-events,persist,coalesce,paired and the recovery-* ones below
+                         (default: all but coalesce, paired and recovery-*). paired: channels and client-events
+                         with both servers measured at the same time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
   --settle-ms MS         connect scenario: wait before sampling RSS once all are subscribed (default 1500, the
@@ -37,6 +39,18 @@ const HELP = `npm run bench -- [flags]
   --persist-events N     persist scenario: events triggered with persist:true (default 20000)
   --persist-concurrency C  HTTP requests in flight (default 64)
   --persist-fanout NxM   persist scenario: fanout with persistence on vs off (default 1000x200)
+  recovery-cost          fan-out (the first --fanout size, --payloads) with positions and recovery on (default app
+                         options) beside off (recoveryWindowSeconds: 0): server CPU per delivery, on ÷ off
+  recovery-memory        channels filled with events at the default recovery options, no subscribers: live memory
+                         (after a full GC) and RSS before and after, events still kept (asked with recover)
+  --recovery-memory LIST channels x events per channel (default 1000x500)
+  --recovery-payloads L  payload bytes for recovery-memory (default 100,2048)
+  recovery-reconnect     clients come back with recover after missing events, all at once, ÷ as many fresh clients
+  --reconnect-clients N  (default 1000)
+  --reconnect-channels C clients spread over C channels (default 100)
+  --reconnect-missed K   events per channel published while they were away (default 20)
+  --reconnect-rounds R   recover rounds per server, each between two fresh connects (default 5)
+  recovery               all three recovery scenarios
   --no-ref               skip the reference server (Pushi only)
   --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
                          reference's place, same flags, as target "baseline"; compare the two rows per scenario
@@ -67,6 +81,12 @@ const { values: a } = parseArgs({
     'persist-events': { type: 'string', default: '20000' },
     'persist-concurrency': { type: 'string', default: '64' },
     'persist-fanout': { type: 'string', default: '1000x200' },
+    'recovery-memory': { type: 'string', default: '1000x500' },
+    'recovery-payloads': { type: 'string', default: '100,2048' },
+    'reconnect-clients': { type: 'string', default: '1000' },
+    'reconnect-channels': { type: 'string', default: '100' },
+    'reconnect-missed': { type: 'string', default: '20' },
+    'reconnect-rounds': { type: 'string', default: '5' },
     'no-ref': { type: 'boolean', default: false },
     baseline: { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
@@ -100,6 +120,11 @@ if (a.quick) {
     duration: '3',
     'persist-events': '3000',
     'persist-fanout': '500x50',
+    'recovery-memory': '200x500',
+    'recovery-payloads': '100',
+    'reconnect-clients': '300',
+    'reconnect-channels': '30',
+    'reconnect-rounds': '2',
   });
 }
 const list = (s) =>
@@ -108,7 +133,8 @@ const list = (s) =>
     .map((x) => x.trim())
     .filter(Boolean);
 const sizes = (s) => list(s).map((x) => x.split('x').map(Number));
-const scenarios = new Set(list(a.scenarios));
+const RECOVERY = ['recovery-cost', 'recovery-memory', 'recovery-reconnect'];
+const scenarios = new Set(list(a.scenarios).flatMap((s) => (s === 'recovery' ? RECOVERY : s)));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const outDir = path.join(root, '.bench-results');
 fs.mkdirSync(outDir, { recursive: true });
@@ -137,13 +163,14 @@ if (!a['no-build'] && (!fs.existsSync(cli) || newestMtime(path.join(root, 'src')
 // ---------- targets ----------
 const creds = { id: 'app-id', key: 'app-key', secret: 'app-secret' };
 // Limits a benchmark must lift (the reference has none): API rate limit, client-event rate per socket.
-function appsFile(name, persist) {
+function appsFile(name, persist, appOptions) {
   const file = path.join(tmp, `${name}-apps.json`);
-  const options = { clientEvents: true, maxClientEventsPerSecond: 1000, maxApiRequestsPerSecond: 0, persist };
+  const limits = { clientEvents: true, maxClientEventsPerSecond: 1000, maxApiRequestsPerSecond: 0 };
+  const options = { ...limits, persist, ...appOptions };
   fs.writeFileSync(file, JSON.stringify({ apps: [{ ...creds, name: 'bench', options }] }));
   return file;
 }
-async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}) {
+async function pushiTarget(name, { persist = false, env = {}, entry = cli, appOptions = {} } = {}) {
   const port = await freePort();
   // `npm start`'s node flags first (a baseline build gets them too: A/B compares code), then --node-args.
   const nodeArgs = [
@@ -166,7 +193,7 @@ async function pushiTarget(name, { persist = false, env = {}, entry = cli } = {}
       PUSHI_APP_SECRET: creds.secret,
       PUSHI_APP_CLIENT_EVENTS: '1',
       PUSHI_APP_PERSIST: persist ? '1' : '0',
-      PUSHI_APPS_FILE: appsFile(name, persist),
+      PUSHI_APPS_FILE: appsFile(name, persist, appOptions),
       PUSHI_DB: path.join(tmp, `${name}.db`),
       LOG_LEVEL: 'warn',
       ...env,
@@ -260,6 +287,7 @@ const meta = {
   argv: process.argv.slice(2),
 };
 const persistResults = [];
+const recoveryResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
 /** The rate-paced scenarios' harness arguments (channels, client-events), optionally labelled. */
 const pacedArgs = (scenario, label) => {
@@ -386,6 +414,60 @@ try {
       persistResults.push(res);
     }
   }
+  if (scenarios.has('recovery-cost')) {
+    // Ratios against the first target: Pushi with positions and recovery off for the app.
+    const off = await pushiTarget('pushi-norecovery', { appOptions: { recoveryWindowSeconds: 0 } });
+    const [n, m] = sizes(a.fanout)[0];
+    for (const p of list(a.payloads))
+      await harnessRun(
+        [off, pushi],
+        common(n, [
+          '--scenario',
+          'fanout',
+          '--messages',
+          String(m),
+          '--payload',
+          p,
+          '--rate',
+          '0',
+          '--label',
+          'recovery',
+        ]),
+      );
+  }
+  if (scenarios.has('recovery-memory')) {
+    const maxBytes = Number(process.env.PUSHI_RECOVERY_MAX_BYTES || 64 * 2 ** 20);
+    for (const payload of list(a['recovery-payloads']).map(Number))
+      for (const [channels, events] of sizes(a['recovery-memory']))
+        for (let r = 0; r < Number(a.repeat); r++) {
+          commands.push(`(bench/lib/recovery-memory.mjs) ${channels} channels × ${events} events of ${payload} B`);
+          const res = await runRecoveryMemory(await pushiTarget('pushi'), {
+            creds,
+            channels,
+            events,
+            payload,
+            maxBytes,
+          });
+          recoveryResults.push({ ...res, rep: r });
+        }
+  }
+  if (scenarios.has('recovery-reconnect')) {
+    const opts = {
+      creds,
+      clients: Number(a['reconnect-clients']),
+      channels: Number(a['reconnect-channels']),
+      live: 5,
+      missed: Number(a['reconnect-missed']),
+      payload: 100,
+      concurrency: 100, // handshakes in flight, as the harness's connect scenario
+      procs: 2,
+      rounds: Number(a['reconnect-rounds']),
+    };
+    const { clients, channels, missed } = opts;
+    commands.push(`(bench/lib/recovery-reconnect.mjs) ${clients} clients on ${channels} channels, ${missed} missed`);
+    for (let r = 0; r < Number(a.repeat); r++)
+      recoveryResults.push(await runRecoveryReconnect(await pushiTarget('pushi'), { ...opts, rep: r }));
+  }
 } finally {
   const result = {
     meta,
@@ -393,6 +475,7 @@ try {
     runs: lines.filter((l) => l.type !== 'ratio'),
     ratios: lines.filter((l) => l.type === 'ratio'),
     persist: persistResults,
+    recovery: recoveryResults,
   };
   result.summary = report(result);
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1));

@@ -2,52 +2,16 @@
 // whether every accepted one is in the database. The rows are counted while the server still runs
 // (a 200 must mean committed, not "will be flushed at shutdown"), through a second, read-only
 // SQLite connection.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import Database from 'better-sqlite3';
 import { Publisher, makePayload, nowMs } from '../harness/lib/pusher.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid) {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-async function waitPort(port, timeoutMs = 30000) {
-  const t0 = Date.now();
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`port ${port} not open`);
-    await sleep(100);
-  }
-}
+import { cpuMs, startServer } from './server-proc.mjs';
 
 /** Triggers `events` persisted events (10 channels, 100 B each) with `concurrency` in flight. */
 export async function runPersist(target, { creds, events, concurrency }) {
-  const out = fs.openSync(target.log, 'a');
-  const child = spawn(target.cmd[0], target.cmd.slice(1), {
-    cwd: target.cwd,
-    env: { ...process.env, ...target.env },
-    stdio: ['ignore', out, out],
-  });
-  const exited = new Promise((r) => child.once('exit', r));
   const res = { scenario: 'persist', target: target.name, params: { events, concurrency, payload: 100, channels: 10 } };
+  let server = null;
   try {
-    await waitPort(target.port);
-    await sleep(1000);
+    server = await startServer(target);
     const pub = new Publisher({
       host: '127.0.0.1',
       port: target.port,
@@ -58,7 +22,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
     });
     const accepted = new Set();
     let next = 0;
-    const cpu0 = cpuMs(child.pid);
+    const cpu0 = cpuMs(server.pid);
     const gen0 = process.cpuUsage();
     const t0 = nowMs();
     const worker = async () => {
@@ -76,7 +40,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const ms = nowMs() - t0;
-    const cpu = cpuMs(child.pid) - cpu0;
+    const cpu = cpuMs(server.pid) - cpu0;
     const gen = process.cpuUsage(gen0);
     pub.close();
     // Count what is committed now, while the server runs.
@@ -106,11 +70,7 @@ export async function runPersist(target, { creds, events, concurrency }) {
   } catch (e) {
     res.error = String(e?.stack ?? e);
   } finally {
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 8000);
-    await exited;
-    clearTimeout(t);
-    fs.closeSync(out);
+    await server?.stop();
   }
   const r = res;
   console.error(

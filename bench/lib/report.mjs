@@ -1,11 +1,7 @@
 // Turns the harness's measurements into markdown tables: medians per scenario, size and server,
 // then one row per target of issue 6 with Pushi's value, the reference's, their ratio and the goal.
-const median = (xs) => {
-  const v = xs.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
+import { median, recoveryTables } from './report-recovery.mjs';
+
 const fmt = (x, d = 0) => (x == null ? '-' : Number(x).toFixed(d));
 const ratio = (x, y) => (x != null && y ? x / y : null);
 
@@ -205,6 +201,18 @@ export function report(result) {
         'info',
         null,
       );
+    } else if (g.label === 'recovery') {
+      const off = g.byTarget.get('pushi-norecovery');
+      const r = off && ratio(p.cpuUsPerDelivery, off.cpuUsPerDelivery);
+      add(
+        `${k}: CPU µs/delivery, recovery on (default options) vs off`,
+        p.cpuUsPerDelivery,
+        off?.cpuUsPerDelivery,
+        r,
+        '≤ 1.10× off',
+        r == null ? null : r <= 1.1,
+      );
+      add(`${k}: lost deliveries, recovery on`, p.lost, off?.lost, null, '0', p.lost === 0, 0);
     } else if (g.label === 'coalesce') {
       const off = g.byTarget.get('pushi-nocoalesce');
       if (off)
@@ -282,6 +290,7 @@ export function report(result) {
       0,
     );
   }
+  out.push(...recoveryTables(result, add));
   if (targets.length) {
     out.push(
       '### Issue 6 targets (Pushi vs the reference, same run, medians)',
