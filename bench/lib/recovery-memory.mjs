@@ -4,6 +4,7 @@
 // server's live memory (after a full GC, through the inspector) and RSS before and after. Then it
 // asks the server, through `recover`, how many events each of a sample of channels still keeps:
 // what the cap did is read off the wire, not inferred.
+import { ENTRY_OVERHEAD } from '../../dist/cluster/streams.js';
 import { Publisher, makePayload, nowMs } from '../harness/lib/pusher.mjs';
 import { inspectFlag, liveMemory } from './inspect-memory.mjs';
 import { freePort } from './ports.mjs';
@@ -128,8 +129,8 @@ export async function runRecoveryMemory(target, { creds, channels, events, paylo
       keptTotal: Math.round(keptTotal),
       keptFraction: keptTotal / (channels * events),
       frameBytes,
-      // What the cap counts per kept event (src/cluster/streams.ts: frame bytes + 96).
-      accountedBytes: Math.round(keptTotal * (frameBytes + 96)),
+      // What the cap counts per kept event (src/cluster/streams.ts: frame bytes + ENTRY_OVERHEAD).
+      accountedBytes: Math.round(keptTotal * (frameBytes + ENTRY_OVERHEAD)),
       bytesPerChannel: Math.round(liveDelta / channels),
       bytesPerKeptEvent: keptTotal ? Math.round(liveDelta / keptTotal) : null,
     });

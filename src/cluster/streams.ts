@@ -7,8 +7,8 @@ import { randomHex } from '../protocol/ids.ts';
 import type { Position, Since } from '../protocol/positions.ts';
 import type { StreamLimits } from './adapter.ts';
 
-/** Bookkeeping per kept entry beyond its frame's bytes (objects, array slots). */
-const ENTRY_OVERHEAD = 96;
+/** Bookkeeping per kept entry beyond its frame's bytes: the entry, its Buffer object, queue slots (measured ~215 B). */
+export const ENTRY_OVERHEAD = 224;
 
 interface Entry {
   offset: number;
@@ -79,7 +79,7 @@ export class Streams {
       }
       this.fifoFirst++;
     }
-    if (this.fifoFirst > 1024 && this.fifoFirst * 2 > this.fifo.length) {
+    if (this.fifoFirst > 64 && this.fifoFirst * 2 > this.fifo.length) {
       this.fifo = this.fifo.slice(this.fifoFirst);
       this.fifoFirst = 0;
     }
@@ -141,7 +141,7 @@ export class Streams {
     if (s.first === s.entries.length) {
       s.entries = [];
       s.first = 0;
-    } else if (s.first > 256 && s.first * 2 > s.entries.length) {
+    } else if (s.first > 32 && s.first * 2 > s.entries.length) {
       s.entries = s.entries.slice(s.first);
       s.first = 0;
     }

@@ -25,7 +25,9 @@ export function withPosition(frame: Buffer, epoch: string, offset: number): Buff
   const end = frame.length - 1;
   if (end < 1 || frame[end] !== CLOSE) return frame;
   const tail = `,"epoch":"${epoch}","offset":${offset}}`;
-  const out = Buffer.allocUnsafe(end + Buffer.byteLength(tail));
+  // Its own memory, not a slice of Node's shared 8 KB pool: the frame is kept as recent history,
+  // and a pooled slice would keep its whole block (and its neighbours) alive with it.
+  const out = Buffer.allocUnsafeSlow(end + Buffer.byteLength(tail));
   frame.copy(out, 0, 0, end);
   out.write(tail, end, 'latin1');
   return out;
