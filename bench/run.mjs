@@ -289,6 +289,9 @@ const meta = {
 const persistResults = [];
 const recoveryResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
+/** A full-rate fan-out of m messages of p bytes to n subscribers, its rows tagged with label. */
+const fullRateFanout = (n, m, p, label) =>
+  common(n, ['--scenario', 'fanout', '--messages', String(m), '--payload', String(p), '--rate', '0', '--label', label]);
 /** The rate-paced scenarios' harness arguments (channels, client-events), optionally labelled. */
 const pacedArgs = (scenario, label) => {
   const [conns, rate] =
@@ -342,22 +345,7 @@ try {
     // Stretch goal: Pushi with per-turn write coalescing off, beside the default (on).
     const off = await pushiTarget('pushi-nocoalesce', { env: { PUSHI_WS_COALESCE: '0' } });
     for (const p of list(a.payloads)) {
-      for (const [n, m] of sizes(a.fanout))
-        await harnessRun(
-          [...ref, off, pushi],
-          common(n, [
-            '--scenario',
-            'fanout',
-            '--messages',
-            String(m),
-            '--payload',
-            p,
-            '--rate',
-            '0',
-            '--label',
-            'coalesce',
-          ]),
-        );
+      for (const [n, m] of sizes(a.fanout)) await harnessRun([...ref, off, pushi], fullRateFanout(n, m, p, 'coalesce'));
     }
     // One frame per socket per turn: what coalescing costs where there is nothing to coalesce.
     await harnessRun([...ref, off, pushi], pacedArgs('client-events', 'coalesce'));
@@ -382,21 +370,7 @@ try {
     // Fan-out with persistence on vs off (ratios against the first target: Pushi, persistence off).
     const on = await pushiTarget('pushi-persist', { persist: true });
     for (const [n, m] of sizes(a['persist-fanout'])) {
-      await harnessRun(
-        [pushi, on],
-        common(n, [
-          '--scenario',
-          'fanout',
-          '--messages',
-          String(m),
-          '--payload',
-          '100',
-          '--rate',
-          '0',
-          '--label',
-          'persistence',
-        ]),
-      );
+      await harnessRun([pushi, on], fullRateFanout(n, m, '100', 'persistence'));
     }
     // Accepted persisted events/s over the HTTP API, each checked in the database afterwards.
     for (let r = 0; r < Number(a.repeat); r++) {
@@ -418,22 +392,7 @@ try {
     // Ratios against the first target: Pushi with positions and recovery off for the app.
     const off = await pushiTarget('pushi-norecovery', { appOptions: { recoveryWindowSeconds: 0 } });
     const [n, m] = sizes(a.fanout)[0];
-    for (const p of list(a.payloads))
-      await harnessRun(
-        [off, pushi],
-        common(n, [
-          '--scenario',
-          'fanout',
-          '--messages',
-          String(m),
-          '--payload',
-          p,
-          '--rate',
-          '0',
-          '--label',
-          'recovery',
-        ]),
-      );
+    for (const p of list(a.payloads)) await harnessRun([off, pushi], fullRateFanout(n, m, p, 'recovery'));
   }
   if (scenarios.has('recovery-memory')) {
     const maxBytes = Number(process.env.PUSHI_RECOVERY_MAX_BYTES || 64 * 2 ** 20);

@@ -4,25 +4,10 @@
 // not an abnormal close when the close handshake times out; other clients keep receiving.
 import { join } from 'node:path';
 import { startLiveServer } from '../test/hardening/live-server.ts';
-import { api } from '../test/hardening/fault-kit.ts';
+import { api, readSlowly } from '../test/hardening/fault-kit.ts';
 import { RawClient } from '../test/helpers/raw-client.ts';
 
 const WITHIN_MS = 5000;
-
-/** Reads at most one chunk (≤64 KB) every `everyMs`. */
-function readSlowly(sock, everyMs) {
-  let stopped = false;
-  const onData = () => {
-    sock.pause();
-    setTimeout(() => !stopped && sock.resume(), everyMs);
-  };
-  sock.on('data', onData);
-  sock.resume();
-  return () => {
-    stopped = true;
-    sock.off('data', onData);
-  };
-}
 
 export async function slowConsumerPhase(ctx) {
   const { APP } = ctx;

@@ -7,26 +7,12 @@ import type { Socket } from 'node:net';
 import { startServer, APP, type TestServer } from '../helpers/server.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
+import { readSlowly } from '../hardening/fault-kit.ts';
 
 const BOUND = 16 * 1024 * 1024;
 let s: TestServer;
 before(async () => (s = await startServer({ env: { PUSHI_MAX_BUFFERED_BYTES: String(BOUND) } })));
 after(() => s.close());
-
-/** Reads at most one chunk (≤64 KB) every `everyMs`: about 2 MB/s at 25 ms, a client on a poor link. */
-function readSlowly(sock: Socket, everyMs: number): () => void {
-  let stopped = false;
-  const onData = () => {
-    sock.pause();
-    setTimeout(() => !stopped && sock.resume(), everyMs);
-  };
-  sock.on('data', onData);
-  sock.resume();
-  return () => {
-    stopped = true;
-    sock.off('data', onData);
-  };
-}
 
 test('a slow consumer past the bound sees close 4100 within 5 s', { timeout: 120_000 }, async () => {
   const channels = Array.from({ length: 100 }, (_, i) => `slow-${i}`);

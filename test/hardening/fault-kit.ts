@@ -219,3 +219,18 @@ export async function lagMaxMs(t: Target): Promise<number> {
   const m = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text);
   return m ? Math.round(Number(m[1]) * 1000) : NaN;
 }
+
+/** Reads at most one chunk (≤64 KB) every `everyMs`: about 2 MB/s at 25 ms, a client on a poor link. */
+export function readSlowly(sock: Socket, everyMs: number): () => void {
+  let stopped = false;
+  const onData = () => {
+    sock.pause();
+    setTimeout(() => !stopped && sock.resume(), everyMs);
+  };
+  sock.on('data', onData);
+  sock.resume();
+  return () => {
+    stopped = true;
+    sock.off('data', onData);
+  };
+}
