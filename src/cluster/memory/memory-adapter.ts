@@ -27,7 +27,7 @@ export class MemoryAdapter implements ClusterAdapter {
   private readonly observer: ClusterObserver;
   private readonly reports: CountReports;
   /** Each channel's recent events, for clients that come back (docs/protocol.md). */
-  readonly streams: Streams;
+  private readonly streams: Streams;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(ctx: AdapterContext) {
