@@ -112,10 +112,16 @@ describe('web console in headless Chromium', { skip: skipBrowser, timeout: 300_0
     page.on('response', collect);
     const secretState = (key: string) => page.locator(`[data-secret=${key}]`).innerText();
     const stored = async () => (await call(ts, 'GET', `/apps/${app.id}`)).body.options;
+    // The toast keeps its text once faded (opacity counts as visible), so each save empties it first:
+    // otherwise the previous save's toast would answer for this one.
     const save = async () => {
+      await page.evaluate(() => {
+        const toast = document.getElementById('toast');
+        toast?.classList.remove('show');
+        if (toast) toast.textContent = '';
+      });
       await page.click('#notify-options button[type=submit]');
-      await page.waitForSelector('#toast:has-text("Notification settings saved")');
-      await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
+      await page.waitForSelector('#toast.show:has-text("Notification settings saved")');
     };
 
     await page.evaluate((id) => (location.hash = '#/apps/' + encodeURIComponent(id)), app.id);
