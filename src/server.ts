@@ -121,6 +121,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     webhookQueueDepth: () => store.webhooks.countPending(),
     health: () => health,
     traffic: () => hub.states,
+    cluster: () => hub.cluster.stats?.(),
   });
   const deadlines = { readMs: config.storage.readTimeoutMs, writeMs: config.storage.writeTimeoutMs };
   const readiness = new StoreReadiness();
@@ -163,9 +164,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   if (config.notifications) observers.push(notifier.observer); // after publishing; looks targets up on a later turn
   // Scaled out (PUSHI_REDIS_URL): other nodes get our events, presence and counts are cluster-wide.
   // Redis code (ioredis) is loaded only then, so a single node does not carry it.
-  const redis = config.redisUrl
+  const redisTarget = config.redisUrl
+    ? (await import('./cluster/redis/connect.ts')).redisTarget(config.redisUrl, config.redisCluster)
+    : undefined;
+  const redis = redisTarget
     ? {
-        url: config.redisUrl,
+        target: redisTarget,
         prefix: config.redisPrefix,
         logger,
         ...(await import('./cluster/redis/redis-adapter.ts')),
@@ -191,9 +195,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const health: HealthCheck[] = [readiness.check(store)];
   const demoApp = defaultApp ?? (config.apps.envApp ? await apps.findById(config.apps.envApp.id) : undefined);
   let limiter: RateLimiter = new LocalRateLimiter();
-  if (config.redisUrl) {
+  if (redisTarget) {
     const { RedisRateLimiter } = await import('./limits/redis-rate-limiter.ts');
-    const redisLimiter = new RedisRateLimiter({ url: config.redisUrl, prefix: config.redisPrefix, logger });
+    const redisLimiter = new RedisRateLimiter({ target: redisTarget, prefix: config.redisPrefix, logger });
     await redisLimiter.ready(2000); // cluster-wide from the first request
     limiter = redisLimiter;
   }

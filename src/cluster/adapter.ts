@@ -85,6 +85,15 @@ export interface ClusterAdapter {
   /** Channel queries for the HTTP API, answered for the cluster (given this node's own answers). */
   queries(local: ChannelQueries): ChannelQueries;
   health?(): HealthCheck;
+  /** Traffic from the other nodes (absent for a single node). */
+  stats?(): ClusterStats;
+}
+
+/** What a node received from the cluster since it started, and how many channels it listens to. */
+export interface ClusterStats {
+  inboundMessages: number;
+  inboundBytes: number;
+  topics: number;
 }
 
 /** What the adapter asks of the hub. Each call is about this node's sockets only. */

@@ -44,7 +44,10 @@ export interface Config {
   shutdownGraceMs: number;
   apps: AppsConfig;
   storage: StorageConfig;
+  /** One redis:// URL, or a Redis Cluster's seeds separated by commas. */
   redisUrl?: string;
+  /** A Redis Cluster (several seeds, or PUSHI_REDIS_CLUSTER=1 with one). */
+  redisCluster: boolean;
   redisPrefix: string;
   adminToken?: string;
   logLevel: string;
@@ -198,6 +201,7 @@ export const ENV_NAMES = [
   'PUSHI_SHUTDOWN_GRACE_MS',
   'PUSHI_DB',
   'PUSHI_REDIS_URL',
+  'PUSHI_REDIS_CLUSTER',
   'PUSHI_REDIS_PREFIX',
   'PUSHI_ADMIN_TOKEN',
   'PUSHI_MAX_CONNECTIONS_PER_IP',
@@ -275,8 +279,13 @@ export function loadConfig(env: Env = process.env): Config {
       `SMTP_URL must be an smtp:// or smtps:// URL, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`,
     );
   const redisUrl = env.PUSHI_REDIS_URL || undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
-    throw new ConfigError(`PUSHI_REDIS_URL must be a redis:// URL, got "${redisUrl}"`);
+  const redisSeeds = redisUrl?.split(',').map((u) => u.trim()) ?? [];
+  const badSeed = redisSeeds.find((u) => !/^rediss?:\/\/[^/]/.test(u));
+  if (badSeed !== undefined)
+    throw new ConfigError(
+      `PUSHI_REDIS_URL must be a redis:// URL (or a Redis Cluster's seeds separated by commas), got "${badSeed}"`,
+    );
+  const redisCluster = redisSeeds.length > 1 || flag(env, 'PUSHI_REDIS_CLUSTER');
   return {
     ws,
     http,
@@ -301,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
       ...storeTimeouts(env),
     },
     redisUrl,
+    redisCluster,
     redisPrefix: env.PUSHI_REDIS_PREFIX || 'pushi:',
     adminToken: env.PUSHI_ADMIN_TOKEN || undefined,
     logLevel: logLevel(env),

@@ -1,10 +1,11 @@
 // The API rate limit shared by every node through Redis (loaded only when PUSHI_REDIS_URL is set).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient, type RedisTarget } from '../cluster/redis/connect.ts';
 import type { Logger } from 'pino';
 import { LocalRateLimiter, type RateLimiter, retryAfter } from './rate-limiter.ts';
 
 export interface RedisRateLimiterOptions {
-  url: string;
+  target: RedisTarget;
   prefix: string;
   logger: Logger;
 }
@@ -16,7 +17,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(private readonly o: RedisRateLimiterOptions) {
     // No offline queue: while disconnected a command fails at once and we count locally.
-    this.redis = new Redis(o.url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = redisClient(o.target, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.redis.on('error', (err) => this.down(err));
   }
 
@@ -37,7 +38,7 @@ export class RedisRateLimiter implements RateLimiter {
   async hit(key: string, limit: number, now = Date.now()): Promise<number | undefined> {
     if (this.redis.status !== 'ready') return this.fallback.hit(key, limit, now);
     const window = Math.floor(now / 1000);
-    const k = `${this.o.prefix}ratelimit:${key}:${window}`;
+    const k = `${this.o.prefix}ratelimit:${key}:${window}`; // one key: one slot on a cluster too
     try {
       const res = await this.redis.multi().incr(k).pexpire(k, 2000).exec();
       const [err, count] = res?.[0] ?? [new Error('empty reply'), 0];

@@ -2,6 +2,7 @@
 // Labels carry app ids, routes, codes and kinds: never keys, secrets, channel names or payloads.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiMetrics, HealthCheck } from '../api/deps.ts';
+import type { ClusterStats } from '../cluster/adapter.ts';
 import type { HubObserver } from '../hub/observer.ts';
 import type { FailureReason, WebhookMetrics } from '../notify/webhooks/sender.ts';
 import type { Traffic } from '../hub/app-state.ts';
@@ -15,6 +16,8 @@ export interface MetricsOptions {
   health?: () => HealthCheck[];
   /** Each app's message and byte counts on this node (the hub's), read at scrape time. */
   traffic?: () => Iterable<[appId: string, state: { traffic: Readonly<Traffic> }]>;
+  /** What this node received from the other nodes (scaled out only), read at scrape time. */
+  cluster?: () => ClusterStats | undefined;
 }
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -166,6 +169,7 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
         if (depth) this.set(await depth().catch(() => NaN));
       },
     });
+    this.clusterMetrics(o.cluster, registers);
     const health = o.health;
     new Gauge({
       name: 'pushi_health_check_up',
@@ -195,6 +199,41 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
       channelOccupied: (appId) => this.channels.labels(appId).inc(),
       channelVacated: (appId) => this.channels.labels(appId).dec(),
     };
+  }
+
+  /** Inbound cluster traffic: with interest routing it follows what this node's subscribers want. */
+  private clusterMetrics(stats: MetricsOptions['cluster'], registers: Registry[]): void {
+    const counter = (name: string, help: string, read: (s: ClusterStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const s = stats?.();
+          if (!s) return;
+          this.reset();
+          this.inc(read(s));
+        },
+      });
+    counter(
+      'pushi_cluster_inbound_messages_total',
+      'Messages this node received from Redis pub/sub',
+      (s) => s.inboundMessages,
+    );
+    counter(
+      'pushi_cluster_inbound_bytes_total',
+      'Payload bytes this node received from Redis pub/sub',
+      (s) => s.inboundBytes,
+    );
+    new Gauge({
+      name: 'pushi_cluster_topics',
+      help: 'Channels this node listens to in Redis (those it has subscribers on)',
+      registers,
+      collect() {
+        const s = stats?.();
+        if (s) this.set(s.topics);
+      },
+    });
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

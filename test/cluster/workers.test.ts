@@ -98,10 +98,10 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
       await c.subscribe('w-news');
     }
     // Both workers registered as nodes, and both hold some of the subscribers.
-    const nodes = await redis.smembers(`${prefix}nodes`);
+    const nodes = await redis.smembers(`${prefix}{nodes}:all`);
     assert.equal(nodes.length, 2);
     for (const node of nodes) {
-      const share = Number(await redis.hget(`${prefix}n:${node}`, `s\0${APP.id}\0w-news`));
+      const share = Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0w-news`));
       assert.ok(share > 0, `worker ${node} has no subscriber (round-robin expected)`);
     }
     const sdk = new Pusher({
@@ -136,8 +136,8 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
   /** The worker (cluster node) holding this client: the one counting its subscriber to a channel of its own. */
   const workerOf = async (c: Client, channel: string): Promise<string> => {
     await c.subscribe(channel);
-    for (const node of await redis.smembers(`${prefix}nodes`))
-      if (Number(await redis.hget(`${prefix}n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) return node;
+    for (const node of await redis.smembers(`${prefix}{nodes}:all`))
+      if (Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) return node;
     throw new Error(`no worker counts the subscriber to ${channel}`);
   };
 
@@ -157,7 +157,7 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    assert.deepEqual(await redis.smembers(`${prefix}nodes`), []);
-    assert.deepEqual(await redis.keys(`${prefix}pc:*`), []);
+    assert.deepEqual(await redis.smembers(`${prefix}{nodes}:all`), []);
+    assert.deepEqual(await redis.keys(`${prefix}*:pc`), []);
   });
 });

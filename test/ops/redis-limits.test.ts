@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger.ts';
 import { RedisRateLimiter } from '../../src/limits/redis-rate-limiter.ts';
+import { redisTarget } from '../../src/cluster/redis/connect.ts';
 import { inOneSecond } from '../helpers/one-second.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import type { TestServer } from '../helpers/server.ts';
@@ -40,7 +41,7 @@ const prefix = `pushi-test-${randomBytes(4).toString('hex')}:`;
 
 describe('Redis rate limiter', { skip: skip ?? false }, () => {
   test('two limiters (two nodes) share one allowance per window', async () => {
-    const [n1, n2] = [1, 2].map(() => new RedisRateLimiter({ url: URL_, prefix, logger: silentLogger }));
+    const [n1, n2] = [1, 2].map(() => new RedisRateLimiter({ target: redisTarget(URL_), prefix, logger: silentLogger }));
     try {
       await Promise.all([n1!.ready(), n2!.ready()]);
       const now = 1_700_000_000_500;
@@ -62,7 +63,7 @@ describe('Redis rate limiter', { skip: skip ?? false }, () => {
   });
 
   test('Redis unreachable: counts per node instead of failing', async () => {
-    const down = new RedisRateLimiter({ url: 'redis://127.0.0.1:1', prefix, logger: silentLogger });
+    const down = new RedisRateLimiter({ target: redisTarget('redis://127.0.0.1:1'), prefix, logger: silentLogger });
     try {
       const now = 1_700_000_000_000;
       assert.deepEqual([await down.hit('k', 1, now), await down.hit('k', 1, now)], [undefined, 1]);

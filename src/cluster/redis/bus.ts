@@ -1,24 +1,35 @@
 // Names in Redis and the messages nodes exchange over pub/sub.
 //
-// Keys (P = the deployment prefix, A = the app id URI-encoded so it holds no ':'):
-//   P hb:<node>            heartbeat, expires unless the node refreshes it
-//   P nodes                set of node ids that may hold state (the reaper walks it)
-//   P n:<node>             this node's share of everything, field → count:
-//                            s\0A\0<channel>  subscribers    u\0A\0<user>  signed-in connections
-//                            p\0A\0<channel>\0<user>  presence connections of a user
-//   P c:s:A / P c:u:A      cluster totals: channel → subscribers, user → connections
-//   P pc:A:<channel>       presence: user → connections anywhere; P pi:A:<channel> user → user_info
-//   P lock:reap            who reaps dead nodes right now
-// Pub/sub: P bus (everyone) and P bus:<node> (markers for one node). A message is a JSON array
-// header, '\n', then an opaque payload (the frame, bytes untouched).
+// Every key carries a hash tag ({...}) so that whatever one script touches lives in one Redis
+// Cluster slot: a channel's keys and its pub/sub topic share the channel's slot (events of many
+// channels spread over the shards), an app's user totals share the app's, the node registry has its
+// own. On a single Redis server the tags are just part of the names.
+//
+// P = the deployment prefix, A = the app id URI-encoded (no ':', '{' or '}'), C = the channel:
+//   P{A:C}                 the channel's topic: its events, member and count announcements, markers
+//   P{A:C}:s, :sm          recent-history stream and its {e: epoch, o: last offset} (stream-scripts.ts)
+//   P{A:C}:cn              subscribers per node, field '*' the cluster total
+//   P{A:C}:pn              presence connections per node\0user; :pc user → connections anywhere;
+//                          :pi user → user_info
+//   P{A:C}:last            a cache channel's last event (its TTL is the cache's)
+//   P{A}:chans             channels with subscribers somewhere (a superset: readers check :cn)
+//   P{A}:u / P{A}:un       signed-in connections per user anywhere / per node\0user
+//   P{nodes}:hb:<node>     heartbeat, expires unless the node refreshes it
+//   P{nodes}:all           node ids that may hold state (the reaper walks it)
+//   P{nodes}:n:<node>      index of a node's entries, field → count (what to undo if it dies):
+//                            s\0A\0C  subscribers   u\0A\0<user>  signed-in   p\0A\0C\0<user>  presence
+//   P{nodes}:reap          who reaps dead nodes right now
+// A node subscribes to the topics of the channels it has subscribers on, and to P bus (control:
+// terminate a user, watchlists), which every node hears. A message is a JSON array header, '\n',
+// then an opaque payload (the frame, bytes untouched).
 
 export type BusType =
-  | 'e' // event frame: [e, node, A, channel, exceptSocketId, cacheTtlMs?] + frame
-  | 't' // terminate a user's connections: [t, node, A, user]
+  | 'e' // event frame: [e, node, A, channel, exceptSocketId, cacheTtlMs?, seq, epoch?, offset?] + frame
+  | 't' // terminate a user's connections: [t, node, A, user] (control bus)
   | 'm+' // member added (published by Lua): [m+, node, A, channel, user] + user_info JSON
   | 'm-' // member removed: [m-, node, A, channel, user]
-  | 'k' // marker on bus:<node>: [k, node, token, result] + snapshot (flat JSON [user, info, …])
-  | 'w' // watchlist: [w, node, A, user, 'online' | 'offline']
+  | 'k' // marker for one node: [k, node, token, result] + snapshot (flat JSON [user, info, …])
+  | 'w' // watchlist: [w, node, A, user, 'online' | 'offline'] (control bus)
   | 'c'; // subscription count: [c, node, A, channel, count]
 
 export class Names {
@@ -34,26 +45,27 @@ export class Names {
   get bus(): string {
     return this.prefix + 'bus';
   }
-  nodeBus(node = this.node): string {
-    return `${this.prefix}bus:${node}`;
+  /** A channel's topic; its keys are this plus a suffix (channelKey). */
+  topic(appId: string, channel: string): string {
+    return `${this.prefix}{${encodeApp(appId)}:${channel}}`;
+  }
+  channelKey(appId: string, channel: string, suffix: 's' | 'sm' | 'cn' | 'pn' | 'pc' | 'pi' | 'last'): string {
+    return `${this.topic(appId, channel)}:${suffix}`;
+  }
+  appKey(appId: string, suffix: 'chans' | 'u' | 'un'): string {
+    return `${this.prefix}{${encodeApp(appId)}}:${suffix}`;
   }
   heartbeat(node = this.node): string {
-    return `${this.prefix}hb:${node}`;
+    return `${this.prefix}{nodes}:hb:${node}`;
   }
   nodeHash(node = this.node): string {
-    return `${this.prefix}n:${node}`;
+    return `${this.prefix}{nodes}:n:${node}`;
   }
   get nodes(): string {
-    return this.prefix + 'nodes';
+    return this.prefix + '{nodes}:all';
   }
   get reapLock(): string {
-    return this.prefix + 'lock:reap';
-  }
-  totals(kind: 's' | 'u', appId: string): string {
-    return `${this.prefix}c:${kind}:${encodeApp(appId)}`;
-  }
-  presenceCounts(appId: string, channel: string): string {
-    return `${this.prefix}pc:${encodeApp(appId)}:${channel}`;
+    return this.prefix + '{nodes}:reap';
   }
 }
 

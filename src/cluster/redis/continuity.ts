@@ -1,7 +1,8 @@
 // Delivery continuity across nodes. Events of channels with recovery on are appended to the
 // channel's stream in Redis and published in one script (stream-scripts.ts), so their offsets are
 // the cluster's. A read of a stream (a resume, or a catch-up after an outage) also publishes a
-// marker to this node: bus messages reach a node in publish order, so when the marker arrives every
+// marker for this node on the channel's topic: a topic's messages reach a node in publish order, so
+// when the marker arrives every
 // event up to the read's last offset has arrived too, and none after it. That is the moment a
 // resuming subscriber joins (its replay is the stream, newer events reach it live) and a caught-up
 // channel's held events are let through. A gap beyond the window closes that channel's subscribers
@@ -11,7 +12,7 @@ import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
 import type { Position, Since } from '../../protocol/positions.ts';
 import type { ClusterEvents, LocalView, Recovery } from '../adapter.ts';
-import { encodeApp } from './bus.ts';
+import type { Names } from './bus.ts';
 import type { RedisLink } from './redis-link.ts';
 import type { StreamScripts } from './stream-scripts.ts';
 
@@ -40,7 +41,7 @@ export interface ContinuityContext {
   local: LocalView;
   link: RedisLink;
   scripts: StreamScripts;
-  prefix: string;
+  names: Names;
   node: string;
   logger: Logger;
 }
@@ -71,15 +72,31 @@ export class Continuity {
    * Appends the event to its channel's stream and publishes it, when the app keeps streams; false
    * when it does not (the caller publishes the frame as it is). `head` is the bus header.
    */
-  append(appId: string, channel: string, frame: Buffer, except: string | undefined, head: unknown[]): boolean {
+  append(
+    appId: string,
+    channel: string,
+    frame: Buffer,
+    except: string | undefined,
+    head: unknown[],
+    cacheTtlMs = 0,
+  ): boolean {
     const limits = this.ctx.local.streamLimits(appId);
     if (!limits || channel.startsWith(USER_CHANNEL_PREFIX) || frame[frame.length - 1] !== CLOSE) return false;
     const headOpen = JSON.stringify(head).slice(0, -1);
     const frameOpen = frame.subarray(0, frame.length - 1);
-    const { prefix, node, scripts } = this.ctx;
-    const args = [prefix, encodeApp(appId), channel, randomHex(6), limits.maxEvents, limits.windowMs, headOpen];
-    this.ctx.link.send(() => scripts.append(...args, frameOpen, except ?? '', node));
+    const { names, node, scripts, link } = this.ctx;
+    const keys = this.keys(appId, channel, 'last');
+    const args = [randomHex(6), limits.maxEvents, limits.windowMs, headOpen, frameOpen, except ?? '', node];
+    this.ctx.link.send(() => scripts.append(keys, ...args, names.topic(appId, channel), link.pub, cacheTtlMs));
     return true;
+  }
+
+  private keys(appId: string, channel: string): [string, string];
+  private keys(appId: string, channel: string, last: 'last'): [string, string, string];
+  private keys(appId: string, channel: string, last?: 'last'): string[] {
+    const { names } = this.ctx;
+    const keys = [names.channelKey(appId, channel, 'sm'), names.channelKey(appId, channel, 's')];
+    return last ? [...keys, names.channelKey(appId, channel, last)] : keys;
   }
 
   /** An event from the bus with its position: false when it must wait for its channel's catch-up. */
@@ -221,7 +238,7 @@ export class Continuity {
 
   /** Reads the stream after `since` and waits for the read's marker (see the header). */
   private async read(appId: string, channel: string, windowMs: number, since: Since | undefined): Promise<StreamRead> {
-    const { prefix, scripts, node } = this.ctx;
+    const { names, scripts, node, link } = this.ctx;
     const token = `${READ_TOKEN}${++this.tokens}`;
     const k = key(appId, channel);
     const after: Arrived[] = [];
@@ -237,9 +254,8 @@ export class Continuity {
     });
     let out: (string | number | Buffer)[];
     try {
-      const sinceEpoch = since?.epoch ?? '';
-      const args = [prefix, encodeApp(appId), channel, randomHex(6), windowMs, sinceEpoch, since?.offset ?? 0];
-      out = await scripts.recover(...args, node, token);
+      const args = [randomHex(6), windowMs, since?.epoch ?? '', since?.offset ?? 0, node, token];
+      out = await scripts.recover(this.keys(appId, channel), ...args, names.topic(appId, channel), link.pub);
     } catch (err) {
       this.markers.get(token)?.(false);
       this.collect(k, after, false);

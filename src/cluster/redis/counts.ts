@@ -1,14 +1,25 @@
 // Cluster-wide subscriber counts per channel and signed-in connections per user, kept in Redis.
-// A node writes its own absolute counts (coalesced per tick) and Lua returns the totals that
-// changed; the node whose write moved a total from/to zero reports occupied/vacated (once in the
-// cluster); the scripts announce watchlist online/offline and subscription_count on the bus.
+// A node writes its own absolute counts (coalesced per tick) and Lua returns the totals before and
+// after; the node whose write moved a total from/to zero reports occupied/vacated (once in the
+// cluster); the scripts announce subscription_count on the channel's topic and online/offline on
+// the control bus. Each write is also recorded in the node's index (what the reaper undoes).
+import { channelRules } from '../../protocol/channels.ts';
 import { CountReports } from '../count-reports.ts';
 import type { ClusterContext } from './context.ts';
-import { decodeApp, encodeApp } from './bus.ts';
+import { encodeApp } from './bus.ts';
 
 export type CountKind = 's' | 'u';
 
-const BATCH = 250;
+/** A total that a write (or a reap) moved. For presence, name is channel\0user. */
+export interface Change {
+  kind: CountKind | 'p';
+  appId: string;
+  name: string;
+  after: number;
+  before: number;
+}
+
+const SLICE = 250;
 
 export class ClusterCounts {
   private dirty = new Map<string, [CountKind, string, string]>();
@@ -42,60 +53,68 @@ export class ClusterCounts {
     return kind === 's' ? local.subscribers(appId, name) : local.userConnections(appId, name);
   }
 
-  /** Whether subscribers want pusher_internal:subscription_count for this channel. */
-  private counted(kind: CountKind, appId: string, name: string): boolean {
-    return kind === 's' && this.ctx.local.countsWanted(appId, name);
-  }
-
   /** Writes absolute counts (read at send time, so the latest write always wins). */
   async write(batch: [CountKind, string, string][]): Promise<void> {
-    for (let i = 0; i < batch.length; i += BATCH) {
-      const args: (string | number)[] = [this.ctx.prefix, this.ctx.node];
-      for (const [kind, appId, name] of batch.slice(i, i + BATCH)) {
-        args.push(
-          kind,
-          encodeApp(appId),
-          name,
-          this.local(kind, appId, name),
-          this.counted(kind, appId, name) ? '1' : '0',
-        );
-      }
-      let out: number | (string | number)[];
+    for (let i = 0; i < batch.length; i += SLICE) {
       try {
-        out = await this.ctx.scripts.counts(...args);
+        const slice = batch.slice(i, i + SLICE);
+        const out = await Promise.all(slice.map(([kind, appId, name]) => this.writeOne(kind, appId, name)));
+        for (const change of out) this.changed(change);
       } catch {
         return; // Redis dropped mid-way: the resync covers it
       }
-      if (out === -2) {
-        this.ctx.resync();
-        return;
-      }
-      if (Array.isArray(out)) this.changes(out, 0);
     }
   }
 
-  /** Acts on (kind, A, name, after, before) groups returned by the counts or reap scripts. */
-  changes(out: (string | number)[], from: number): void {
+  /** Writes one count in a node's name (this node's count, or zero for a dead node). */
+  async writeOne(kind: CountKind, appId: string, name: string, node = this.ctx.node, value?: number): Promise<Change> {
+    const { names, scripts, link } = this.ctx;
+    const count = value ?? this.local(kind, appId, name);
+    const field = `${kind}\0${encodeApp(appId)}\0${name}`;
+    if (node === this.ctx.node) {
+      void (count > 0 ? link.cmd.hset(names.nodeHash(), field, count) : link.cmd.hdel(names.nodeHash(), field));
+    }
+    if (kind === 'u') {
+      const keys: [string, string] = [names.appKey(appId, 'u'), names.appKey(appId, 'un')];
+      const [after, before] = await scripts.users(keys, node, encodeApp(appId), name, count, names.bus);
+      return { kind, appId, name, after, before };
+    }
+    // A dead node's counts are announced whatever the apps' options: nodes without them ignore it.
+    const announce =
+      node === this.ctx.node ? this.ctx.local.countsWanted(appId, name) : channelRules(name).kind !== 'presence';
+    const key = names.channelKey(appId, name, 'cn');
+    const args = [node, encodeApp(appId), name, count, announce ? '1' : '0', names.topic(appId, name), link.pub];
+    const [after, before] = await scripts.subscribers(key, ...args);
+    if (before === 0 && after > 0) await link.cmd.sadd(names.appKey(appId, 'chans'), name);
+    if (before > 0 && after === 0) await this.unlist(appId, name);
+    return { kind, appId, name, after, before };
+  }
+
+  /** Drops a vacated channel from the app's list, unless another node occupied it meanwhile. */
+  private async unlist(appId: string, channel: string): Promise<void> {
+    const { names, link } = this.ctx;
+    await link.cmd.srem(names.appKey(appId, 'chans'), channel);
+    const total = await link.cmd.hget(names.channelKey(appId, channel, 'cn'), '*');
+    if (Number(total ?? 0) > 0) await link.cmd.sadd(names.appKey(appId, 'chans'), channel);
+  }
+
+  /** Acts on a total that moved: webhooks for occupied/vacated, removed members, counts. */
+  changed(c: Change): void {
     const { observer } = this.ctx;
-    for (let i = from; i + 4 < out.length; i += 5) {
-      const kind = String(out[i]);
-      const appId = decodeApp(String(out[i + 1]));
-      const name = String(out[i + 2]);
-      const after = Number(out[i + 3]);
-      const before = Number(out[i + 4]);
-      if (kind === 'p') {
-        const cut = name.indexOf('\0');
-        if (after === 0 && before > 0) observer.memberRemoved?.(appId, name.slice(0, cut), name.slice(cut + 1));
-      } else if (kind === 's') {
-        if (before === 0 && after > 0) observer.channelOccupied?.(appId, name);
-        if (before > 0 && after === 0) observer.channelVacated?.(appId, name);
-        // (the scripts announced 'c' and 'w' on the bus themselves)
-        if (this.ctx.local.countsWanted(appId, name)) this.reports.report(appId, name, after);
-      }
+    const { appId, name, after, before } = c;
+    if (after === before) return;
+    if (c.kind === 'p') {
+      const cut = name.indexOf('\0');
+      if (after === 0 && before > 0) observer.memberRemoved?.(appId, name.slice(0, cut), name.slice(cut + 1));
+    } else if (c.kind === 's') {
+      if (before === 0 && after > 0) observer.channelOccupied?.(appId, name);
+      if (before > 0 && after === 0) observer.channelVacated?.(appId, name);
+      // (the script announced 'c' on the channel's topic itself)
+      if (this.ctx.local.countsWanted(appId, name)) this.reports.report(appId, name, after);
     }
   }
 
-  /** A subscription_count announcement from the bus. */
+  /** A subscription_count announcement from the channel's topic. */
   heard(appId: string, channel: string, count: number): void {
     if (this.ctx.local.subscribers(appId, channel) === 0) return;
     this.totals.set(`${appId}\0${channel}`, count);

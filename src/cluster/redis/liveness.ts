@@ -1,7 +1,8 @@
 // Which nodes are alive: each refreshes a heartbeat key with a TTL; a node that stops (SIGKILL,
-// power loss, partition) lets it expire and a live node reaps its share of the cluster state,
-// publishing member_removed for its members. The reap lock only saves work: the reap script
-// itself re-checks the heartbeat and is idempotent, so two reapers could never double-count.
+// power loss, partition) lets it expire and a live node reaps its share of the cluster state: it
+// walks the dead node's index and writes zero in its name for every entry (the scripts publish
+// member_removed and the counts). The reap lock only saves work: writing an absolute zero twice
+// changes nothing, so two reapers could never double-count.
 import type { Logger } from 'pino';
 import type { Names } from './bus.ts';
 import type { RedisLink } from './redis-link.ts';
@@ -22,8 +23,8 @@ export interface LivenessContext {
   online(): boolean;
   /** Our heartbeat was gone: we may have been reaped, write everything again. */
   lostRegistration(): void;
-  /** (kind, A, name, after, before) groups from a reap, starting at `from`. */
-  changes(out: (string | number)[], from: number): void;
+  /** Writes zero in the dead node's name for one field of its index (bus.ts). */
+  undo(node: string, field: string): Promise<void>;
 }
 
 export class Liveness {
@@ -108,14 +109,20 @@ export class Liveness {
 
   /** Removes a node's share (also used by a node leaving gracefully, on itself). */
   async reap(node: string): Promise<void> {
+    const { names, link } = this.ctx;
+    const index = names.nodeHash(node);
     let cursor = '0';
-    for (;;) {
-      const out = await this.ctx.scripts.reap(this.ctx.names.prefix, node, cursor, REAP_SLICE);
-      if (out[0] === 'alive') return;
-      cursor = String(out[0]);
-      this.ctx.changes(out, 1);
-      if (cursor === '0') return;
-    }
+    do {
+      // Checked per slice: a node that comes back writes its entries again itself.
+      if (node !== names.node && (await link.cmd.exists(names.heartbeat(node)))) return;
+      const [next, flat] = await link.cmd.hscan(index, cursor, 'COUNT', REAP_SLICE);
+      const fields = flat.filter((_, i) => i % 2 === 0);
+      await Promise.all(fields.map((f) => this.ctx.undo(node, f)));
+      if (fields.length) await link.cmd.hdel(index, ...fields);
+      cursor = next;
+    } while (cursor !== '0');
+    await link.cmd.del(index);
+    await link.cmd.srem(names.nodes, node);
   }
 }
 

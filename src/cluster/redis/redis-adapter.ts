@@ -1,8 +1,12 @@
-// Scale-out through Redis: events, client events, #server-to-user- events and terminations go to
-// every node over one pub/sub bus (one connection per node, so per-channel order holds and each
-// node skips its own publications: exactly once everywhere); presence, counts and watchlists
-// are cluster-wide (redis-presence.ts, counts.ts), dead nodes are reaped (liveness.ts), and a
-// node that loses Redis keeps serving its own connections, then re-registers everything.
+// Scale-out through Redis, routed by interest: each channel has its own topic, and a node listens
+// only to the topics of channels it has subscribers on, so its inbound traffic is what its
+// subscribers want, not the cluster's whole publish rate. A topic carries the channel's events,
+// member and count announcements and the markers of reads (one topic, one order); terminations and
+// watchlists go over a small control bus every node hears. A node's own events come back on the
+// topic and are delivered then (per-channel order is Redis' for every node alike). Presence,
+// counts and watchlists are cluster-wide (redis-presence.ts, counts.ts), dead nodes are reaped
+// (liveness.ts), and a node that loses Redis keeps serving its own connections, then re-registers
+// everything and catches its channels up (continuity.ts).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { HealthCheck } from '../../api/health-check.ts';
@@ -20,11 +24,13 @@ import type {
   Recovery,
 } from '../adapter.ts';
 import type { Since } from '../../protocol/positions.ts';
-import { decodeApp, decodeBus, encodeApp, encodeBus, Names } from './bus.ts';
+import { decodeApp, decodeBus, encodeApp, encodeBus, Names, splitField } from './bus.ts';
 import { ClusterQueries } from './cluster-queries.ts';
+import type { RedisTarget } from './connect.ts';
 import { Continuity, READ_TOKEN } from './continuity.ts';
 import { defineStreamScripts } from './stream-scripts.ts';
 import { ClusterCounts } from './counts.ts';
+import { Interests } from './interest.ts';
 import { entriesToWrite } from './resync.ts';
 import { Liveness } from './liveness.ts';
 import { RedisLink } from './redis-link.ts';
@@ -32,14 +38,12 @@ import { ClusterPresence } from './redis-presence.ts';
 import { defineScripts, type Scripts } from './scripts.ts';
 
 export interface RedisAdapterOptions {
-  url: string;
+  target: RedisTarget;
   prefix: string;
   logger: Logger;
 }
 
 const RESYNC_SLICE = 200;
-/** Own events awaited back from the bus; past it (a stuck subscriber) we deliver directly. */
-const MAX_INFLIGHT = 100_000;
 
 export class RedisAdapter implements ClusterAdapter {
   readonly names: Names;
@@ -59,17 +63,14 @@ export class RedisAdapter implements ClusterAdapter {
   private again = false;
   private everSynced = false;
   private closing = false;
-  /** Our events sent to the bus and not yet back (delivered here on their return). */
-  private inflight: { seq: number; appId: string; channel: string; frame: Buffer; except?: string }[] = [];
-  private seq = 0;
-  private deliveredUpTo = 0;
+  private readonly interests: Interests;
 
   constructor(ctx: AdapterContext, options: RedisAdapterOptions) {
     this.events = ctx.events;
     this.local = ctx.local;
     this.logger = options.logger;
     this.names = new Names(options.prefix, `${hostname()}-${process.pid}-${randomHex(3)}`);
-    this.link = new RedisLink(options.url, this.names, this.logger, {
+    this.link = new RedisLink(options.target, this.names, this.logger, {
       up: () => this.resync(),
       down: () => this.lost(),
       message: (channel, message) => this.onMessage(channel, message),
@@ -81,19 +82,20 @@ export class RedisAdapter implements ClusterAdapter {
       local: this.local,
       observer: this.observer,
       scripts: this.scripts,
-      prefix: this.names.prefix,
+      names: this.names,
+      link: this.link,
       node: this.names.node,
       online: () => this.connected(),
-      resync: () => this.relost(),
     };
     this.presence = new ClusterPresence(base);
     this.counts = new ClusterCounts(base);
+    this.interests = new Interests({ names: this.names, link: this.link, events: this.events, local: this.local });
     this.continuity = new Continuity({
       events: this.events,
       local: this.local,
       link: this.link,
       scripts: defineStreamScripts(this.link.cmd),
-      prefix: this.names.prefix,
+      names: this.names,
       node: this.names.node,
       logger: this.logger,
     });
@@ -104,7 +106,7 @@ export class RedisAdapter implements ClusterAdapter {
       logger: this.logger,
       online: () => this.connected(),
       lostRegistration: () => this.relost(),
-      changes: (out, from) => this.counts.changes(out, from),
+      undo: (node, field) => this.undo(node, field),
     });
   }
 
@@ -151,22 +153,33 @@ export class RedisAdapter implements ClusterAdapter {
   // ── publishing ────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Online, our own events come back on the bus and are delivered here in the order Redis gave
-   * every node (a local subscriber cannot see two triggers from two nodes in another order than
-   * remote ones do). Offline, they are delivered here at once and wait in the outbox.
+   * Where this node listens to the channel, our own events come back on its topic and are
+   * delivered here in the order Redis gave every node (a local subscriber cannot see two triggers
+   * from two nodes in another order than remote ones do). Otherwise, and while Redis is away, they
+   * are delivered here at once (and wait in the outbox).
    */
   publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string, cacheTtlMs?: number): void {
-    const here = this.link.up && this.inflight.length < MAX_INFLIGHT;
-    const seq = here ? ++this.seq : 0; // 0: already delivered here
-    if (here) this.inflight.push({ seq, appId, channel, frame, except: exceptSocketId });
-    else this.events.deliver(appId, channel, frame, exceptSocketId);
+    const seq = this.interests.sent(appId, channel, frame, exceptSocketId); // 0: delivered here already
     const head = ['e', this.names.node, encodeApp(appId), channel, exceptSocketId ?? '', cacheTtlMs ?? null, seq];
     // With recovery on, a script appends it to the channel's stream and publishes it with its position.
-    if (!this.continuity.append(appId, channel, frame, exceptSocketId, head)) this.link.publish(encodeBus(head, frame));
+    if (this.continuity.append(appId, channel, frame, exceptSocketId, head, cacheTtlMs)) return;
+    const topic = this.names.topic(appId, channel);
+    const last = cacheTtlMs ? this.names.channelKey(appId, channel, 'last') : undefined;
+    const message = encodeBus(head, frame);
+    const pub = this.link.pub;
+    this.link.send((cmd) => {
+      if (last) void cmd.set(last, frame, 'PX', cacheTtlMs!);
+      return cmd[pub](topic, message);
+    });
   }
 
+  /** Listens to the channel first (events published after that reach this node), then reads it. */
   recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery> {
-    return this.continuity.recover(appId, channel, since);
+    const listening = this.interests.join(appId, channel);
+    if (!listening) return this.continuity.recover(appId, channel, since);
+    return listening
+      .then(() => this.continuity.recover(appId, channel, since))
+      .finally(() => this.interests.joined(appId, channel));
   }
 
   /** Resolves when Redis has every event published so far (see RedisLink.published). */
@@ -195,6 +208,7 @@ export class RedisAdapter implements ClusterAdapter {
 
   subscribersChanged(appId: string, channel: string, count: number): void {
     this.counts.mark('s', appId, channel);
+    this.interests.changed(appId, channel, count);
     if (count === 0) {
       this.continuity.dropped(appId, channel);
       this.presence.dropped(appId, channel);
@@ -220,7 +234,7 @@ export class RedisAdapter implements ClusterAdapter {
     const here = userIds.filter(isHere);
     if (!this.connected() || userIds.length === 0) return here;
     try {
-      const totals = await this.link.cmd.hmget(this.names.totals('u', appId), ...userIds);
+      const totals = await this.link.cmd.hmget(this.names.appKey(appId, 'u'), ...userIds);
       return userIds.filter((id, i) => isHere(id) || Number(totals[i] ?? 0) > 0);
     } catch {
       return here;
@@ -233,7 +247,7 @@ export class RedisAdapter implements ClusterAdapter {
 
   // ── the bus ───────────────────────────────────────────────────────────────────────────────────
 
-  private onMessage(channel: string, message: Buffer): void {
+  private onMessage(_topic: string, message: Buffer): void {
     const msg = decodeBus(message);
     if (!msg) return;
     const h = msg.header;
@@ -243,10 +257,7 @@ export class RedisAdapter implements ClusterAdapter {
         const appId = decodeApp(String(h[2]));
         const name = String(h[3]);
         if (from === this.names.node) {
-          const seq = Number(h[6]);
-          if (!seq || seq <= this.deliveredUpTo) return; // delivered here already
-          this.deliveredUpTo = seq;
-          while (this.inflight.length && this.inflight[0].seq <= seq) this.inflight.shift();
+          if (!this.interests.returned(appId, name, Number(h[6]))) return; // delivered here already
         } else if (typeof h[5] === 'number' && channelRules(name).cache) {
           this.events.cacheEvent(appId, name, msg.payload, h[5]);
         }
@@ -267,8 +278,8 @@ export class RedisAdapter implements ClusterAdapter {
       case 'm-':
         this.presence.memberEvent(decodeApp(String(h[2])), String(h[3]), String(h[4]), h[0] === 'm+', msg.payload);
         return;
-      case 'k':
-        if (channel !== this.names.nodeBus()) return;
+      case 'k': // a marker on a channel's topic: for the node it names only
+        if (from !== this.names.node) return;
         if (String(h[2]).startsWith(READ_TOKEN)) this.continuity.marker(String(h[2]));
         else this.presence.marker(String(h[2]), Number(h[3]), msg.payload);
         return;
@@ -281,18 +292,30 @@ export class RedisAdapter implements ClusterAdapter {
     }
   }
 
+  /** Pub/sub traffic received and channels listened to (for /metrics). */
+  stats(): { inboundMessages: number; inboundBytes: number; topics: number } {
+    const { messages, bytes } = this.link.inbound;
+    return { inboundMessages: messages, inboundBytes: bytes, topics: this.interests.size };
+  }
+
+  /** Writes zero in a (dead) node's name for one entry of its index (liveness.ts). */
+  private async undo(node: string, field: string): Promise<void> {
+    const f = splitField(field);
+    if (f?.kind === 'p' && f.user !== undefined) {
+      const r = await this.presence.write(f.appId, f.name, f.user, 0, undefined, 0, '', false, node);
+      if (r === 2) this.observer.memberRemoved?.(f.appId, f.name, f.user);
+    } else if (f?.kind === 's' || f?.kind === 'u') {
+      this.counts.changed(await this.counts.writeOne(f.kind, f.appId, f.name, node, 0));
+    }
+  }
+
   // ── losing and regaining Redis ────────────────────────────────────────────────────────────────
 
   private lost(): void {
     this.registered = false;
     this.synced = false;
     this.continuity.lost();
-    // Our own events may never come back now: deliver them here (later copies are skipped by seq).
-    for (const e of this.inflight.splice(0)) {
-      if (e.seq <= this.deliveredUpTo) continue;
-      this.deliveredUpTo = e.seq;
-      this.events.deliver(e.appId, e.channel, e.frame, e.except);
-    }
+    this.interests.lost(); // our own events may never come back now: delivered here
     this.presence.lost();
     if (!this.closing)
       this.logger.warn(

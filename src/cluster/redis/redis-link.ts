@@ -1,11 +1,18 @@
 // The two Redis connections of a node (commands + publishes, and pub/sub) and whether they are
 // usable. ioredis reconnects by itself; we never let it queue commands while down (the node falls
 // back to local serving), except a bounded outbox of publishes replayed, in order, on reconnect.
-import { Redis } from 'ioredis';
+// The pub/sub connection listens to the control bus and to the topics of the channels this node
+// has subscribers on (listen/unlisten); after any drop it subscribes to all of them again before
+// the link counts as up. On a Redis Cluster the topics are shard channels (SSUBSCRIBE/SPUBLISH).
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Names } from './bus.ts';
+import { redisClient, type RedisTarget } from './connect.ts';
 
 const OUTBOX_LIMIT = 10_000;
+/** Topics per SUBSCRIBE when listening to many again after a reconnect. */
+const SUBSCRIBE_SLICE = 500;
+const RETRY_MS = 200;
 
 /** One publishing command, run on the command connection. */
 export type Send = (cmd: Redis) => Promise<unknown>;
@@ -21,19 +28,28 @@ export interface LinkEvents {
 export class RedisLink {
   readonly cmd: Redis;
   readonly sub: Redis;
+  /** The publish command for topics, in scripts too. */
+  readonly pub: 'publish' | 'spublish';
   private cmdReady = false;
   private subLive = false;
   private wasUp = false;
+  /** Topics listened to (or being listened to), each with its subscribe in flight or done. */
+  private readonly topics = new Map<string, Promise<void>>();
   /** Sends held while Redis is unreachable, replayed in order on reconnect. */
   private outbox: Send[] = [];
+  /** Sends that failed on a broken connection, retried (before the outbox) in the order sent. */
+  private retry: Send[] = [];
+  private retryTimer?: NodeJS.Timeout;
   private dropped = 0;
   private closing = false;
   /** The latest publish; Redis answers in order, so when it settles all earlier ones have. */
   private lastPublish: Promise<unknown> = Promise.resolve();
   lastError = '';
+  /** Pub/sub traffic received (messages and payload bytes), for /metrics and the cluster bench. */
+  inbound = { messages: 0, bytes: 0 };
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly names: Names,
     private readonly logger: Logger,
     private readonly events: LinkEvents,
@@ -50,25 +66,35 @@ export class RedisLink {
       connectTimeout: 5000,
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     };
-    this.cmd = new Redis(url, { ...options, connectionName: `pushi:${names.node}` });
-    this.sub = new Redis(url, { ...options, connectionName: `pushi:${names.node}:sub` });
+    this.pub = target.cluster ? 'spublish' : 'publish';
+    this.cmd = redisClient(target, { ...options, connectionName: `pushi:${names.node}` });
+    this.sub = redisClient(target, { ...options, connectionName: `pushi:${names.node}:sub` }, true);
     this.cmd.on('ready', () => {
       this.cmdReady = true;
       this.flushOutbox();
       this.check();
     });
-    this.sub.on('ready', () => {
-      this.sub.subscribe(names.bus, names.nodeBus()).then(
+    const resubscribe = () => {
+      if (this.subLive) return;
+      this.subscribeAll().then(
         () => {
           this.subLive = true;
           this.check();
         },
         (err) => this.fail(err),
       );
-    });
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
-      this.events.message(channel.toString(), message),
-    );
+    };
+    this.sub.on('ready', resubscribe);
+    // A cluster's shard subscribers come and go with their masters: a gap, then all topics again.
+    this.sub.on('-node', () => this.subDropped());
+    this.sub.on('subscribersReady', resubscribe);
+    const received = (channel: Buffer, message: Buffer) => {
+      this.inbound.messages++;
+      this.inbound.bytes += message.length;
+      this.events.message(channel.toString(), message);
+    };
+    this.sub.on('messageBuffer', received);
+    this.sub.on('smessageBuffer', received);
     for (const [conn, which] of [
       [this.cmd, 'cmd'],
       [this.sub, 'sub'],
@@ -99,15 +125,59 @@ export class RedisLink {
     return this.cmdReady;
   }
 
-  /** Publishes on the shared bus, or keeps it for later while Redis is unreachable. */
+  /** Listens to a channel's topic; resolves once Redis confirmed (messages published after arrive). */
+  listen(topic: string): Promise<void> {
+    const known = this.topics.get(topic);
+    if (known) return known;
+    // While down, subscribeAll takes it on reconnect; the caller serves the channel locally meanwhile.
+    const done = this.subLive
+      ? this.subscribe([topic]).then(
+          () => undefined,
+          (err) => this.fail(err),
+        )
+      : Promise.resolve();
+    this.topics.set(topic, done);
+    return done;
+  }
+
+  /** Stops listening to a topic (the node's last subscriber of the channel left). */
+  unlisten(topic: string): void {
+    if (!this.topics.delete(topic) || !this.subLive) return;
+    const cmd = this.pub === 'spublish' ? this.sub.sunsubscribe(topic) : this.sub.unsubscribe(topic);
+    cmd.catch((err) => this.fail(err));
+  }
+
+  get listening(): number {
+    return this.topics.size;
+  }
+
+  private subscribe(topics: string[]): Promise<unknown> {
+    if (this.pub === 'publish') return this.sub.subscribe(...topics);
+    // Shard channels of different slots cannot share one SSUBSCRIBE.
+    return Promise.all(topics.map((t) => this.sub.ssubscribe(t)));
+  }
+
+  private async subscribeAll(): Promise<void> {
+    await this.sub.subscribe(this.names.bus);
+    const all = [...this.topics.keys()];
+    for (let i = 0; i < all.length; i += SUBSCRIBE_SLICE) await this.subscribe(all.slice(i, i + SUBSCRIBE_SLICE));
+  }
+
+  private subDropped(): void {
+    if (!this.subLive) return;
+    this.subLive = false;
+    this.check();
+  }
+
+  /** Publishes on the control bus, or keeps it for later while Redis is unreachable. */
   publish(message: Buffer): void {
     this.send((cmd) => cmd.publish(this.names.bus, message));
   }
 
   /** Sends a publishing command now, or keeps it for later while Redis is unreachable. */
   send(op: Send): void {
-    if (this.cmdReady && this.outbox.length === 0) {
-      this.lastPublish = op(this.cmd).catch(() => undefined);
+    if (this.cmdReady && this.outbox.length === 0 && this.retry.length === 0) {
+      this.lastPublish = this.run(op);
       return;
     }
     if (this.outbox.length >= OUTBOX_LIMIT) {
@@ -121,24 +191,38 @@ export class RedisLink {
     this.outbox.push(op);
   }
 
+  /** Runs a send; one that failed because its connection broke is tried again, in order. */
+  private run(op: Send): Promise<unknown> {
+    return op(this.cmd).catch((err: Error) => {
+      // A reply error is Redis refusing the command: sending it again would not help.
+      if (err?.name === 'ReplyError' || this.closing) return;
+      this.retry.push(op);
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.cmdReady) this.flushOutbox();
+      }, RETRY_MS);
+    });
+  }
+
   /**
    * Resolves once Redis has taken every publish so far: a trigger answered after this is ordered
    * before any trigger a client makes next, on any node. Never waits while Redis is away.
    */
   published(): Promise<unknown> {
-    return this.outbox.length ? Promise.resolve() : this.lastPublish;
+    return this.outbox.length || this.retry.length ? Promise.resolve() : this.lastPublish;
   }
 
   private flushOutbox(): void {
+    const held = [...this.retry, ...this.outbox];
     if (this.outbox.length)
       this.logger.info(
         { events: this.outbox.length, dropped: this.dropped },
         'redis back: sending events held while it was unreachable',
       );
-    const held = this.outbox;
     this.outbox = [];
+    this.retry = [];
     this.dropped = 0;
-    for (const op of held) this.lastPublish = op(this.cmd).catch(() => undefined);
+    for (const op of held) this.lastPublish = this.run(op);
   }
 
   private check(): void {
@@ -166,6 +250,7 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.retryTimer);
     await Promise.all(
       [this.cmd, this.sub].map(async (c) => {
         try {

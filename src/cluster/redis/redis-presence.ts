@@ -1,7 +1,7 @@
 // Cluster-wide presence. Redis holds each channel's members (Lua decides first/last connection
-// anywhere and publishes member_added/member_removed on the bus). Each node keeps a MIRROR of
+// anywhere and publishes member_added/member_removed on the channel's topic). Each node keeps a MIRROR of
 // the member list of the presence channels it has subscribers on, updated only from the ordered
-// bus, and answers subscription_succeeded from it. A joiner waits for a marker published right
+// topic, and answers subscription_succeeded from it. A joiner waits for a marker published right
 // after its own join: everything before the marker is in the list it gets, everything after
 // reaches it as an event, so no member is missed or announced twice.
 import { subscriptionError } from '../../protocol/errors.ts';
@@ -11,7 +11,6 @@ import { encodeApp } from './bus.ts';
 
 const MARKER_TIMEOUT_MS = 10_000;
 const FULL = -1;
-const UNREGISTERED = -2;
 const FALLBACK = -99;
 
 interface Mirror {
@@ -52,15 +51,13 @@ export class ClusterPresence {
           reject(subscriptionError(channel, 4100, `Presence channel is full (${c.maxMembers} members)`));
           return;
         }
-        if (current && (result === FALLBACK || result === UNREGISTERED || !current.loaded)) {
+        if (current && (result === FALLBACK || !current.loaded)) {
           this.applyLocally(appId, channel, current, userId, info, true);
-          if (result !== FALLBACK) this.ctx.resync();
         }
         resolve();
       };
       this.markers.set(token, finish);
-      const args = this.args(appId, channel, userId, c.connections, info);
-      this.ctx.scripts.presence(...args, c.maxMembers ?? 0, token, m.loaded ? '0' : '1').then(
+      this.write(appId, channel, userId, c.connections, info, c.maxMembers ?? 0, token, !m.loaded).then(
         (r) => {
           if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, userId);
         },
@@ -78,10 +75,9 @@ export class ClusterPresence {
       if (c.connections === 0 && m) this.applyLocally(appId, channel, m, userId, undefined, false);
       return;
     }
-    this.ctx.scripts.presence(...this.args(appId, channel, userId, c.connections, undefined), 0, '', '0').then(
+    this.write(appId, channel, userId, c.connections).then(
       (r) => {
         if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, userId);
-        else if (r === UNREGISTERED) this.ctx.resync();
       },
       () => {
         const now = this.mirrors.get(k);
@@ -94,12 +90,7 @@ export class ClusterPresence {
   /** Writes one entry with this node's current count (read now, so the latest write wins). */
   async rewrite(appId: string, channel: string, user: string): Promise<void> {
     const member = this.ctx.local.member(appId, channel, user);
-    const r = await this.ctx.scripts.presence(
-      ...this.args(appId, channel, user, member?.connections ?? 0, member?.info),
-      0,
-      '',
-      '0',
-    );
+    const r = await this.write(appId, channel, user, member?.connections ?? 0, member?.info);
     if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, user);
     if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, user);
   }
@@ -168,8 +159,15 @@ export class ClusterPresence {
             resolve();
           };
           this.markers.set(token, done);
+          const { names, link } = this.ctx;
           this.ctx.scripts
-            .snapshot(this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, token)
+            .snapshot(
+              names.channelKey(appId, channel, 'pi'),
+              this.ctx.node,
+              token,
+              names.topic(appId, channel),
+              link.pub,
+            )
             .catch(() => done(FALLBACK));
         }),
       );
@@ -177,8 +175,33 @@ export class ClusterPresence {
     return Promise.all(waits);
   }
 
-  private args(appId: string, channel: string, userId: string, count: number, info: unknown): (string | number)[] {
-    return [this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, userId, count, JSON.stringify(info ?? {})];
+  /**
+   * Sets a node's connection count of a member (this node's, or zero for a dead node) and records
+   * it in this node's index. Resolves with the script's result (scripts.ts).
+   */
+  write(
+    appId: string,
+    channel: string,
+    user: string,
+    count: number,
+    info?: unknown,
+    maxMembers = 0,
+    token = '',
+    snapshot = false,
+    node = this.ctx.node,
+  ): Promise<number> {
+    const { names, link } = this.ctx;
+    if (node === this.ctx.node) {
+      const field = `p\0${encodeApp(appId)}\0${channel}\0${user}`;
+      void (count > 0 ? link.cmd.hset(names.nodeHash(), field, count) : link.cmd.hdel(names.nodeHash(), field));
+    }
+    const keys: [string, string, string] = [
+      names.channelKey(appId, channel, 'pc'),
+      names.channelKey(appId, channel, 'pi'),
+      names.channelKey(appId, channel, 'pn'),
+    ];
+    const args = [node, encodeApp(appId), channel, user, count, JSON.stringify(info ?? {}), maxMembers, token];
+    return this.ctx.scripts.presence(keys, ...args, snapshot ? '1' : '0', names.topic(appId, channel), link.pub);
   }
 
   private mirror(k: string): Mirror {

@@ -1,150 +1,93 @@
 // Lua run atomically inside Redis: every first/last decision is made here, so two nodes racing
 // cannot both announce (or both miss) a member or an occupied channel. Nodes always send their
-// ABSOLUTE local count (never a delta), so replaying a write after a reconnect is harmless.
-// Keys are built from the prefix passed in ARGV (standalone Redis; not Redis Cluster slots).
+// ABSOLUTE local count (never a delta), so replaying a write after a reconnect is harmless, and the
+// reaper undoes a dead node's share by writing zero in its name. Each script touches the keys of
+// one hash slot (bus.ts) and announces on that slot's topic, so it runs on a Redis Cluster too;
+// `pub` is PUBLISH on a single server and SPUBLISH (sharded pub/sub) on a cluster.
 import type { Redis } from 'ioredis';
 
-// ARGV: prefix, node, A, channel, user, localCount, infoJson, maxMembers (0 = no limit),
-//       markerToken ('' = none), wantSnapshot ('1' | '0').
-// Returns 1 member added, 2 member removed, 0 nothing to announce, -1 full, -2 node not registered.
+// KEYS: :pc, :pi, :pn of the channel. ARGV: node, A, channel, user, localCount, infoJson,
+// maxMembers (0 = no limit), markerToken ('' = none), wantSnapshot ('1' | '0'), topic, pub.
+// Returns 1 member added, 2 member removed, 0 nothing to announce, -1 full.
 const PRESENCE = `
-local P, node, app, channel, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local value, info, max, token = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), ARGV[9]
-local pc, pi = P .. 'pc:' .. app .. ':' .. channel, P .. 'pi:' .. app .. ':' .. channel
+local pc, pi, pn = KEYS[1], KEYS[2], KEYS[3]
+local node, app, channel, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local value, info, max, token, topic, pub = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[10], ARGV[11]
 local result = 0
-if redis.call('EXISTS', P .. 'hb:' .. node) == 0 then
-  result = -2
-else
-  local nh = P .. 'n:' .. node
-  local field = 'p\\0' .. app .. '\\0' .. channel .. '\\0' .. user
-  local old = tonumber(redis.call('HGET', nh, field) or '0')
-  if value ~= old then
-    local before = tonumber(redis.call('HGET', pc, user) or '0')
-    if before <= 0 and value > 0 and max > 0 and redis.call('HLEN', pc) >= max then
-      result = -1
-    else
-      if value > 0 then redis.call('HSET', nh, field, value) else redis.call('HDEL', nh, field) end
-      local after = redis.call('HINCRBY', pc, user, value - old)
-      if after <= 0 then
-        redis.call('HDEL', pc, user)
-        redis.call('HDEL', pi, user)
-        if before > 0 then
-          redis.call('PUBLISH', P .. 'bus', cjson.encode({'m-', node, app, channel, user}) .. '\\n')
-          result = 2
-        end
-      elseif before <= 0 then
-        redis.call('HSET', pi, user, info)
-        redis.call('PUBLISH', P .. 'bus', cjson.encode({'m+', node, app, channel, user}) .. '\\n' .. info)
-        result = 1
+local field = node .. '\\0' .. user
+local old = tonumber(redis.call('HGET', pn, field) or '0')
+if value ~= old then
+  local before = tonumber(redis.call('HGET', pc, user) or '0')
+  if before <= 0 and value > 0 and max > 0 and redis.call('HLEN', pc) >= max then
+    result = -1
+  else
+    if value > 0 then redis.call('HSET', pn, field, value) else redis.call('HDEL', pn, field) end
+    local after = redis.call('HINCRBY', pc, user, value - old)
+    if after <= 0 then
+      redis.call('HDEL', pc, user)
+      redis.call('HDEL', pi, user)
+      if before > 0 then
+        redis.call(pub, topic, cjson.encode({'m-', node, app, channel, user}) .. '\\n')
+        result = 2
       end
+    elseif before <= 0 then
+      redis.call('HSET', pi, user, info)
+      redis.call(pub, topic, cjson.encode({'m+', node, app, channel, user}) .. '\\n' .. info)
+      result = 1
     end
   end
 end
 if token ~= '' then
   local body = ''
-  if ARGV[10] == '1' and result ~= -1 then body = cjson.encode(redis.call('HGETALL', pi)) end
-  redis.call('PUBLISH', P .. 'bus:' .. node, cjson.encode({'k', node, token, result}) .. '\\n' .. body)
+  if ARGV[9] == '1' and result ~= -1 then body = cjson.encode(redis.call('HGETALL', pi)) end
+  redis.call(pub, topic, cjson.encode({'k', node, token, result}) .. '\\n' .. body)
 end
 return result
 `;
 
-// Announcements go out from inside the scripts, so they are ordered exactly as the changes were
-// made even when two nodes race (a node publishing after the reply could overtake the other).
-const ANNOUNCE = `
-local function announce(P, node, kind, app, name, after, before, counted)
-  if kind == 's' and counted then
-    redis.call('PUBLISH', P .. 'bus', cjson.encode({'c', node, app, name, after}) .. '\\n')
-  elseif kind == 'u' and (before == 0) ~= (after == 0) then
-    local what = 'offline'
-    if after > 0 then what = 'online' end
-    redis.call('PUBLISH', P .. 'bus', cjson.encode({'w', node, app, name, what}) .. '\\n')
-  end
+// KEYS: the channel's :cn. ARGV: node, A, channel, localCount, announce ('1' | '0'), topic, pub.
+// Returns {totalAfter, totalBefore}. The count is announced on the channel's topic from inside the
+// script, so announcements are ordered exactly as the changes were made even when nodes race.
+const SUBSCRIBERS = `
+local cn = KEYS[1]
+local node, app, channel, value = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local old = tonumber(redis.call('HGET', cn, node) or '0')
+local before = tonumber(redis.call('HGET', cn, '*') or '0')
+if value == old then return {before, before} end
+if value > 0 then redis.call('HSET', cn, node, value) else redis.call('HDEL', cn, node) end
+local after = before + value - old
+if after <= 0 then after = 0; redis.call('DEL', cn) else redis.call('HSET', cn, '*', after) end
+if ARGV[5] == '1' and after ~= before then
+  redis.call(ARGV[7], ARGV[6], cjson.encode({'c', node, app, channel, after}) .. '\\n')
 end
+return {after, before}
 `;
 
-// ARGV: prefix, node, then groups of (kind 's'|'u', A, name, localCount, announceCount '1'|'0').
-// Returns -2 when the node is not registered, else flat (kind, A, name, totalAfter, totalBefore)
-// for every total that changed.
-const COUNTS = `${ANNOUNCE}
-local P, node = ARGV[1], ARGV[2]
-if redis.call('EXISTS', P .. 'hb:' .. node) == 0 then return -2 end
-local nh = P .. 'n:' .. node
-local out = {}
-for i = 3, #ARGV, 5 do
-  local kind, app, name, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  local field = kind .. '\\0' .. app .. '\\0' .. name
-  local old = tonumber(redis.call('HGET', nh, field) or '0')
-  if value ~= old then
-    if value > 0 then redis.call('HSET', nh, field, value) else redis.call('HDEL', nh, field) end
-    local th = P .. 'c:' .. kind .. ':' .. app
-    local before = tonumber(redis.call('HGET', th, name) or '0')
-    local after = before + value - old
-    if after <= 0 then after = 0; redis.call('HDEL', th, name) else redis.call('HSET', th, name, after) end
-    if after ~= before then
-      out[#out + 1] = kind; out[#out + 1] = app; out[#out + 1] = name
-      out[#out + 1] = after; out[#out + 1] = before
-      announce(P, node, kind, app, name, after, before, ARGV[i + 4] == '1')
-    end
-  end
+// KEYS: the app's :u and :un. ARGV: node, A, user, localCount, control bus.
+// Returns {totalAfter, totalBefore}; online/offline goes to watchers over the control bus.
+const USERS = `
+local u, un = KEYS[1], KEYS[2]
+local node, app, user, value = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local field = node .. '\\0' .. user
+local old = tonumber(redis.call('HGET', un, field) or '0')
+local before = tonumber(redis.call('HGET', u, user) or '0')
+if value == old then return {before, before} end
+if value > 0 then redis.call('HSET', un, field, value) else redis.call('HDEL', un, field) end
+local after = before + value - old
+if after <= 0 then after = 0; redis.call('HDEL', u, user) else redis.call('HSET', u, user, after) end
+if (before == 0) ~= (after == 0) then
+  local what = 'offline'
+  if after > 0 then what = 'online' end
+  redis.call('PUBLISH', ARGV[5], cjson.encode({'w', node, app, user, what}) .. '\\n')
 end
-return out
+return {after, before}
 `;
 
-// Removes a dead node's share, a slice at a time (HSCAN) so Redis never blocks for long.
-// ARGV: prefix, deadNode, cursor, count. Returns {'alive'} if the node came back, else
-// {nextCursor, then (kind, A, name, totalAfter, totalBefore) per change}; for presence the
-// name is channel\\0user and the totals are member connection counts.
-const REAP = `${ANNOUNCE}
-local P, node, cursor, count = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('EXISTS', P .. 'hb:' .. node) == 1 then return {'alive'} end
-local nh = P .. 'n:' .. node
-local scan = redis.call('HSCAN', nh, cursor, 'COUNT', count)
-local kv = scan[2]
-local out = {scan[1]}
-for i = 1, #kv, 2 do
-  local field, value = kv[i], tonumber(kv[i + 1])
-  redis.call('HDEL', nh, field)
-  local kind = string.sub(field, 1, 1)
-  local a = string.find(field, '\\0', 3, true)
-  local app, name = string.sub(field, 3, a - 1), string.sub(field, a + 1)
-  if kind == 'p' then
-    local b = string.find(name, '\\0', 1, true)
-    local channel, user = string.sub(name, 1, b - 1), string.sub(name, b + 1)
-    local pc = P .. 'pc:' .. app .. ':' .. channel
-    local before = tonumber(redis.call('HGET', pc, user) or '0')
-    local after = redis.call('HINCRBY', pc, user, -value)
-    if after <= 0 then
-      after = 0
-      redis.call('HDEL', pc, user)
-      redis.call('HDEL', P .. 'pi:' .. app .. ':' .. channel, user)
-      if before > 0 then
-        redis.call('PUBLISH', P .. 'bus', cjson.encode({'m-', node, app, channel, user}) .. '\\n')
-      end
-    end
-    out[#out + 1] = kind; out[#out + 1] = app; out[#out + 1] = name; out[#out + 1] = after; out[#out + 1] = before
-  else
-    local th = P .. 'c:' .. kind .. ':' .. app
-    local before = tonumber(redis.call('HGET', th, name) or '0')
-    local after = before - value
-    if after <= 0 then after = 0; redis.call('HDEL', th, name) else redis.call('HSET', th, name, after) end
-    out[#out + 1] = kind; out[#out + 1] = app; out[#out + 1] = name; out[#out + 1] = after; out[#out + 1] = before
-    -- apps' subscription_count option is unknown here: announce, nodes without it ignore it
-    announce(P, node, kind, app, name, after, before, string.sub(name, 1, 9) ~= 'presence-')
-  end
-end
-if scan[1] == '0' then
-  redis.call('DEL', nh)
-  redis.call('SREM', P .. 'nodes', node)
-end
-return out
-`;
-
-// A marker on bus:<node> carrying the member list: everything published before it is in it.
-// ARGV: prefix, node, A, channel, token.
+// A marker for one node carrying the member list: everything published before it is in it.
+// KEYS: the channel's :pi. ARGV: node, token, topic, pub.
 const SNAPSHOT = `
-local P, node, app, channel, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local body = cjson.encode(redis.call('HGETALL', P .. 'pi:' .. app .. ':' .. channel))
-redis.call('PUBLISH', P .. 'bus:' .. node, cjson.encode({'k', node, token, 0}) .. '\\n' .. body)
+local body = cjson.encode(redis.call('HGETALL', KEYS[1]))
+redis.call(ARGV[4], ARGV[3], cjson.encode({'k', ARGV[1], ARGV[2], 0}) .. '\\n' .. body)
 return 0
 `;
 
@@ -158,25 +101,25 @@ type Arg = string | number;
 
 /** The scripts bound to one connection (ioredis sends EVALSHA and falls back to EVAL). */
 export interface Scripts {
-  presence(...args: Arg[]): Promise<number>;
-  counts(...args: Arg[]): Promise<number | (string | number)[]>;
-  reap(...args: Arg[]): Promise<(string | number)[]>;
-  snapshot(...args: Arg[]): Promise<number>;
+  presence(keys: [string, string, string], ...args: Arg[]): Promise<number>;
+  subscribers(key: string, ...args: Arg[]): Promise<[number, number]>;
+  users(keys: [string, string], ...args: Arg[]): Promise<[number, number]>;
+  snapshot(key: string, ...args: Arg[]): Promise<number>;
   unlock(key: string, value: string): Promise<number>;
 }
 
 export function defineScripts(redis: Redis): Scripts {
-  redis.defineCommand('pushiPresence', { numberOfKeys: 0, lua: PRESENCE });
-  redis.defineCommand('pushiCounts', { numberOfKeys: 0, lua: COUNTS });
-  redis.defineCommand('pushiReap', { numberOfKeys: 0, lua: REAP });
-  redis.defineCommand('pushiSnapshot', { numberOfKeys: 0, lua: SNAPSHOT });
+  redis.defineCommand('pushiPresence', { numberOfKeys: 3, lua: PRESENCE });
+  redis.defineCommand('pushiSubscribers', { numberOfKeys: 1, lua: SUBSCRIBERS });
+  redis.defineCommand('pushiUsers', { numberOfKeys: 2, lua: USERS });
+  redis.defineCommand('pushiSnapshot', { numberOfKeys: 1, lua: SNAPSHOT });
   redis.defineCommand('pushiUnlock', { numberOfKeys: 1, lua: UNLOCK });
   const r = redis as unknown as Record<string, (...a: Arg[]) => Promise<never>>;
   return {
-    presence: (...a) => r.pushiPresence(...a),
-    counts: (...a) => r.pushiCounts(...a),
-    reap: (...a) => r.pushiReap(...a),
-    snapshot: (...a) => r.pushiSnapshot(...a),
+    presence: (keys, ...a) => r.pushiPresence(...keys, ...a),
+    subscribers: (key, ...a) => r.pushiSubscribers(key, ...a),
+    users: (keys, ...a) => r.pushiUsers(...keys, ...a),
+    snapshot: (key, ...a) => r.pushiSnapshot(key, ...a),
     unlock: (key, value) => r.pushiUnlock(key, value),
   };
 }
