@@ -96,7 +96,11 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
       subscription_count: 2,
     });
     assert.deepEqual(await query(c, '/channels/crash-news'), { occupied: false });
-    assert.equal((await cluster.redis.smembers(`${cluster.prefix}{nodes}:all`)).length, 2, 'the dead node is forgotten');
+    assert.equal(
+      (await cluster.redis.smembers(`${cluster.prefix}{nodes}:all`)).length,
+      2,
+      'the dead node is forgotten',
+    );
   });
 
   test('Redis cut off: the node serves its own clients, reports degraded, then reconnects and catches up', async () => {

@@ -6,18 +6,39 @@ import { createServer, type Server, Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster as RedisCluster, Redis } from 'ioredis';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import { postgresForTests } from '../helpers/postgres.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { channelAuth, userAuth } from '../../src/protocol/signatures.ts';
 
 export const APP = { id: 'cluster-app', key: 'cluster-key', secret: 'cluster-secret' };
+/** One Redis, or a Redis Cluster's seeds separated by commas (as PUSHI_REDIS_URL takes them). */
 export const REDIS_URL = process.env.PUSHI_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+
+/** A client for what `url` names: a Cluster client routes each key to its shard. */
+export function redisFor(url = REDIS_URL): Redis {
+  const seeds = url.split(',');
+  if (seeds.length === 1) return new Redis(url);
+  return new RedisCluster(
+    seeds.map((s) => ({ host: new URL(s).hostname, port: Number(new URL(s).port) })),
+  ) as unknown as Redis;
+}
+
+/** Deletes every key under `prefix`, on each master of a cluster. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  const client = redis as unknown as Redis | RedisCluster;
+  const servers: Redis[] = client instanceof RedisCluster ? client.nodes('master') : [client];
+  for (const server of servers) {
+    const keys = await server.keys(`${prefix}*`);
+    // One DEL per key: a cluster refuses a DEL across slots.
+    await Promise.all(keys.map((k) => server.del(k)));
+  }
+}
 
 /** Undefined when Redis answers; otherwise why the suite is skipped (throws under CI=true). */
 export async function redisSkipReason(): Promise<string | undefined> {
-  const r = new Redis(REDIS_URL, {
+  const r = new Redis(REDIS_URL.split(',')[0], {
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
@@ -84,7 +105,7 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
     );
     return node;
   };
-  const redis = new Redis(REDIS_URL);
+  const redis = redisFor();
   // The first node migrates the schema and seeds the app; the others then start side by side.
   await add();
   await Promise.all(Array.from({ length: count - 1 }, () => add()));
@@ -95,8 +116,7 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
     add,
     async close() {
       await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      await deleteKeys(redis, prefix);
       redis.disconnect();
       if (pg.available) await pg.dropSchema();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });

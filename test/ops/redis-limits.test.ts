@@ -41,7 +41,9 @@ const prefix = `pushi-test-${randomBytes(4).toString('hex')}:`;
 
 describe('Redis rate limiter', { skip: skip ?? false }, () => {
   test('two limiters (two nodes) share one allowance per window', async () => {
-    const [n1, n2] = [1, 2].map(() => new RedisRateLimiter({ target: redisTarget(URL_), prefix, logger: silentLogger }));
+    const [n1, n2] = [1, 2].map(
+      () => new RedisRateLimiter({ target: redisTarget(URL_), prefix, logger: silentLogger }),
+    );
     try {
       await Promise.all([n1!.ready(), n2!.ready()]);
       const now = 1_700_000_000_500;
