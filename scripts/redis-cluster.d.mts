@@ -15,3 +15,13 @@ export interface RedisCluster {
 }
 export declare function startRedisCluster(opts?: { masters?: number; timeoutMs?: number }): Promise<RedisCluster>;
 export declare function redisClusterMissing(env?: NodeJS.ProcessEnv): string | undefined;
+export interface RedisServer {
+  host: string;
+  port: number;
+  /** redis://host:port */
+  url: string;
+  pid: number;
+  /** Stops the server and removes its temp directory (idempotent). */
+  stop(): Promise<void>;
+}
+export declare function startRedisServer(opts?: { timeoutMs?: number }): Promise<RedisServer>;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePortWith } from '../bench/lib/ports.mjs';
+import { freePort, freePortWith } from '../bench/lib/ports.mjs';
 
 const HOST = '127.0.0.1';
 const BUS_OFFSET = 10000;
@@ -55,13 +55,14 @@ async function ask(port, ...args) {
   }
 }
 
-/** Starts master `m` (port, dir) and resolves once it answers PING; EADDRINUSE when its port was taken. */
+/** Starts server `m` (port, dir, cluster) and resolves once it answers PING; EADDRINUSE when its port was taken. */
 async function launch(m, timeoutMs) {
   const logFile = path.join(m.dir, 'redis.log');
   const log = fs.openSync(logFile, 'a');
   // nodes.conf in the master's own dir keeps its node id and slots across restartMaster().
   const args = ['--port', String(m.port), '--bind', HOST, '--dir', m.dir, '--protected-mode', 'no'];
-  args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000');
+  if (m.cluster)
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000');
   args.push('--save', '', '--appendonly', 'no');
   const child = spawn('redis-server', args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
@@ -136,6 +137,61 @@ async function waitOk(masters, timeoutMs) {
 }
 
 /**
+ * redis-server processes under one temp directory: `add` starts one on a free port (others when a
+ * port was taken between the check and redis-server's bind), `stop` ends all and removes the dir.
+ */
+function serverGroup(prefix, timeoutMs) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const servers = [];
+  // A crashed or interrupted caller must not leave redis-servers behind.
+  const killAll = () => {
+    for (const m of servers) if (m.child?.exitCode === null) m.child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', killAll);
+  let stopped = false;
+  return {
+    dir,
+    servers,
+    async add(cluster) {
+      const m = { dir: path.join(dir, String(servers.length)), port: 0, cluster };
+      fs.mkdirSync(m.dir);
+      servers.push(m); // before it starts, so that stop() ends it whatever happens next
+      for (let attempt = 1; ; attempt++) {
+        m.port = await (cluster ? freePortWith(BUS_OFFSET) : freePort());
+        try {
+          return await launch(m, timeoutMs);
+        } catch (err) {
+          if (err.code !== 'EADDRINUSE' || attempt >= 5) throw err;
+        }
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(servers.map(halt));
+      process.off('exit', killAll);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One standalone redis-server without persistence (a benchmark's own Redis, whose INFO counts only it). */
+export async function startRedisServer({ timeoutMs = 30_000 } = {}) {
+  const missing = redisClusterMissing();
+  if (missing) throw new Error(`cannot start redis-server: ${missing}`);
+  const group = serverGroup('pushi-redis-', timeoutMs);
+  try {
+    await group.add(false);
+  } catch (err) {
+    await group.stop();
+    throw err;
+  }
+  const { port, child } = group.servers[0];
+  return { host: HOST, port, url: `redis://${HOST}:${port}`, pid: child.pid, stop: group.stop };
+}
+
+/**
  * Starts `masters` (at least 3) redis-server processes as one cluster and waits until every master
  * reports cluster_state:ok, for at most `timeoutMs` per step. Throws when redis-server is missing.
  */
@@ -143,38 +199,10 @@ export async function startRedisCluster({ masters: count = 3, timeoutMs = 30_000
   if (count < 3) throw new Error(`a Redis Cluster needs at least 3 masters (asked for ${count})`);
   const missing = redisClusterMissing();
   if (missing) throw new Error(`cannot start a Redis Cluster: ${missing}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushi-redis-cluster-'));
-  const masters = [];
-  // A crashed or interrupted caller must not leave redis-servers behind.
-  const killAll = () => {
-    for (const m of masters) if (m.child?.exitCode === null) m.child.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', killAll);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await Promise.all(masters.map(halt));
-    process.off('exit', killAll);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const group = serverGroup('pushi-redis-cluster-', timeoutMs);
+  const { dir, servers: masters, stop } = group;
   try {
-    for (let i = 0; i < count; i++) {
-      const m = { dir: path.join(dir, String(i)), port: 0 };
-      fs.mkdirSync(m.dir);
-      masters.push(m); // before it starts, so that stop() ends it whatever happens next
-      // A port taken between the check and redis-server's bind: try others, a few times.
-      for (let attempt = 1; ; attempt++) {
-        m.port = await freePortWith(BUS_OFFSET);
-        try {
-          await launch(m, timeoutMs);
-          break;
-        } catch (err) {
-          if (err.code !== 'EADDRINUSE' || attempt >= 5) throw err;
-        }
-      }
-    }
+    for (let i = 0; i < count; i++) await group.add(true);
     const addrs = masters.map((m) => `${HOST}:${m.port}`);
     try {
       const create = ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes'];
