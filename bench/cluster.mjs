@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// Benchmark (not a test): fan-out deliveries/s of `pushi serve --workers N` for N = 1, 2, 4, the
-// workers coordinating through Redis. Drives the vendored load harness (bench/harness/bench.mjs,
-// scenario "fanout": N subscribers on one channel, M messages over the HTTP API) with one target
-// per worker count, and prints a table. Needs Redis (PUSHI_REDIS_URL, default redis://127.0.0.1:6379).
+// Benchmarks (not tests) of Pushi nodes coordinating through Redis. Two scenarios:
+// --scenario workers (default): fan-out deliveries/s of `pushi serve --workers N` for N = 1, 2, 4,
+// driving the vendored load harness (bench/harness/bench.mjs, scenario "fanout": N subscribers on
+// one channel, M messages over the HTTP API) with one target per worker count. Needs Redis
+// (PUSHI_REDIS_URL, default redis://127.0.0.1:6379).
 //   node bench/cluster.mjs [--workers 1,2,4] [--conns 2000] [--messages 200] [--payload 100]
 //                          [--repeat 1] [--procs 2] [--out file.jsonl]
 // On a 2-core machine the load generator shares the CPU with the workers: read the numbers as
 // what this machine does, not as a scaling law (more workers than cores mostly adds Redis hops).
+// --scenario interest: does each node receive only the traffic of the channels it serves? (see
+// bench/lib/cluster-interest.mjs) Nodes on a private redis-server (--redis URL: that one instead),
+// or with --redis-cluster on a local 3-master Redis Cluster. Results in .bench-results/ (or --out).
+//   node bench/cluster.mjs --scenario interest [--nodes 4] [--channels 400] [--subs 5] [--rate 400]
+//                          [--duration 10] [--payload 100] [--redis URL | --redis-cluster] [--out f.json]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -14,7 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runInterest } from './lib/cluster-interest.mjs';
 import { freePort } from './lib/ports.mjs';
+import { deliveredExactly, reportInterest } from './lib/report-interest.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const harness = path.join(root, 'bench', 'harness', 'bench.mjs');
@@ -25,6 +33,14 @@ const { values: a } = parseArgs({
     messages: { type: 'string', default: '200' },
     payload: { type: 'string', default: '100' },
     repeat: { type: 'string', default: '1' },
+    scenario: { type: 'string', default: 'workers' },
+    nodes: { type: 'string', default: '4' },
+    channels: { type: 'string', default: '400' },
+    subs: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '400' },
+    duration: { type: 'string', default: '10' },
+    redis: { type: 'string', default: '' },
+    'redis-cluster': { type: 'boolean', default: false },
     procs: { type: 'string', default: '2' },
     out: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
@@ -35,10 +51,15 @@ if (a.help) {
     fs
       .readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 9)
+      .slice(1, 15)
       .join('\n') + '\n',
   );
   process.exit(0);
+}
+if (a.scenario === 'interest') process.exit(await interest());
+if (a.scenario !== 'workers') {
+  process.stderr.write(`bench/cluster: unknown scenario ${a.scenario} (workers, interest)\n`);
+  process.exit(2);
 }
 
 const redisUrl = process.env.PUSHI_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -120,3 +141,19 @@ for (const t of targets) {
 process.stdout.write(`\nraw results: ${out}\n`);
 if (!a.out) process.stdout.write(`(temporary files in ${tmp})\n`);
 process.exit(code);
+
+/** The interest scenario: prints its table, writes its JSON; exit status 1 unless delivered exactly once. */
+async function interest() {
+  const o = { root, redisCluster: a['redis-cluster'], redisUrl: a.redis, payload: Number(a.payload) };
+  for (const k of ['nodes', 'channels', 'subs', 'rate', 'duration']) o[k] = Number(a[k]);
+  if (o.channels % o.nodes) throw new Error('--channels must be a multiple of --nodes');
+  process.stderr.write(`bench/cluster: interest on ${os.availableParallelism()} cores, starting…\n`);
+  const result = await runInterest(o);
+  process.stdout.write(`\n${reportInterest(result).join('\n')}\n`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const file = a.out || path.join(root, '.bench-results', `cluster-interest-${stamp}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(result, null, 1));
+  process.stdout.write(`\nresults: ${path.relative(process.cwd(), file)}\n`);
+  return deliveredExactly(result) ? 0 : 1;
+}

@@ -22,16 +22,29 @@ function tryListen(port) {
   });
 }
 
-export async function freePort() {
-  const top = ephemeralStart();
-  const low = Math.max(1024, top - 12000);
+/** A free port in [low, high) with port + each of `also` free too; none is handed out twice per process. */
+async function pick(low, high, also = []) {
   for (let i = 0; i < 200; i++) {
-    const port = low + Math.floor(Math.random() * (top - low));
-    if (taken.has(port)) continue;
-    if (await tryListen(port)) {
-      taken.add(port); // not handed out twice in one run, even when the first server is not up yet
+    const port = low + Math.floor(Math.random() * (high - low));
+    const ports = [port, ...also.map((d) => port + d)];
+    if (ports.some((p) => taken.has(p))) continue;
+    let free = true;
+    for (const p of ports) free &&= await tryListen(p);
+    if (free) {
+      for (const p of ports) taken.add(p); // not handed out twice in one run, even when the first server is not up yet
       return port;
     }
   }
   throw new Error('no free port below the ephemeral range');
+}
+
+export function freePort() {
+  const top = ephemeralStart();
+  return pick(Math.max(1024, top - 12000), top);
+}
+
+/** A free port p with p + offset free too (Redis Cluster's bus listens on port + 10000), both below the ephemeral range. */
+export function freePortWith(offset) {
+  const top = ephemeralStart();
+  return pick(Math.max(1024, top - offset - 12000), top - offset, [offset]);
 }
