@@ -73,7 +73,11 @@ export interface Cluster {
  * Starts `count` nodes sharing a fresh Redis prefix and a fresh PostgreSQL schema (per-node
  * SQLite files when PostgreSQL is not reachable locally: the cluster does not depend on it).
  */
-export async function startCluster(count: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  count: number,
+  extraEnv: Record<string, string> = {},
+  redisUrl = REDIS_URL,
+): Promise<Cluster> {
   const prefix = `pushi-test-${randomBytes(5).toString('hex')}:`;
   const pg = await postgresForTests();
   const dirs: string[] = [];
@@ -95,8 +99,8 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
     ...extraEnv,
   });
   const nodes: ChildServer[] = [];
-  const add = async (redisUrl = REDIS_URL) => {
-    const node = await startChildServer(env(redisUrl), 90_000);
+  const add = async (url = redisUrl) => {
+    const node = await startChildServer(env(url), 90_000);
     nodes.push(node);
     await waitUntil(
       async () => (await fetch(`${node.httpUrl}/ready`)).status === 200,
@@ -105,7 +109,7 @@ export async function startCluster(count: number, extraEnv: Record<string, strin
     );
     return node;
   };
-  const redis = redisFor();
+  const redis = redisFor(redisUrl);
   // The first node migrates the schema and seeds the app; the others then start side by side.
   await add();
   await Promise.all(Array.from({ length: count - 1 }, () => add()));

@@ -32,6 +32,7 @@ export class RedisLink {
   readonly pub: 'publish' | 'spublish';
   private cmdReady = false;
   private subLive = false;
+  private subscribing = false;
   private wasUp = false;
   /** Topics listened to (or being listened to), each with its subscribe in flight or done. */
   private readonly topics = new Map<string, Promise<void>>();
@@ -74,20 +75,9 @@ export class RedisLink {
       this.flushOutbox();
       this.check();
     });
-    const resubscribe = () => {
-      if (this.subLive) return;
-      this.subscribeAll().then(
-        () => {
-          this.subLive = true;
-          this.check();
-        },
-        (err) => this.fail(err),
-      );
-    };
-    this.sub.on('ready', resubscribe);
+    this.sub.on('ready', () => this.resubscribe());
     // A cluster's shard subscribers come and go with their masters: a gap, then all topics again.
     this.sub.on('-node', () => this.subDropped());
-    this.sub.on('subscribersReady', resubscribe);
     const received = (channel: Buffer, message: Buffer) => {
       this.inbound.messages++;
       this.inbound.bytes += message.length;
@@ -163,10 +153,31 @@ export class RedisLink {
     for (let i = 0; i < all.length; i += SUBSCRIBE_SLICE) await this.subscribe(all.slice(i, i + SUBSCRIBE_SLICE));
   }
 
+  /** Subscribes to the control bus and every topic, retrying until all are confirmed. */
+  private resubscribe(): void {
+    if (this.subLive || this.subscribing || this.closing) return;
+    this.subscribing = true;
+    this.subscribeAll().then(
+      () => {
+        this.subscribing = false;
+        this.subLive = true;
+        this.check();
+      },
+      (err) => {
+        this.subscribing = false;
+        this.fail(err);
+        // A cluster may still be settling after a master came back: try again shortly.
+        if (this.sub.status === 'ready') setTimeout(() => this.resubscribe(), RETRY_MS).unref();
+      },
+    );
+  }
+
   private subDropped(): void {
-    if (!this.subLive) return;
-    this.subLive = false;
-    this.check();
+    if (this.subLive) {
+      this.subLive = false;
+      this.check();
+    }
+    setTimeout(() => this.resubscribe(), RETRY_MS).unref();
   }
 
   /** Publishes on the control bus, or keeps it for later while Redis is unreachable. */
