@@ -16,6 +16,8 @@ const FALLBACK = -99;
 
 interface Mirror {
   members: Map<string, unknown>;
+  /** Members that joined with `"peer": true` (peer channels pair on it; clients never see it). */
+  peers: Set<string>;
   /** In step with Redis (from a snapshot); otherwise bus events wait for the next snapshot. */
   loaded: boolean;
   /** Joiners (socket ids) not yet sent subscription_succeeded: member events skip them. */
@@ -23,6 +25,27 @@ interface Mirror {
 }
 
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
+
+/**
+ * A member's value in Redis (stored, in member_added, in snapshots): its user_info JSON, after
+ * PEER when it joined with `"peer": true`. JSON never starts with a letter 'p', so no user_info is
+ * mistaken for the mark, and clients still see user_info alone.
+ */
+const PEER = 'peer:';
+
+function encodeMember(info: unknown, peer: boolean | undefined): string {
+  const json = JSON.stringify(info ?? {});
+  return peer ? PEER + json : json;
+}
+
+function decodeMember(value: string): { info: unknown; peer: boolean } {
+  const peer = value.startsWith(PEER);
+  try {
+    return { info: JSON.parse(peer ? value.slice(PEER.length) : value), peer };
+  } catch {
+    return { info: {}, peer };
+  }
+}
 
 export class ClusterPresence {
   private readonly mirrors = new Map<string, Mirror>();
@@ -32,12 +55,12 @@ export class ClusterPresence {
   constructor(private readonly ctx: ClusterContext) {}
 
   memberJoined(c: MemberChange): Promise<void> {
-    const { appId, channel, userId, info } = c;
+    const { appId, channel, userId, info, peer } = c;
     const k = key(appId, channel);
     const m = this.mirror(k);
     m.pending.add(c.socketId);
     if (!this.ctx.online()) {
-      this.applyLocally(appId, channel, m, userId, info, true);
+      this.applyLocally(appId, channel, m, userId, info, true, peer);
       return Promise.resolve();
     }
     const token = `${++this.tokens}`;
@@ -53,13 +76,13 @@ export class ClusterPresence {
           return;
         }
         if (current && (result === FALLBACK || result === UNREGISTERED || !current.loaded)) {
-          this.applyLocally(appId, channel, current, userId, info, true);
+          this.applyLocally(appId, channel, current, userId, info, true, peer);
           if (result !== FALLBACK) this.ctx.resync();
         }
         resolve();
       };
       this.markers.set(token, finish);
-      const args = this.args(appId, channel, userId, c.connections, info);
+      const args = this.args(appId, channel, userId, c.connections, info, peer);
       this.ctx.scripts.presence(...args, c.maxMembers ?? 0, token, m.loaded ? '0' : '1').then(
         (r) => {
           if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, userId);
@@ -95,7 +118,7 @@ export class ClusterPresence {
   async rewrite(appId: string, channel: string, user: string): Promise<void> {
     const member = this.ctx.local.member(appId, channel, user);
     const r = await this.ctx.scripts.presence(
-      ...this.args(appId, channel, user, member?.connections ?? 0, member?.info),
+      ...this.args(appId, channel, user, member?.connections ?? 0, member?.info, member?.peer),
       0,
       '',
       '0',
@@ -124,17 +147,8 @@ export class ClusterPresence {
     const m = this.mirrors.get(key(appId, channel));
     if (!m || !m.loaded) return; // the next snapshot covers it
     if (added === m.members.has(userId)) return;
-    let info: unknown = {};
-    if (added) {
-      try {
-        info = JSON.parse(infoJson.toString());
-      } catch {
-        // keep {}
-      }
-      m.members.set(userId, info);
-    } else {
-      m.members.delete(userId);
-    }
+    const { info, peer } = added ? decodeMember(infoJson.toString()) : { info: {}, peer: false };
+    this.set(m, userId, added, info, peer);
     this.deliver(appId, channel, m, userId, added, info);
   }
 
@@ -177,22 +191,36 @@ export class ClusterPresence {
     return Promise.all(waits);
   }
 
-  private args(appId: string, channel: string, userId: string, count: number, info: unknown): (string | number)[] {
-    return [this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, userId, count, JSON.stringify(info ?? {})];
+  private args(appId: string, channel: string, userId: string, count: number, info: unknown, peer?: boolean) {
+    return [this.ctx.prefix, this.ctx.node, encodeApp(appId), channel, userId, count, encodeMember(info, peer)];
   }
 
   private mirror(k: string): Mirror {
     let m = this.mirrors.get(k);
-    if (!m) this.mirrors.set(k, (m = { members: new Map(), loaded: false, pending: new Set() }));
+    if (!m) this.mirrors.set(k, (m = { members: new Map(), peers: new Set(), loaded: false, pending: new Set() }));
     return m;
   }
 
   /** Redis unreachable: act on this node's own knowledge; the next catch-up corrects it. */
-  private applyLocally(appId: string, channel: string, m: Mirror, userId: string, info: unknown, added: boolean) {
+  private applyLocally(
+    appId: string,
+    channel: string,
+    m: Mirror,
+    userId: string,
+    info: unknown,
+    added: boolean,
+    peer?: boolean,
+  ) {
     if (added === m.members.has(userId)) return;
-    if (added) m.members.set(userId, info ?? {});
-    else m.members.delete(userId);
+    this.set(m, userId, added, info ?? {}, peer);
     this.deliver(appId, channel, m, userId, added, info ?? {});
+  }
+
+  private set(m: Mirror, userId: string, added: boolean, info: unknown, peer: boolean | undefined): void {
+    if (added) m.members.set(userId, info);
+    else m.members.delete(userId);
+    if (added && peer) m.peers.add(userId);
+    else m.peers.delete(userId);
   }
 
   /** Replaces the mirror with Redis' list, announcing the differences to confirmed subscribers. */
@@ -204,23 +232,23 @@ export class ClusterPresence {
       return;
     }
     const next = new Map<string, unknown>();
+    const peers = new Set<string>();
     if (Array.isArray(flat)) {
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        try {
-          next.set(String(flat[i]), JSON.parse(String(flat[i + 1])));
-        } catch {
-          next.set(String(flat[i]), {});
-        }
+        const { info, peer } = decodeMember(String(flat[i + 1]));
+        next.set(String(flat[i]), info);
+        if (peer) peers.add(String(flat[i]));
       }
     } // an empty Lua table encodes as {}: no members
     const before = m.members;
     m.members = next;
+    m.peers = peers;
     m.loaded = true;
     for (const id of before.keys()) if (!next.has(id)) this.deliver(appId, channel, m, id, false, undefined);
     for (const [id, info] of next) if (!before.has(id)) this.deliver(appId, channel, m, id, true, info);
   }
 
   private deliver(appId: string, channel: string, m: Mirror, userId: string, added: boolean, info: unknown): void {
-    this.ctx.events.memberChanged(appId, channel, userId, added, info, m.pending);
+    this.ctx.events.memberChanged(appId, channel, userId, added, info, added && m.peers.has(userId), m.pending);
   }
 }
