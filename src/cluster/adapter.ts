@@ -21,6 +21,8 @@ export interface MemberChange {
   connections: number;
   /** The member's user_info (joins only). */
   info?: unknown;
+  /** The member joined with `"peer": true` (joins only): it travels beside user_info, never inside it. */
+  peer?: boolean;
   /** The app's presence member limit, counted across the cluster (joins only). */
   maxMembers?: number;
 }
@@ -74,7 +76,10 @@ export interface ClusterAdapter {
   memberJoined(change: MemberChange): Promise<void> | void;
   /** A member connection left (the hub has already removed it). */
   memberLeft(change: MemberChange): void;
-  /** The member list for the socket's subscription_succeeded; from then on it hears member events. */
+  /**
+   * The member list for the socket's subscription_succeeded; from then on it hears member events.
+   * With `socketId` '' a plain read of the list as this node knows it.
+   */
   members(appId: string, channel: string, socketId: string): PresenceData;
 
   /** A user signed in on this node with its first connection here (`online`), or its last left. */
@@ -103,6 +108,7 @@ export interface ClusterEvents {
   /**
    * Tells this node's subscribers of a presence channel that a member came or went, except the
    * member's own connections and the sockets in `skip` (joiners not yet given the member list).
+   * `peer`: the member joined with `"peer": true` (additions only; peer channels pair on it).
    */
   memberChanged(
     appId: string,
@@ -110,6 +116,7 @@ export interface ClusterEvents {
     userId: string,
     added: boolean,
     info: unknown,
+    peer?: boolean,
     skip?: Set<string>,
   ): void;
   /** The channel's cluster-wide subscriber count moved: send subscription_count (throttled). */
@@ -129,7 +136,11 @@ export interface LocalView {
   subscribers(appId: string, channel: string): number;
   /** Signed-in connections of a user. */
   userConnections(appId: string, userId: string): number;
-  member(appId: string, channel: string, userId: string): { connections: number; info: unknown } | undefined;
+  member(
+    appId: string,
+    channel: string,
+    userId: string,
+  ): { connections: number; info: unknown; peer?: boolean } | undefined;
   /** The node-local member list of a presence channel. */
   presence(appId: string, channel: string): PresenceData;
   /** The app's recent-history limits; undefined when it keeps none (no positions either). */

@@ -7,6 +7,8 @@ export interface Member {
   info: unknown;
   /** This node's connections of the user on the channel: added on the first, removed on the last. */
   connections: Set<Connection>;
+  /** A connection joined with `"peer": true` in its channel_data (persistence/peers.ts). */
+  peer: boolean;
 }
 
 export class Channel {

@@ -42,6 +42,12 @@ export interface HubExtension {
   ): void;
   /** A presence connection left; `last` when it was the user's last connection on the channel. */
   memberLeft?(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void;
+  /**
+   * The cluster announced a member of a presence channel this node serves coming (first connection
+   * anywhere) or going (last connection anywhere); this node's own members too. `peer`: it joined
+   * with `"peer": true`.
+   */
+  memberAnnounced?(state: AppState, channel: Channel, userId: string, added: boolean, peer: boolean): void;
 }
 
 /** A client event as the hub reports it (observer.ts). */

@@ -21,15 +21,25 @@ export class LocalNode implements ClusterEvents, LocalView {
     return this.hub.deliver(appId, channel, frame, exceptSocketId);
   }
 
-  memberChanged(appId: string, channel: string, userId: string, added: boolean, info: unknown, skip?: Set<string>) {
-    const ch = this.hub.states.get(appId)?.channel(channel);
-    if (!ch) return;
+  memberChanged(
+    appId: string,
+    channel: string,
+    userId: string,
+    added: boolean,
+    info: unknown,
+    peer?: boolean,
+    skip?: Set<string>,
+  ) {
+    const state = this.hub.states.get(appId);
+    const ch = state?.channel(channel);
+    if (!state || !ch) return;
     const frame = Buffer.from(ch.memberEvent(userId, added, info));
     for (const conn of ch.subscribers) {
       // A member never hears about itself (its own connections are told by subscription_succeeded).
       if (skip?.has(conn.id) || conn.channels.get(channel)?.userId === userId) continue;
       conn.write(frame);
     }
+    this.hub.extension?.memberAnnounced?.(state, ch, userId, added, peer === true);
   }
 
   countChanged(appId: string, channel: string): void {
@@ -81,9 +91,9 @@ export class LocalNode implements ClusterEvents, LocalView {
     return this.hub.states.get(appId)?.users.get(userId)?.size ?? 0;
   }
 
-  member(appId: string, channel: string, userId: string): { connections: number; info: unknown } | undefined {
+  member(appId: string, channel: string, userId: string) {
     const m = this.hub.states.get(appId)?.channel(channel)?.members.get(userId);
-    return m && { connections: m.connections.size, info: m.info };
+    return m && { connections: m.connections.size, info: m.info, peer: m.peer };
   }
 
   presence(appId: string, channel: string): PresenceData {

@@ -199,10 +199,11 @@ export class Subscriptions {
     let member = ch.members.get(p.userId);
     const first = !member;
     if (!member) {
-      member = { info: p.info ?? {}, connections: new Set() };
+      member = { info: p.info ?? {}, connections: new Set(), peer: false };
       ch.members.set(p.userId, member);
       this.hub.observer.memberAdded?.(state.app.id, ch.name, p.userId);
     }
+    if (p.channelData.peer === true) member.peer = true;
     member.connections.add(conn);
     const joined = this.hub.cluster.memberJoined({
       appId: state.app.id,
@@ -211,6 +212,7 @@ export class Subscriptions {
       socketId: conn.id,
       connections: member.connections.size,
       info: member.info,
+      peer: member.peer,
       maxMembers: state.app.options.maxPresenceMembers,
     });
     this.hub.extension?.memberJoined?.(state, conn, ch, p.userId, p.channelData, first);

@@ -234,19 +234,16 @@ export class Persistence implements HubExtension {
     }
   }
 
-  memberJoined(
-    state: AppState,
-    conn: Connection,
-    channel: Channel,
-    userId: string,
-    channelData: Record<string, unknown>,
-    first: boolean,
-  ): void {
-    this.peers.joined(state, conn, channel, userId, channelData.peer === true, first);
+  memberJoined(state: AppState, conn: Connection, channel: Channel, userId: string): void {
+    this.peers.joined(state, conn, channel, userId);
   }
 
-  memberLeft(state: AppState, conn: Connection, channel: Channel, userId: string, last: boolean): void {
-    this.peers.left(state, conn, channel, userId, last);
+  memberLeft(state: AppState, conn: Connection, channel: Channel): void {
+    this.peers.left(state, conn, channel);
+  }
+
+  memberAnnounced(state: AppState, channel: Channel, userId: string, added: boolean, peer: boolean): void {
+    this.peers.announced(state, channel, userId, added, peer);
   }
 
   async close(): Promise<void> {

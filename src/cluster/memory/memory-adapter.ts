@@ -94,7 +94,7 @@ export class MemoryAdapter implements ClusterAdapter {
 
   memberJoined(m: MemberChange): void {
     if (m.connections !== 1) return;
-    this.events.memberChanged(m.appId, m.channel, m.userId, true, m.info ?? {});
+    this.events.memberChanged(m.appId, m.channel, m.userId, true, m.info ?? {}, m.peer);
     this.observer.memberAdded?.(m.appId, m.channel, m.userId);
   }
 

@@ -302,7 +302,7 @@ export class RedisAdapter implements ClusterAdapter {
   private async undo(node: string, field: string): Promise<void> {
     const f = splitField(field);
     if (f?.kind === 'p' && f.user !== undefined) {
-      const r = await this.presence.write(f.appId, f.name, f.user, 0, undefined, 0, '', false, node);
+      const r = await this.presence.write(f.appId, f.name, f.user, 0, { node });
       if (r === 2) this.observer.memberRemoved?.(f.appId, f.name, f.user);
     } else if (f?.kind === 's' || f?.kind === 'u') {
       this.counts.changed(await this.counts.writeOne(f.kind, f.appId, f.name, node, 0));

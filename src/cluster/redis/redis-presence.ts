@@ -15,6 +15,8 @@ const FALLBACK = -99;
 
 interface Mirror {
   members: Map<string, unknown>;
+  /** Members that joined with `"peer": true` (peer channels pair on it; clients never see it). */
+  peers: Set<string>;
   /** In step with Redis (from a snapshot); otherwise bus events wait for the next snapshot. */
   loaded: boolean;
   /** Joiners (socket ids) not yet sent subscription_succeeded: member events skip them. */
@@ -22,6 +24,39 @@ interface Mirror {
 }
 
 const key = (appId: string, channel: string) => `${appId}\0${channel}`;
+
+/** What a member write carries besides the count (joins, markers, and the reaper's writes). */
+interface MemberWrite {
+  info?: unknown;
+  peer?: boolean;
+  maxMembers?: number;
+  /** A marker for this node after the write ('' = none), with the member list when `snapshot`. */
+  token?: string;
+  snapshot?: boolean;
+  /** Whose count it is: this node's, or a dead node's (zero). */
+  node?: string;
+}
+
+/**
+ * A member's value in Redis (stored, in member_added, in snapshots): its user_info JSON, after
+ * PEER when it joined with `"peer": true`. JSON never starts with a letter 'p', so no user_info is
+ * mistaken for the mark, and clients still see user_info alone.
+ */
+const PEER = 'peer:';
+
+function encodeMember(info: unknown, peer: boolean | undefined): string {
+  const json = JSON.stringify(info ?? {});
+  return peer ? PEER + json : json;
+}
+
+function decodeMember(value: string): { info: unknown; peer: boolean } {
+  const peer = value.startsWith(PEER);
+  try {
+    return { info: JSON.parse(peer ? value.slice(PEER.length) : value), peer };
+  } catch {
+    return { info: {}, peer };
+  }
+}
 
 export class ClusterPresence {
   private readonly mirrors = new Map<string, Mirror>();
@@ -31,12 +66,12 @@ export class ClusterPresence {
   constructor(private readonly ctx: ClusterContext) {}
 
   memberJoined(c: MemberChange): Promise<void> {
-    const { appId, channel, userId, info } = c;
+    const { appId, channel, userId, info, peer } = c;
     const k = key(appId, channel);
     const m = this.mirror(k);
     m.pending.add(c.socketId);
     if (!this.ctx.online()) {
-      this.applyLocally(appId, channel, m, userId, info, true);
+      this.applyLocally(appId, channel, m, userId, info, true, peer);
       return Promise.resolve();
     }
     const token = `${++this.tokens}`;
@@ -52,12 +87,13 @@ export class ClusterPresence {
           return;
         }
         if (current && (result === FALLBACK || !current.loaded)) {
-          this.applyLocally(appId, channel, current, userId, info, true);
+          this.applyLocally(appId, channel, current, userId, info, true, peer);
         }
         resolve();
       };
       this.markers.set(token, finish);
-      this.write(appId, channel, userId, c.connections, info, c.maxMembers ?? 0, token, !m.loaded).then(
+      const more = { info, peer, maxMembers: c.maxMembers ?? 0, token, snapshot: !m.loaded };
+      this.write(appId, channel, userId, c.connections, more).then(
         (r) => {
           if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, userId);
         },
@@ -90,7 +126,10 @@ export class ClusterPresence {
   /** Writes one entry with this node's current count (read now, so the latest write wins). */
   async rewrite(appId: string, channel: string, user: string): Promise<void> {
     const member = this.ctx.local.member(appId, channel, user);
-    const r = await this.write(appId, channel, user, member?.connections ?? 0, member?.info);
+    const r = await this.write(appId, channel, user, member?.connections ?? 0, {
+      info: member?.info,
+      peer: member?.peer,
+    });
     if (r === 1) this.ctx.observer.memberAdded?.(appId, channel, user);
     if (r === 2) this.ctx.observer.memberRemoved?.(appId, channel, user);
   }
@@ -115,17 +154,8 @@ export class ClusterPresence {
     const m = this.mirrors.get(key(appId, channel));
     if (!m || !m.loaded) return; // the next snapshot covers it
     if (added === m.members.has(userId)) return;
-    let info: unknown = {};
-    if (added) {
-      try {
-        info = JSON.parse(infoJson.toString());
-      } catch {
-        // keep {}
-      }
-      m.members.set(userId, info);
-    } else {
-      m.members.delete(userId);
-    }
+    const { info, peer } = added ? decodeMember(infoJson.toString()) : { info: {}, peer: false };
+    this.set(m, userId, added, info, peer);
     this.deliver(appId, channel, m, userId, added, info);
   }
 
@@ -179,17 +209,8 @@ export class ClusterPresence {
    * Sets a node's connection count of a member (this node's, or zero for a dead node) and records
    * it in this node's index. Resolves with the script's result (scripts.ts).
    */
-  write(
-    appId: string,
-    channel: string,
-    user: string,
-    count: number,
-    info?: unknown,
-    maxMembers = 0,
-    token = '',
-    snapshot = false,
-    node = this.ctx.node,
-  ): Promise<number> {
+  write(appId: string, channel: string, user: string, count: number, more: MemberWrite = {}): Promise<number> {
+    const { info, peer, maxMembers = 0, token = '', snapshot = false, node = this.ctx.node } = more;
     const { names, link } = this.ctx;
     if (node === this.ctx.node) {
       const field = `p\0${encodeApp(appId)}\0${channel}\0${user}`;
@@ -200,22 +221,36 @@ export class ClusterPresence {
       names.channelKey(appId, channel, 'pi'),
       names.channelKey(appId, channel, 'pn'),
     ];
-    const args = [node, encodeApp(appId), channel, user, count, JSON.stringify(info ?? {}), maxMembers, token];
+    const args = [node, encodeApp(appId), channel, user, count, encodeMember(info, peer), maxMembers, token];
     return this.ctx.scripts.presence(keys, ...args, snapshot ? '1' : '0', names.topic(appId, channel), link.pub);
   }
 
   private mirror(k: string): Mirror {
     let m = this.mirrors.get(k);
-    if (!m) this.mirrors.set(k, (m = { members: new Map(), loaded: false, pending: new Set() }));
+    if (!m) this.mirrors.set(k, (m = { members: new Map(), peers: new Set(), loaded: false, pending: new Set() }));
     return m;
   }
 
   /** Redis unreachable: act on this node's own knowledge; the next catch-up corrects it. */
-  private applyLocally(appId: string, channel: string, m: Mirror, userId: string, info: unknown, added: boolean) {
+  private applyLocally(
+    appId: string,
+    channel: string,
+    m: Mirror,
+    userId: string,
+    info: unknown,
+    added: boolean,
+    peer?: boolean,
+  ) {
     if (added === m.members.has(userId)) return;
-    if (added) m.members.set(userId, info ?? {});
-    else m.members.delete(userId);
+    this.set(m, userId, added, info ?? {}, peer);
     this.deliver(appId, channel, m, userId, added, info ?? {});
+  }
+
+  private set(m: Mirror, userId: string, added: boolean, info: unknown, peer: boolean | undefined): void {
+    if (added) m.members.set(userId, info);
+    else m.members.delete(userId);
+    if (added && peer) m.peers.add(userId);
+    else m.peers.delete(userId);
   }
 
   /** Replaces the mirror with Redis' list, announcing the differences to confirmed subscribers. */
@@ -227,23 +262,23 @@ export class ClusterPresence {
       return;
     }
     const next = new Map<string, unknown>();
+    const peers = new Set<string>();
     if (Array.isArray(flat)) {
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        try {
-          next.set(String(flat[i]), JSON.parse(String(flat[i + 1])));
-        } catch {
-          next.set(String(flat[i]), {});
-        }
+        const { info, peer } = decodeMember(String(flat[i + 1]));
+        next.set(String(flat[i]), info);
+        if (peer) peers.add(String(flat[i]));
       }
     } // an empty Lua table encodes as {}: no members
     const before = m.members;
     m.members = next;
+    m.peers = peers;
     m.loaded = true;
     for (const id of before.keys()) if (!next.has(id)) this.deliver(appId, channel, m, id, false, undefined);
     for (const [id, info] of next) if (!before.has(id)) this.deliver(appId, channel, m, id, true, info);
   }
 
   private deliver(appId: string, channel: string, m: Mirror, userId: string, added: boolean, info: unknown): void {
-    this.ctx.events.memberChanged(appId, channel, userId, added, info, m.pending);
+    this.ctx.events.memberChanged(appId, channel, userId, added, info, added && m.peers.has(userId), m.pending);
   }
 }
