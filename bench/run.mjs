@@ -51,6 +51,8 @@ const HELP = `npm run bench -- [flags]
   --reconnect-missed K   events per channel published while they were away (default 20)
   --reconnect-rounds R   recover rounds per server, each between two fresh connects (default 5)
   recovery               all three recovery scenarios
+  cluster                4 nodes on Redis, each node's subscribers on its own channels: inbound bus traffic per node
+                         ÷ publish rate (bench/cluster.mjs --scenario interest, --duration; not in the default set)
   --no-ref               skip the reference server (Pushi only)
   --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
                          reference's place, same flags, as target "baseline"; compare the two rows per scenario
@@ -288,6 +290,7 @@ const meta = {
 };
 const persistResults = [];
 const recoveryResults = [];
+const clusterResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
 /** A full-rate fan-out of m messages of p bytes to n subscribers, its rows tagged with label. */
 const fullRateFanout = (n, m, p, label) =>
@@ -427,6 +430,15 @@ try {
     for (let r = 0; r < Number(a.repeat); r++)
       recoveryResults.push(await runRecoveryReconnect(await pushiTarget('pushi'), { ...opts, rep: r }));
   }
+  if (scenarios.has('cluster')) {
+    // It starts its own nodes and Redis, prints its own table; its JSON joins this run's.
+    const file = path.join(tmp, 'cluster-interest.json');
+    const argv = ['--scenario', 'interest', '--duration', a.duration, '--out', file];
+    commands.push(`node bench/cluster.mjs ${argv.slice(0, -2).join(' ')}`);
+    const child = spawn(process.execPath, [path.join(root, 'bench', 'cluster.mjs'), ...argv], { stdio: 'inherit' });
+    await new Promise((resolve) => child.on('exit', resolve));
+    if (fs.existsSync(file)) clusterResults.push(JSON.parse(fs.readFileSync(file, 'utf8')));
+  }
 } finally {
   const result = {
     meta,
@@ -435,6 +447,7 @@ try {
     ratios: lines.filter((l) => l.type === 'ratio'),
     persist: persistResults,
     recovery: recoveryResults,
+    cluster: clusterResults,
   };
   result.summary = report(result);
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1));

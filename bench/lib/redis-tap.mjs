@@ -96,9 +96,7 @@ export class RedisTap {
   }
 }
 
-const COMMANDS = ['publish', 'spublish', 'evalsha', 'eval', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe'];
-
-/** Counters of one Redis server: calls of COMMANDS, all commands, bytes out, CPU ms. */
+/** Counters of one Redis server: calls per command (INFO commandstats), all commands, bytes out, CPU ms. */
 async function serverStats({ host, port }) {
   const r = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
   r.on('error', () => undefined);
@@ -106,7 +104,8 @@ async function serverStats({ host, port }) {
     await r.connect();
     const text = `${await r.info('commandstats')}\n${await r.info('stats')}\n${await r.info('cpu')}`;
     const num = (re) => Number(re.exec(text)?.[1] ?? 0);
-    const calls = Object.fromEntries(COMMANDS.map((c) => [c, num(new RegExp(`^cmdstat_${c}:calls=(\\d+)`, 'm'))]));
+    const calls = {};
+    for (const [, cmd, n] of text.matchAll(/^cmdstat_(\S+):calls=(\d+)/gm)) calls[cmd] = Number(n);
     return {
       calls,
       commands: num(/^total_commands_processed:(\d+)/m),
@@ -118,24 +117,25 @@ async function serverStats({ host, port }) {
   }
 }
 
-/** The same counters summed over servers (the masters of a cluster). */
-export async function redisStats(servers) {
-  const all = await Promise.all(servers.map(serverStats));
-  const sum = (f) => all.reduce((n, s) => n + f(s), 0);
-  return {
-    calls: Object.fromEntries(COMMANDS.map((c) => [c, sum((s) => s.calls[c])])),
-    commands: sum((s) => s.commands),
-    netOutBytes: sum((s) => s.netOutBytes),
-    cpuMs: sum((s) => s.cpuMs),
-  };
+/** a + b field by field, or b − a with `sign` −1 (calls: per command, a missing one counting 0). */
+function combine(a, b, sign = 1) {
+  const calls = {};
+  for (const cmd of new Set([...Object.keys(a.calls), ...Object.keys(b.calls)]))
+    calls[cmd] = (b.calls[cmd] ?? 0) + sign * (a.calls[cmd] ?? 0);
+  const f = (k) => b[k] + sign * a[k];
+  return { calls, commands: f('commands'), netOutBytes: f('netOutBytes'), cpuMs: f('cpuMs') };
 }
 
-/** after − before, field by field (nested one level for calls). */
+/** The counters summed over servers (the masters of a cluster). */
+export async function redisStats(servers) {
+  const all = await Promise.all(servers.map(serverStats));
+  return all.reduce((x, y) => combine(x, y), { calls: {}, commands: 0, netOutBytes: 0, cpuMs: 0 });
+}
+
+/** after − before; commands not called in between are left out. */
 export function statsDelta(before, after) {
-  return {
-    calls: Object.fromEntries(COMMANDS.map((c) => [c, after.calls[c] - before.calls[c]])),
-    commands: after.commands - before.commands,
-    netOutBytes: after.netOutBytes - before.netOutBytes,
-    cpuMs: Math.round(after.cpuMs - before.cpuMs),
-  };
+  const d = combine(before, after, -1);
+  d.calls = Object.fromEntries(Object.entries(d.calls).filter(([, n]) => n > 0));
+  d.cpuMs = Math.round(d.cpuMs);
+  return d;
 }

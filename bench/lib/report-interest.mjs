@@ -30,8 +30,10 @@ export function reportInterest(r) {
     '',
     `deliveries: expected ${d.expected}, received ${d.received}, lost ${d.lost}, duplicated ${d.duplicated}, ` +
       `on another channel ${d.wrongChannel}`,
-    `Redis per event: ${e.commands} commands (publish/spublish ${e.publish}, eval/evalsha ${e.evalsha}), ` +
-      `${fmt(e.netOutBytes)} B out, ${fmt(e.cpuUs, 1)} µs CPU`,
+    `Redis per event: ${e.commands} commands (${Object.entries(e.calls)
+      .slice(0, 6)
+      .map(([cmd, n]) => `${cmd} ${n}`)
+      .join(', ')}), ${fmt(e.netOutBytes)} B out, ${fmt(e.cpuUs, 1)} µs CPU`,
   );
   const ratios = r.nodes.map((n) => n.counterRatio ?? n.tapRatio).filter((x) => x != null);
   if (ratios.length) {
