@@ -13,6 +13,7 @@
 // or with --redis-cluster on a local 3-master Redis Cluster. Results in .bench-results/ (or --out).
 //   node bench/cluster.mjs --scenario interest [--nodes 4] [--channels 400] [--subs 5] [--rate 400]
 //                          [--duration 10] [--payload 100] [--redis URL | --redis-cluster] [--out f.json]
+//                          [--recovery SECONDS: the app's recovery window, 0 = off]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -41,6 +42,7 @@ const { values: a } = parseArgs({
     duration: { type: 'string', default: '10' },
     redis: { type: 'string', default: '' },
     'redis-cluster': { type: 'boolean', default: false },
+    recovery: { type: 'string', default: '' },
     procs: { type: 'string', default: '2' },
     out: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
@@ -51,7 +53,7 @@ if (a.help) {
     fs
       .readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 15)
+      .slice(1, 16)
       .join('\n') + '\n',
   );
   process.exit(0);
@@ -145,6 +147,8 @@ process.exit(code);
 /** The interest scenario: prints its table, writes its JSON; exit status 1 unless delivered exactly once. */
 async function interest() {
   const o = { root, redisCluster: a['redis-cluster'], redisUrl: a.redis, payload: Number(a.payload) };
+  // --recovery S: the app's recoveryWindowSeconds (0: no streams, events are plain publishes).
+  if (a.recovery !== '') o.recoveryWindowSeconds = Number(a.recovery);
   for (const k of ['nodes', 'channels', 'subs', 'rate', 'duration']) o[k] = Number(a[k]);
   if (o.channels % o.nodes) throw new Error('--channels must be a multiple of --nodes');
   process.stderr.write(`bench/cluster: interest on ${os.availableParallelism()} cores, starting…\n`);

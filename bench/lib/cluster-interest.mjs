@@ -34,6 +34,16 @@ async function nodeInbound(node) {
   return messages === null ? null : { messages, bytes: metricSum(text, 'pushi_cluster_inbound_bytes_total') };
 }
 
+/** The bench app: from the environment, or from an apps file when an app option is asked for. */
+function appEnv(o, tmp) {
+  if (o.recoveryWindowSeconds === undefined)
+    return { PUSHI_APP_ID: creds.id, PUSHI_APP_KEY: creds.key, PUSHI_APP_SECRET: creds.secret };
+  const file = path.join(tmp, 'apps.json');
+  const app = { ...creds, name: 'bench', options: { recoveryWindowSeconds: o.recoveryWindowSeconds } };
+  fs.writeFileSync(file, JSON.stringify({ apps: [app] }));
+  return { PUSHI_APPS_FILE: file };
+}
+
 /**
  * Starts the nodes into `nodes` (so that the caller stops them whatever happens), each ready
  * (GET /ready 200), or throws a clear error naming the node and the end of its log.
@@ -49,9 +59,7 @@ async function startNodes(o, redisUrlOf, tmp, nodes) {
       ...process.env,
       SERVER_PORT: String(port),
       APP_PORT: String(port),
-      PUSHI_APP_ID: creds.id,
-      PUSHI_APP_KEY: creds.key,
-      PUSHI_APP_SECRET: creds.secret,
+      ...appEnv(o, tmp),
       PUSHI_DB: path.join(tmp, `node-${k}.db`),
       PUSHI_REDIS_URL: await redisUrlOf(k),
       PUSHI_REDIS_PREFIX: prefix,

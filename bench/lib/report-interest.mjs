@@ -7,7 +7,9 @@ export function reportInterest(r) {
   const o = r.options;
   const out = [
     `interest: ${o.nodes} nodes, ${o.channels} channels (${o.channels / o.nodes} per node), ${o.subs} subscribers ` +
-      `per channel, ${o.rate} events/s for ${o.duration} s, ${o.payload} B; Redis: ${r.redisTarget ?? 'not started'}`,
+      `per channel, ${o.rate} events/s for ${o.duration} s, ${o.payload} B` +
+      `${o.recoveryWindowSeconds === undefined ? '' : `, recovery window ${o.recoveryWindowSeconds} s`}` +
+      `; Redis: ${r.redisTarget ?? 'not started'}`,
   ];
   if (r.error) return [...out, `FAILED: ${r.error}`];
   const p = r.publish;
