@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import Pusher from 'pusher';
 import { freePort, ROOT, runCli } from '../helpers/child-server.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { APP, type Client, got, joinPresence, REDIS_URL, redisSkipReason } from './helpers.ts';
+import { APP, type Client, got, joinPresence, REDIS_URL, redisSkipReason, waitUntil } from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 10_000;
@@ -136,9 +136,18 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
   /** The worker (cluster node) holding this client: the one counting its subscriber to a channel of its own. */
   const workerOf = async (c: Client, channel: string): Promise<string> => {
     await c.subscribe(channel);
-    for (const node of await redis.smembers(`${prefix}{nodes}:all`))
-      if (Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) return node;
-    throw new Error(`no worker counts the subscriber to ${channel}`);
+    // The count is written just after the subscribe is confirmed: wait for it.
+    let found: string | undefined;
+    await waitUntil(
+      async () => {
+        for (const node of await redis.smembers(`${prefix}{nodes}:all`))
+          if (Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) found = node;
+        return found !== undefined;
+      },
+      T,
+      `a worker counting the subscriber to ${channel}`,
+    );
+    return found!;
   };
 
   test('presence members on different workers see each other', async () => {
