@@ -53,7 +53,7 @@ export interface Config {
   connectionsPerIpPerSecond: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
   trustForwardedFor: boolean;
-  /** Under `serve --workers N`: connections one worker takes before leaving new ones to the others (0 = by file limit). */
+  /** `serve --workers N`: connections one worker takes before leaving new ones to the others (0: by file limit). */
   workerMaxConnections: number;
   /** Demo mode: the demo page may trigger with the default app's secret. */
   demo: boolean;
