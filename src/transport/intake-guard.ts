@@ -12,8 +12,10 @@ const RESERVED_FDS = 500;
 /** How often a paused worker checks whether it may accept again. */
 const RESUME_CHECK_MS = 200;
 
+const readLimits = (): string => readFileSync('/proc/self/limits', 'utf8');
+
 /** This process's open-file limit (Linux), undefined where it cannot be read or is unlimited. */
-export function openFileLimit(read = () => readFileSync('/proc/self/limits', 'utf8')): number | undefined {
+export function openFileLimit(read = readLimits): number | undefined {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(read());
     return m ? Number(m[1]) : undefined;
@@ -23,8 +25,9 @@ export function openFileLimit(read = () => readFileSync('/proc/self/limits', 'ut
 }
 
 /** The most connections a worker takes: `configured` if set (> 0), else the file limit less a reserve. */
-export function workerConnectionCap(configured: number, limit = openFileLimit()): number | undefined {
+export function workerConnectionCap(configured: number, read = readLimits): number | undefined {
   if (configured > 0) return configured;
+  const limit = openFileLimit(read);
   return limit === undefined ? undefined : Math.max(limit - RESERVED_FDS, Math.floor(limit / 2));
 }
 
