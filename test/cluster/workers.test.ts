@@ -173,15 +173,17 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
       return c!;
     };
     for (const c of clients.slice()) await c.subscribe('w-full');
+    // Counts reach Redis just after subscription_succeeded: wait for them rather than read once.
+    const full = async () => [...(await shares('w-full')).values()].join() === `${CAP},${CAP}`;
     while (clients.length < 2 * CAP) await connectWhenRoom();
-    assert.deepEqual([...(await shares('w-full')).values()], [CAP, CAP]);
+    await waitUntil(full, T, `${CAP} subscribers on each worker`);
     await assert.rejects(RawClient.established(url()), 'both workers are full: nobody accepts');
 
     const leaving = clients.pop()!;
     leaving.close();
     await waitUntil(async () => [...(await shares('w-full')).values()].includes(CAP - 1), T, 'the close counted');
     await connectWhenRoom();
-    assert.deepEqual([...(await shares('w-full')).values()], [CAP, CAP]);
+    await waitUntil(full, T, `${CAP} subscribers on each worker again`);
   });
 
   test('SIGTERM stops every worker and they leave the cluster', async () => {
