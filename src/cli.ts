@@ -3,8 +3,6 @@
 import { ConfigError, loadConfig } from './config/config.ts';
 import { unknownName } from './apps/nearest-name.ts';
 import { createLogger } from './logger.ts';
-import { createServer } from './server.ts';
-import { runAppsCommand } from './cli/apps.ts';
 import { announceWorker, isWorker, runWorkers, workersFlag } from './cli/workers.ts';
 import { tuneHeapForServer } from './cli/gc-tuning.ts';
 import { takeEnvFiles } from './cli/env-file.ts';
@@ -20,6 +18,8 @@ async function serve(args: string[] = []): Promise<void> {
   const logger = createLogger(config.logLevel, humanReader);
   if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger, humanReader);
   tuneHeapForServer();
+  // Imported here: the primary of `--workers N` (above) and `pushi apps` never load the server.
+  const { createServer } = await import('./server.ts');
   const server = await createServer(config, { logger });
   // Before announcing readiness: a supervisor may send SIGTERM as soon as it sees the banner.
   let stopping = false;
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(rest);
     case 'apps':
-      return runAppsCommand(rest, loadConfig());
+      return (await import('./cli/apps.ts')).runAppsCommand(rest, loadConfig());
     case '-h':
     case '--help':
     case 'help':

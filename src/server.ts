@@ -26,6 +26,8 @@ import type { AppsStore } from './store/apps-store.ts';
 import type { Stores } from './store/stores.ts';
 import { withDeadline, withStoreDeadlines } from './store/deadline.ts';
 import { StoreReadiness } from './store/readiness.ts';
+import cluster from 'node:cluster';
+import { IntakeGuard, workerConnectionCap } from './transport/intake-guard.ts';
 import { startListeners, type Listeners } from './transport/listeners.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { metricsRoutes } from './api/routes/metrics.ts';
@@ -250,9 +252,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     admit,
     coalesce: config.wsCoalesce,
   });
+  const guard = intakeGuard(config, logger);
   let listeners: Listeners;
   try {
-    listeners = await startListeners(config.ws, config.http, (req, res) => void api(req, res), ws);
+    listeners = await startListeners(config.ws, config.http, (req, res) => void api(req, res), ws, guard);
     deps.ports = { ws: listeners.wsPort, http: listeners.httpPort };
   } catch (err) {
     hub.stop();
@@ -314,4 +317,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
   };
   return server;
+}
+
+/** A worker of `serve --workers N` stops accepting at its share of sockets (transport/intake-guard.ts). */
+function intakeGuard(config: Config, logger: Logger): IntakeGuard | undefined {
+  const max = cluster.isWorker ? workerConnectionCap(config.workerMaxConnections) : undefined;
+  if (max === undefined) return undefined;
+  return new IntakeGuard(max, (accepting, open) =>
+    logger.info({ open, max }, accepting ? 'accepting connections again' : 'at its connection cap: others accept'),
+  );
 }

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from '../config/config.ts';
 import { AppConflictError, AppInputError, appFromInput, createApp } from '../apps/create-app.ts';
 import { unknownName } from '../apps/nearest-name.ts';
-import { openStore } from '../store/open-store.ts';
 import type { AppRecord } from '../store/apps-store.ts';
 import type { Stores } from '../store/stores.ts';
 import { appsToImport, ImportError } from './import-formats.ts';
@@ -108,6 +107,8 @@ export async function runAppsCommand(args: string[], config: Config): Promise<vo
   const input = sub === 'create' ? createInput(rest) : undefined; // usage errors before the store opens
   if (sub !== 'create' && sub !== 'list' && !arg)
     throw new ConfigError(`usage: pushi apps ${sub} ${sub === 'import' ? 'FILE' : 'ID'}`);
+  // Loaded here: `pushi help` and the primary of `serve --workers` import this file (its usage) but need no store.
+  const { openStore } = await import('../store/open-store.ts');
   const store = await openStore(config.storage);
   try {
     switch (sub) {

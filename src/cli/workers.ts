@@ -1,6 +1,13 @@
-// `pushi serve --workers N`: N worker processes on one port (node:cluster hands connections out
-// round-robin); each worker is a full node, and the workers coordinate through the Redis adapter
-// exactly as separate machines would. The primary only starts, watches and stops them.
+// `pushi serve --workers N`: N worker processes on one port; each worker is a full node, and the
+// workers coordinate through the Redis adapter exactly as separate machines would. The primary only
+// starts, watches and stops them: it loads none of the server's code.
+//
+// Connections: each worker accepts from the shared listening socket itself (SCHED_NONE). node's
+// default round-robin has the primary accept every socket and pass it to a worker over IPC, one at
+// a time per worker, waiting for the worker's answer: measured at 100,000 connections on 2 cores,
+// that cost the workers and the primary about as much CPU as the rest of the connection together
+// (RSS and timings in docs/performance.md). A worker that reaches its cap stops accepting
+// (transport/intake-guard.ts). NODE_CLUSTER_SCHED_POLICY=rr keeps node's round-robin.
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
@@ -50,6 +57,7 @@ export async function runWorkers(n: number, config: Config, logger: Logger, huma
         'set PUSHI_REDIS_URL=redis://host:6379',
     );
   }
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   gatherForWorkers(); // a scrape of /metrics on any worker answers for all of them
   let stopping = false;
   let backoff = RESTART_MIN_MS;

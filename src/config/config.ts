@@ -56,6 +56,8 @@ export interface Config {
   connectionsPerIpPerSecond: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
   trustForwardedFor: boolean;
+  /** `serve --workers N`: connections one worker takes before leaving new ones to the others (0: by file limit). */
+  workerMaxConnections: number;
   /** Demo mode: the demo page may trigger with the default app's secret. */
   demo: boolean;
   /** Notification targets (Web Push, APNs, e-mail, channel webhooks) are notified of triggers (PUSHI_NOTIFICATIONS). */
@@ -206,6 +208,7 @@ export const ENV_NAMES = [
   'PUSHI_ADMIN_TOKEN',
   'PUSHI_MAX_CONNECTIONS_PER_IP',
   'PUSHI_TRUST_FORWARDED_FOR',
+  'PUSHI_WORKER_MAX_CONNECTIONS',
   'PUSHI_DEMO',
   'PUSHI_NOTIFICATIONS',
   'DATABASE_URL',
@@ -317,6 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
     logPretty: flag(env, 'LOG_PRETTY', false),
     connectionsPerIpPerSecond: int(env, 'PUSHI_MAX_CONNECTIONS_PER_IP', 0),
     trustForwardedFor: flag(env, 'PUSHI_TRUST_FORWARDED_FOR', false),
+    workerMaxConnections: int(env, 'PUSHI_WORKER_MAX_CONNECTIONS', 0),
     // On for the newcomer's default app; an operator who configured real apps opts in explicitly.
     demo: flag(env, 'PUSHI_DEMO', !(id || env.PUSHI_APPS_FILE)),
     notifications: flag(env, 'PUSHI_NOTIFICATIONS', true),

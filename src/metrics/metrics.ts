@@ -43,13 +43,11 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
   private readonly webhookFailed: Counter<'app_id'>;
   private readonly storeDuration: Histogram<'op'>;
   private readonly storeErrors: Counter<'op'>;
+  private defaults = false;
 
   constructor(o: MetricsOptions = {}) {
     const registers = [this.registry];
-    // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
-    // Event-loop lag, memory, GC, handles.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
-    if (underWorkers()) shareWithPrimary(this.registry);
+    if (underWorkers()) shareWithPrimary(this.registry, () => this.collectDefaults());
     // Per connection, subscription, message and request: tallies (see tally.ts), not prom-client's label hashing.
     this.connections = new TallyGauge('pushi_connections', 'Open WebSocket connections', ['app_id'], registers);
     this.connectionsOpened = new TallyCounter(
@@ -272,8 +270,20 @@ export class Metrics implements ApiMetrics, WebhookMetrics {
     if (!ok) this.storeErrors.inc({ op });
   }
 
+  /**
+   * Event-loop lag, memory, GC, handles: from the first scrape on. Until a scraper asks, the
+   * process keeps no event-loop histogram, GC observer or their modules (~2.5 MB of idle RSS).
+   * Lag is sampled every 100 ms rather than prom-client's 10 ms: each sample wakes the loop.
+   */
+  private collectDefaults(): void {
+    if (this.defaults) return;
+    this.defaults = true;
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+  }
+
   /** The Prometheus text exposition: of the whole process when it runs as one of --workers N. */
   async render(): Promise<{ text: string; contentType: string }> {
+    this.collectDefaults();
     const text = underWorkers() ? await metricsFromPrimary() : await this.registry.metrics();
     return { text, contentType: this.registry.contentType };
   }

@@ -19,10 +19,15 @@ interface Answer {
   error?: string;
 }
 
-/** In a worker: answer the primary's gathering with this registry. */
-export function shareWithPrimary(registry: Registry): void {
+/** In a worker: answer the primary's gathering with this registry (`beforeGathering` runs first). */
+export function shareWithPrimary(registry: Registry, beforeGathering: () => void): void {
   new AggregatorRegistry(); // its constructor installs the worker's answering listener
   AggregatorRegistry.setRegistries([registry]);
+  // The primary asks every worker through prom-client's own message: each worker's default metrics
+  // must exist before prom-client's listener (installed above) reads the registry.
+  process.prependListener('message', (m) => {
+    if ((m as { type?: string } | null)?.type === 'prom-client:getMetricsReq') beforeGathering();
+  });
 }
 
 /** In the primary: gathers the workers' metrics whenever one of them is scraped. */

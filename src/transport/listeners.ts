@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ListenerConfig } from '../config/config.ts';
+import type { IntakeGuard } from './intake-guard.ts';
 import type { WsTransport } from './ws-transport.ts';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -52,6 +53,7 @@ export async function startListeners(
   httpCfg: ListenerConfig,
   api: RequestHandler,
   ws: WsTransport,
+  guard?: IntakeGuard,
 ): Promise<Listeners> {
   const shared = wsCfg.host === httpCfg.host && wsCfg.port === httpCfg.port && wsCfg.port !== 0;
   const servers: Server[] = [];
@@ -59,12 +61,14 @@ export async function startListeners(
   wsServer.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head));
   servers.push(wsServer);
   const wsPort = await listen(wsServer, wsCfg);
+  guard?.add(wsServer, wsPort, wsCfg.host);
   let httpPort = wsPort;
   if (!shared) {
     const httpServer = makeServer(httpCfg, api);
     servers.push(httpServer);
     try {
       httpPort = await listen(httpServer, httpCfg);
+      guard?.add(httpServer, httpPort, httpCfg.host);
     } catch (err) {
       wsServer.close();
       throw err;
@@ -73,8 +77,9 @@ export async function startListeners(
   return {
     wsPort,
     httpPort,
-    close: () =>
-      Promise.all(
+    close: () => {
+      guard?.close();
+      return Promise.all(
         servers.map(
           (s) =>
             new Promise<void>((resolve) => {
@@ -82,7 +87,8 @@ export async function startListeners(
               s.closeAllConnections();
             }),
         ),
-      ).then(() => undefined),
+      ).then(() => undefined);
+    },
   };
 }
 

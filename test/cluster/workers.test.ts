@@ -1,5 +1,6 @@
 // `pushi serve --workers N`: N processes behind one port act as one server through Redis; without
-// Redis the command refuses with one clear line.
+// Redis the command refuses with one clear line. Each worker accepts from the shared socket and
+// stops at its connection cap (5 here), leaving new connections to the other.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +16,7 @@ import { APP, type Client, got, joinPresence, REDIS_URL, redisSkipReason, waitUn
 
 const skip = await redisSkipReason();
 const T = 10_000;
+const CAP = 5;
 
 test('serve --workers without Redis says it needs Redis, in one line, and exits 1', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pushi-workers-'));
@@ -57,6 +59,7 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
         PUSHI_REDIS_URL: REDIS_URL,
         PUSHI_REDIS_PREFIX: prefix,
         PUSHI_SHUTDOWN_GRACE_MS: '0',
+        PUSHI_WORKER_MAX_CONNECTIONS: String(CAP),
         LOG_LEVEL: 'info',
       },
     });
@@ -91,19 +94,28 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const url = () => `ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`;
+  /** Each worker's subscriber count of a channel, as it wrote it to Redis. */
+  const shares = async (channel: string): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const node of await redis.smembers(`${prefix}{nodes}:all`))
+      out.set(node, Number((await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0${channel}`)) ?? 0));
+    return out;
+  };
+
   test('connections spread over both workers and every one gets each event once', async () => {
     for (let i = 0; i < 6; i++) {
-      const c = await RawClient.established(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+      const c = await RawClient.established(url());
       clients.push(c);
       await c.subscribe('w-news');
     }
-    // Both workers registered as nodes, and both hold some of the subscribers.
-    const nodes = await redis.smembers(`${prefix}{nodes}:all`);
-    assert.equal(nodes.length, 2);
-    for (const node of nodes) {
-      const share = Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0w-news`));
-      assert.ok(share > 0, `worker ${node} has no subscriber (round-robin expected)`);
-    }
+    // Both workers registered as nodes; neither holds more than its cap, so both hold some.
+    let byWorker = new Map<string, number>();
+    const counted = async () => [...(byWorker = await shares('w-news')).values()].reduce((a, b) => a + b, 0) === 6;
+    await waitUntil(counted, T, 'both workers counting their subscribers in Redis');
+    assert.equal(byWorker.size, 2);
+    for (const [node, share] of byWorker)
+      assert.ok(share > 0 && share <= CAP, `worker ${node} holds ${share} of 6 subscribers (cap ${CAP})`);
     const sdk = new Pusher({
       appId: APP.id,
       key: APP.key,
@@ -140,8 +152,7 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     let found: string | undefined;
     await waitUntil(
       async () => {
-        for (const node of await redis.smembers(`${prefix}{nodes}:all`))
-          if (Number(await redis.hget(`${prefix}{nodes}:n:${node}`, `s\0${APP.id}\0${channel}`)) > 0) found = node;
+        for (const [node, share] of await shares(channel)) if (share > 0) found = node;
         return found !== undefined;
       },
       T,
@@ -160,6 +171,29 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(list.ids.sort(), ['x', 'y']);
     const added = await x.waitFor((f) => f.event === 'pusher_internal:member_added', T);
     assert.deepEqual(JSON.parse(added.data as string), { user_id: 'y', user_info: { name: 'y' } });
+  });
+
+  test('workers at their cap refuse new connections, and one below it accepts again', async () => {
+    // HTTP keep-alive connections of the tests above count until they idle out: retry until room.
+    const connectWhenRoom = async (): Promise<Client> => {
+      let c: Client | undefined;
+      await waitUntil(async () => !!(c = await RawClient.established(url())), T, 'a worker with room');
+      clients.push(c!);
+      await c!.subscribe('w-full');
+      return c!;
+    };
+    for (const c of clients.slice()) await c.subscribe('w-full');
+    // Counts reach Redis just after subscription_succeeded: wait for them rather than read once.
+    const full = async () => [...(await shares('w-full')).values()].join() === `${CAP},${CAP}`;
+    while (clients.length < 2 * CAP) await connectWhenRoom();
+    await waitUntil(full, T, `${CAP} subscribers on each worker`);
+    await assert.rejects(RawClient.established(url()), 'both workers are full: nobody accepts');
+
+    const leaving = clients.pop()!;
+    leaving.close();
+    await waitUntil(async () => [...(await shares('w-full')).values()].includes(CAP - 1), T, 'the close counted');
+    await connectWhenRoom();
+    await waitUntil(full, T, `${CAP} subscribers on each worker again`);
   });
 
   test('SIGTERM stops every worker and they leave the cluster', async () => {
