@@ -37,8 +37,9 @@ export class ClusterCounts {
     this.dirty.set(`${kind}\0${appId}\0${name}`, [kind, appId, name]);
     if (this.scheduled) return;
     this.scheduled = true;
-    // A microtask: the write leaves before anything this tick's client could ask another node.
-    queueMicrotask(() => {
+    // After this turn of the event loop's I/O: a burst of subscribes read in one poll writes each
+    // channel's count once, and the write still leaves before this node reads anything else.
+    setImmediate(() => {
       this.scheduled = false;
       const batch = [...this.dirty.values()];
       this.dirty.clear();
