@@ -207,6 +207,7 @@ export class RedisLink {
     return op(this.cmd).catch((err: Error) => {
       // A reply error is Redis refusing the command: sending it again would not help.
       if (err?.name === 'ReplyError' || this.closing) return;
+      if (this.retry.length + this.outbox.length >= OUTBOX_LIMIT) this.retry.shift(); // bounded, as the outbox
       this.retry.push(op);
       this.retryTimer ??= setTimeout(() => {
         this.retryTimer = undefined;
