@@ -5,11 +5,19 @@
 // is gone once it is reaped. While Redis is unreachable this node answers for itself.
 import type { ChannelQueries, ChannelSummary } from '../adapter.ts';
 import { channelRules } from '../../protocol/channels.ts';
-import type { RedisAdapter } from './redis-adapter.ts';
+import type { Names } from './bus.ts';
+import type { RedisLink } from './redis-link.ts';
+
+/** What the queries read through: the adapter's link and names, and whether it is connected. */
+export interface QuerySource {
+  readonly link: RedisLink;
+  readonly names: Names;
+  connected(): boolean;
+}
 
 export class ClusterQueries implements ChannelQueries {
   constructor(
-    private readonly broker: RedisAdapter,
+    private readonly broker: QuerySource,
     private readonly local: ChannelQueries,
   ) {}
 
