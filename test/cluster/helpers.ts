@@ -128,6 +128,14 @@ export async function startCluster(
   };
 }
 
+/** Messages a node received from Redis pub/sub so far (its pushi_cluster_inbound_messages_total). */
+export async function inboundMessages(node: ChildServer): Promise<number> {
+  const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('pushi_cluster_inbound_messages_total '));
+  if (!line) throw new Error('the node reports no pushi_cluster_inbound_messages_total');
+  return Number(line.split(' ')[1]);
+}
+
 /** Polls `check` until it returns true; fails with `what` after `ms`. */
 export async function waitUntil(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;

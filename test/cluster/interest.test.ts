@@ -4,7 +4,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildServer } from '../helpers/child-server.ts';
-import { APP, type Client, type Cluster, connect, got, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  connect,
+  got,
+  inboundMessages,
+  redisSkipReason,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 10_000;
@@ -18,13 +28,6 @@ describe('routing by interest', { skip, timeout: 120_000 }, () => {
     const c = await connect(node);
     open.push(c);
     return c;
-  };
-  /** Messages node `n` received from Redis pub/sub so far (its /metrics). */
-  const inbound = async (n: ChildServer) => {
-    const text = await (await fetch(`${n.httpUrl}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('pushi_cluster_inbound_messages_total '));
-    assert.ok(line, 'the node reports pushi_cluster_inbound_messages_total');
-    return Number(line.split(' ')[1]);
   };
   const listeners = async (channel: string) => {
     const [, n] = (await cluster.redis.call('pubsub', 'numsub', `${cluster.prefix}{${APP.id}:${channel}}`)) as [
@@ -56,7 +59,7 @@ describe('routing by interest', { skip, timeout: 120_000 }, () => {
     await onB.subscribe('only-b');
     assert.equal(await listeners('only-a'), 1, 'one node listens to only-a');
     await settle(b, 'only-b', onB);
-    const before = await inbound(b);
+    const before = await inboundMessages(b);
     // Published through B, heard by A only.
     for (let i = 0; i < 30; i++) await b.sdk(APP).trigger('only-a', 'n', { i });
     await settle(b, 'only-a', onA);
@@ -65,7 +68,7 @@ describe('routing by interest', { skip, timeout: 120_000 }, () => {
       Array.from({ length: 30 }, (_, i) => ({ i })),
     );
     await settle(b, 'only-b', onB); // B's own channel: after this, B has read everything before it
-    const received = (await inbound(b)) - before;
+    const received = (await inboundMessages(b)) - before;
     assert.ok(received <= 2, `node B received ${received} messages (its own channel's sentinel only)`);
   });
 

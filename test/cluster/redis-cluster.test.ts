@@ -7,7 +7,16 @@ import { Redis } from 'ioredis';
 import type { ChildServer } from '../helpers/child-server.ts';
 import { redisClusterForFile, redisClusterSkipReason } from '../helpers/redis-cluster.ts';
 import type { Frame } from '../helpers/raw-client.ts';
-import { APP, type Client, type Cluster, connect, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  connect,
+  inboundMessages,
+  redisSkipReason,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = (await redisSkipReason()) ?? redisClusterSkipReason();
 const T = 20_000;
@@ -110,26 +119,17 @@ describe('nodes on a Redis Cluster', { skip, timeout: 180_000 }, () => {
     const onB = await client(b);
     await onB.subscribe('b-only');
     await onA.subscribe('a-only');
-    const metric = async (n: ChildServer) => {
-      const text = await (await fetch(`${n.httpUrl}/metrics`)).text();
-      return Number(
-        text
-          .split('\n')
-          .find((l) => l.startsWith('pushi_cluster_inbound_messages_total '))!
-          .split(' ')[1],
-      );
-    };
     const mark = async (node: ChildServer, ch: string, c: Client) => {
       const id = `${Math.random()}`;
       await node.sdk(APP).trigger(ch, 'mark', { id });
       await c.waitFor((f) => f.event === 'mark' && (f.data as string).includes(id), T);
     };
     await mark(a, 'b-only', onB);
-    const before = await metric(b);
+    const before = await inboundMessages(b);
     for (let i = 0; i < 20; i++) await a.sdk(APP).trigger('a-only', 'n', { i });
     await mark(a, 'a-only', onA);
     await mark(a, 'b-only', onB);
-    assert.ok((await metric(b)) - before <= 2, 'node B heard none of a-only');
+    assert.ok((await inboundMessages(b)) - before <= 2, 'node B heard none of a-only');
     const res = await a.sdk(APP).get({ path: '/channels', params: {} });
     const channels = ((await res.json()) as { channels: Record<string, unknown> }).channels;
     assert.ok('a-only' in channels && 'b-only' in channels, `both listed: ${JSON.stringify(channels)}`);
