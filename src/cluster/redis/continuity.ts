@@ -99,7 +99,7 @@ export class Continuity {
     return last ? [...keys, names.channelKey(appId, channel, last)] : keys;
   }
 
-  /** An event from the bus with its position: false when it must wait for its channel's catch-up. */
+  /** An event from its channel's topic with its position: false when it must wait for its channel's catch-up. */
   arrived(appId: string, channel: string, p: Arrived): boolean {
     const k = key(appId, channel);
     const lists = this.collecting.get(k);
@@ -162,7 +162,7 @@ export class Continuity {
     this.delivered.delete(key(appId, channel));
   }
 
-  /** Redis dropped: what the bus delivers for these channels from now on may follow a gap. */
+  /** Redis dropped: what the topics deliver for these channels from now on may follow a gap. */
   lost(): void {
     this.held ??= new Map([...this.delivered.keys()].map((k) => [k, []]));
     for (const fail of [...this.markers.values()]) fail(false); // markers will not come now
@@ -263,7 +263,7 @@ export class Continuity {
     }
     const confirmed = await marked;
     this.collect(k, after, false);
-    if (!confirmed) throw new Error('the stream read was not confirmed on the bus');
+    if (!confirmed) throw new Error('the stream read was not confirmed on its topic');
     const epoch = String(out[0]);
     const offset = Number(out[1]);
     // Lua checked that the entries are exactly offsets since + 1 … offset, oldest first.

@@ -24,7 +24,7 @@ const SLICE = 250;
 export class ClusterCounts {
   private dirty = new Map<string, [CountKind, string, string]>();
   private scheduled = false;
-  /** Cluster-wide subscriber counts heard on the bus, for channels with local subscribers. */
+  /** Cluster-wide subscriber counts heard on channels' topics, for channels with local subscribers. */
   private readonly totals = new Map<string, number>();
   /** subscription_count webhooks from this node's writes. */
   private readonly reports: CountReports;

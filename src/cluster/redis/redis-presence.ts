@@ -17,7 +17,7 @@ interface Mirror {
   members: Map<string, unknown>;
   /** Members that joined with `"peer": true` (peer channels pair on it; clients never see it). */
   peers: Set<string>;
-  /** In step with Redis (from a snapshot); otherwise bus events wait for the next snapshot. */
+  /** In step with Redis (from a snapshot); otherwise member announcements wait for the next snapshot. */
   loaded: boolean;
   /** Joiners (socket ids) not yet sent subscription_succeeded: member events skip them. */
   pending: Set<string>;
