@@ -245,7 +245,7 @@ export class RedisAdapter implements ClusterAdapter {
     return new ClusterQueries(this, local);
   }
 
-  // ── topics and the control bus ───────────────────────────────────────────────────────────────────
+  // ── topics and the control bus ────────────────────────────────────────────────────────────────
 
   private onMessage(_topic: string, message: Buffer): void {
     const msg = decodeBus(message);
