@@ -249,6 +249,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const ws = new WsTransport(hub, {
     pathPrefix: config.pathPrefix,
     maxMessageBytes: config.maxMessageBytes,
+    maxQueuedBytes: config.maxBufferedBytes,
     admit,
     coalesce: config.wsCoalesce,
   });

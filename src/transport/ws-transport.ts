@@ -22,6 +22,8 @@ export interface WsTransportOptions {
   maxMessageBytes: number;
   /** Coalesce the frames a socket gets within one event-loop turn into one write (default true). */
   coalesce?: boolean;
+  /** A client whose queue passes this many bytes when it pings is cut off (PUSHI_MAX_BUFFERED_BYTES). */
+  maxQueuedBytes?: number;
   /** Called for upgrades; may refuse (e.g. origin allow-list) with a Pusher code. */
   admit?: (req: IncomingMessage, appKey: string) => { code: number; message: string } | undefined;
 }
@@ -112,6 +114,8 @@ class PushiWebSocket extends WebSocket {
           s.received(a as Buffer, b as boolean);
           return true;
         case 'ping':
+          s.pinged(a as Buffer);
+          return true;
         case 'pong':
           s.alive();
           return true;
@@ -195,6 +199,16 @@ class WsSocket implements SocketLike {
   alive(): void {
     if (this.conn) this.transport.hub.touch(this.conn);
   }
+  /**
+   * Answers a WebSocket ping (ws's autoPong is off: it costs a closure and four fields per socket).
+   * ws bounds unanswered pongs; here a client that pings without reading is cut off by its queue.
+   */
+  pinged(data: Buffer): void {
+    if (this.ws.readyState !== 1) return;
+    this.ws.pong(data, false);
+    if (this.ws.bufferedAmount > this.transport.maxQueuedBytes) return this.ws.terminate();
+    this.alive();
+  }
   gone(): void {
     this.closed = true;
     this.transport.forget(this.ws);
@@ -222,17 +236,20 @@ export class WsTransport {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
   readonly coalesce: boolean;
+  readonly maxQueuedBytes: number;
 
   constructor(
     readonly hub: Hub,
     private readonly options: WsTransportOptions,
   ) {
     this.coalesce = options.coalesce !== false;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
+      autoPong: false, // answered by WsSocket.pinged
       WebSocket: PushiWebSocket,
     });
   }
@@ -257,6 +274,8 @@ export class WsTransport {
   }
 
   private accept(ws: PushiWebSocket, req: IncomingMessage): void {
+    // ws's own error listener destroys the socket from here on: a second one would cost an array.
+    (ws as unknown as WsInternals)._socket?.removeListener('error', destroyOnError);
     this.sockets.add(ws);
     const sock = new WsSocket(ws, this, req.headers.origin);
     ws.session = sock;

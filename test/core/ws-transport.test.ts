@@ -99,7 +99,11 @@ const clients: RawClient[] = [];
 
 before(async () => {
   hub = new RecordingHub();
-  const transport = new WsTransport(hub as unknown as Hub, { pathPrefix: '', maxMessageBytes: 10_000 });
+  const transport = new WsTransport(hub as unknown as Hub, {
+    pathPrefix: '',
+    maxMessageBytes: 10_000,
+    maxQueuedBytes: 256 * 1024,
+  });
   server = http.createServer((_req, res) => res.end());
   server.on('upgrade', (req, socket, head) => {
     if (req.url?.startsWith('/app/cached')) cachedWrites.push(recordWrites(socket as Socket));
@@ -165,6 +169,28 @@ test('WebSocket-level ping and pong frames count as activity; closing reaches th
   await hub.until(() => hub.calls.filter((c) => c === 'touch d').length === 2);
   client.close();
   await hub.until(() => hub.calls.includes('closed d'));
+});
+
+test('a ping is answered with a pong carrying its payload', async () => {
+  const { client, opening } = await connect();
+  await attach(opening, 'ping');
+  const pong = new Promise<string>((r) => client.ws.once('pong', (data) => r(data.toString())));
+  client.ws.ping('are you there');
+  assert.equal(await pong, 'are you there');
+});
+
+test('a client that pings while its queue is past the bound is cut off', async () => {
+  const { client, opening } = await connect();
+  await attach(opening, 'flood');
+  client.ws.pause(); // reads nothing: what the server sends piles up in its queue
+  const big = Buffer.from(JSON.stringify({ event: 'e', channel: 'c', data: 'x'.repeat(16_000) }));
+  let queued = 0;
+  for (let i = 0; i < 10_000 && queued <= 256 * 1024; i++) queued = opening.socket.send(big);
+  assert.ok(queued > 256 * 1024, `the queue passed the bound (${queued} bytes)`);
+  client.ws.ping();
+  await hub.until(() => held(opening).closed);
+  client.ws.resume();
+  assert.equal(await client.waitClose(), 1006);
 });
 
 test('a path other than /app/{key} is refused with 4005 before any lookup', async () => {
