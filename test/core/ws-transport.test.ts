@@ -171,7 +171,7 @@ test('WebSocket-level ping and pong frames count as activity; closing reaches th
   await hub.until(() => hub.calls.includes('closed d'));
 });
 
-test('a ping is answered with a pong carrying its payload', async () => {
+test('a ping is answered with a pong carrying its payload', { timeout: 10_000 }, async () => {
   const { client, opening } = await connect();
   await attach(opening, 'ping');
   const pong = new Promise<string>((r) => client.ws.once('pong', (data) => r(data.toString())));
