@@ -1,0 +1,89 @@
+// TCP sockets in TIME_WAIT, read from /proc/net/tcp and /proc/net/tcp6 (state 06). A connect
+// measurement closes its client sockets first, so each leaves one in TIME_WAIT on the generator's
+// side, holding its source port for 60 s (Linux's fixed TCP_TIMEWAIT_LEN) whatever the destination:
+// at 18,000 connections the next measurement's connects search an ephemeral range (28,232 ports
+// here) that is mostly taken, and slow down or fail with EADDRNOTAVAIL. Whoever runs second or third
+// paid for it; the connect scenario waits here before each measurement instead.
+import fs from 'node:fs';
+
+const TIME_WAIT = '06';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The kernel's ephemeral port range [low, high] (/proc/sys/net/ipv4/ip_local_port_range). */
+export function ephemeralRange() {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    return [Number(low), Number(high)];
+  } catch {
+    return [32768, 60999];
+  }
+}
+
+/** The port of a /proc/net/tcp address ("0100007F:1F90" or the 32-hex-digit IPv6 form). */
+const portOf = (addr) => parseInt(addr.slice(addr.indexOf(':') + 1), 16);
+
+/**
+ * TIME_WAIT sockets, in all and those holding a local port of the ephemeral range (the ones a new
+ * connect competes with): { total, ephemeral }.
+ */
+export function countTimeWait(files = ['/proc/net/tcp', '/proc/net/tcp6']) {
+  const [low, high] = ephemeralRange();
+  let total = 0;
+  let ephemeral = 0;
+  for (const file of files) {
+    let text;
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch {
+      continue; // no IPv6
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] !== TIME_WAIT) continue;
+      total++;
+      const p = portOf(f[1]);
+      if (p >= low && p <= high) ephemeral++;
+    }
+  }
+  return { total, ephemeral };
+}
+
+/**
+ * Waits until at most `allow` TIME_WAIT sockets hold ephemeral ports, for at most `maxMs`.
+ * Returns what it waited for: { before, after, allow, waitedMs, cleared }.
+ */
+export async function waitTimeWait({ allow = 0, maxMs = 75_000, pollMs = 500 } = {}) {
+  const t0 = Date.now();
+  const before = countTimeWait().ephemeral;
+  let after = before;
+  while (after > allow && Date.now() - t0 < maxMs) {
+    await sleep(pollMs);
+    after = countTimeWait().ephemeral;
+  }
+  return { before, after, allow, waitedMs: Date.now() - t0, cleared: after <= allow };
+}
+
+/** One line for the log: what was waited for and how long. */
+export function describeWait(w, what) {
+  const s = (w.waitedMs / 1000).toFixed(1);
+  if (w.before <= w.allow)
+    return `time-wait: ${w.before} sockets in TIME_WAIT on ephemeral ports (<= ${w.allow}), no wait before ${what}`;
+  return w.cleared
+    ? `time-wait: waited ${s} s for ${w.before} sockets in TIME_WAIT on ephemeral ports to clear (to ${w.after}) before ${what}`
+    : `time-wait: ${w.after} of ${w.before} sockets still in TIME_WAIT after ${s} s (the bound); measuring ${what} anyway`;
+}
+
+/** "0200007F" (a /proc/net/tcp IPv4 address, little-endian hex) → "127.0.0.2". */
+const ipv4Of = (hex) => [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+
+/** IPv4 TIME_WAIT sockets by local address: Map "127.0.0.2" → count. */
+export function timeWaitByAddress(file = '/proc/net/tcp') {
+  const by = new Map();
+  for (const line of fs.readFileSync(file, 'latin1').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] !== TIME_WAIT) continue;
+    const ip = ipv4Of(f[1].slice(0, 8));
+    by.set(ip, (by.get(ip) ?? 0) + 1);
+  }
+  return by;
+}
