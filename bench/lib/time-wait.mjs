@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 
 const TIME_WAIT = '06';
+const LISTEN = '0A';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The kernel's ephemeral port range [low, high] (/proc/sys/net/ipv4/ip_local_port_range). */
@@ -24,12 +25,13 @@ const portOf = (addr) => parseInt(addr.slice(addr.indexOf(':') + 1), 16);
 
 /**
  * TIME_WAIT sockets, in all and those holding a local port of the ephemeral range (the ones a new
- * connect competes with): { total, ephemeral }.
+ * connect competes with), and the open sockets holding one (other programs'): { total, ephemeral, open }.
  */
 export function countTimeWait(files = ['/proc/net/tcp', '/proc/net/tcp6']) {
   const [low, high] = ephemeralRange();
   let total = 0;
   let ephemeral = 0;
+  let open = 0;
   for (const file of files) {
     let text;
     try {
@@ -39,13 +41,17 @@ export function countTimeWait(files = ['/proc/net/tcp', '/proc/net/tcp6']) {
     }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
-      if (f[3] !== TIME_WAIT) continue;
-      total++;
+      if (f.length < 4 || f[3] === LISTEN) continue;
       const p = portOf(f[1]);
-      if (p >= low && p <= high) ephemeral++;
+      const inRange = p >= low && p <= high;
+      if (f[3] !== TIME_WAIT) open += inRange ? 1 : 0;
+      else {
+        total++;
+        if (inRange) ephemeral++;
+      }
     }
   }
-  return { total, ephemeral };
+  return { total, ephemeral, open };
 }
 
 /**
@@ -54,18 +60,25 @@ export function countTimeWait(files = ['/proc/net/tcp', '/proc/net/tcp6']) {
  */
 export async function waitTimeWait({ allow = 0, maxMs = 75_000, pollMs = 500 } = {}) {
   const t0 = Date.now();
-  const before = countTimeWait().ephemeral;
-  let after = before;
-  while (after > allow && Date.now() - t0 < maxMs) {
+  const first = countTimeWait();
+  let now = first;
+  while (now.ephemeral > allow && Date.now() - t0 < maxMs) {
     await sleep(pollMs);
-    after = countTimeWait().ephemeral;
+    now = countTimeWait();
   }
-  return { before, after, allow, waitedMs: Date.now() - t0, cleared: after <= allow };
+  const cleared = now.ephemeral <= allow;
+  return { before: first.ephemeral, after: now.ephemeral, open: now.open, allow, waitedMs: Date.now() - t0, cleared };
 }
 
 /** One line for the log: what was waited for and how long. */
 export function describeWait(w, what) {
   const s = (w.waitedMs / 1000).toFixed(1);
+  // Ports that other programs' open sockets hold are not free either: named, never waited for.
+  const others = w.open ? `; ${w.open} open sockets of other programs hold ephemeral ports` : '';
+  return describe(w, what, s) + others;
+}
+
+function describe(w, what, s) {
   if (w.before <= w.allow)
     return `time-wait: ${w.before} sockets in TIME_WAIT on ephemeral ports (<= ${w.allow}), no wait before ${what}`;
   return w.cleared
@@ -76,12 +89,12 @@ export function describeWait(w, what) {
 /** "0200007F" (a /proc/net/tcp IPv4 address, little-endian hex) → "127.0.0.2". */
 const ipv4Of = (hex) => [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
 
-/** IPv4 TIME_WAIT sockets by local address: Map "127.0.0.2" → count. */
-export function timeWaitByAddress(file = '/proc/net/tcp') {
+/** IPv4 sockets (TIME_WAIT or open, listeners aside) by local address: Map "127.0.0.2" → count. */
+export function socketsByAddress(file = '/proc/net/tcp') {
   const by = new Map();
   for (const line of fs.readFileSync(file, 'latin1').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f[3] !== TIME_WAIT) continue;
+    if (f.length < 4 || f[3] === LISTEN) continue;
     const ip = ipv4Of(f[1].slice(0, 8));
     by.set(ip, (by.get(ip) ?? 0) + 1);
   }
