@@ -74,9 +74,10 @@ async function until(done, fn, { stallMs, timeoutMs, every = 5000, say }) {
 /** Waits for the primary's "pushi started" (every worker listening) in the server log. */
 async function allWorkersUp(target, pid, workers) {
   const t0 = Date.now();
+  const tail = () => fs.readFileSync(target.log, 'utf8').trim().split('\n').slice(-5).join('\n');
   while (!fs.readFileSync(target.log, 'utf8').includes('pushi started')) {
-    if (Date.now() - t0 > 120_000) throw new Error(`${workers} workers not up after 120 s (${target.log})`);
-    if (rssKb(pid) === null) throw new Error(`the server exited at start (${target.log})`);
+    if (Date.now() - t0 > 120_000) throw new Error(`${workers} workers not up after 120 s; the log ends:\n${tail()}`);
+    if (rssKb(pid) === null) throw new Error(`the server exited at start; its log ends:\n${tail()}`);
     await sleep(200);
   }
   const n = childrenOf(pid).length;
@@ -128,7 +129,9 @@ export async function runHundredK(target, o) {
     gen.send((i) => ({
       cmd: 'open',
       cfg: {
-        url: `ws://127.0.0.1:${target.port}/app/${o.creds.key}?protocol=7&client=pushi-bench&version=1.0`,
+        host: '127.0.0.1',
+        port: target.port,
+        path: `/app/${o.creds.key}?protocol=7&client=pushi-bench&version=1.0`,
         first: i * plan.perProc,
         count: Math.min(plan.perProc, plan.conns - i * plan.perProc),
         localAddrs: plan.addrs.slice(i * plan.addrsPerProc, (i + 1) * plan.addrsPerProc),

@@ -37,10 +37,11 @@ export function hundredKTables(result) {
     out.push(
       '### TIME_WAIT before each connect measurement',
       '',
-      '| measurement | TIME_WAIT sockets on ephemeral ports | waited s | left |',
+      '| measurement | ephemeral ports held: TIME_WAIT / open | waited s | left |',
       '|---|---|---|---|',
     );
-    for (const w of waits) out.push(`| connect ${w.conns} ${w.target} | ${w.before} | ${s(w.waitedMs)} | ${w.after} |`);
+    for (const w of waits)
+      out.push(`| connect ${w.conns} ${w.target} | ${w.timeWait} / ${w.open} | ${s(w.waitedMs)} | ${w.after} |`);
     out.push('');
   }
   return out;
