@@ -71,6 +71,7 @@ const HELP = `npm run bench -- [flags]
   --hk-size B            payload bytes (default 100)
   --hk-procs P           client processes, at least N / 16000 (default 8)
   --hk-concurrency C     handshakes in flight in all (default 400)
+  --hk-dist DIR          run the Pushi build in DIR (a dist/ with cli.js) instead of this checkout's dist/
   --no-ref               skip the reference server (Pushi only)
   --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
                          reference's place, same flags, as target "baseline"; compare the two rows per scenario
@@ -117,6 +118,7 @@ const { values: a } = parseArgs({
     'hk-size': { type: 'string', default: '100' },
     'hk-procs': { type: 'string', default: '8' },
     'hk-concurrency': { type: 'string', default: '400' },
+    'hk-dist': { type: 'string', default: '' },
     'no-ref': { type: 'boolean', default: false },
     baseline: { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
@@ -474,6 +476,7 @@ try {
     const redisUrl = process.env.PUSHI_REDIS_URL || 'redis://127.0.0.1:6379';
     const redisPrefix = `pushi-bench-hk-${stamp}:`;
     const t = await pushiTarget('pushi-workers', {
+      entry: a['hk-dist'] ? path.resolve(a['hk-dist'], 'cli.js') : cli,
       // info: the primary's "pushi started" line says every worker is up
       env: {
         PUSHI_REDIS_URL: redisUrl,

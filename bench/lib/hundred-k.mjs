@@ -71,13 +71,20 @@ async function until(done, fn, { stallMs, timeoutMs, every = 5000, say }) {
   return true;
 }
 
+const tail = (target) => fs.readFileSync(target.log, 'utf8').trim().split('\n').slice(-5).join('\n');
+
+/** Throws when the server's primary is gone (crashed, or stopped by someone else), with its log's end. */
+function alive(target, pid, when) {
+  if (rssKb(pid) === null) throw new Error(`the server exited ${when}; its log ends:\n${tail(target)}`);
+}
+
 /** Waits for the primary's "pushi started" (every worker listening) in the server log. */
 async function allWorkersUp(target, pid, workers) {
   const t0 = Date.now();
-  const tail = () => fs.readFileSync(target.log, 'utf8').trim().split('\n').slice(-5).join('\n');
   while (!fs.readFileSync(target.log, 'utf8').includes('pushi started')) {
-    if (Date.now() - t0 > 120_000) throw new Error(`${workers} workers not up after 120 s; the log ends:\n${tail()}`);
-    if (rssKb(pid) === null) throw new Error(`the server exited at start; its log ends:\n${tail()}`);
+    if (Date.now() - t0 > 120_000)
+      throw new Error(`${workers} workers not up after 120 s; the log ends:\n${tail(target)}`);
+    alive(target, pid, 'at start');
     await sleep(200);
   }
   const n = childrenOf(pid).length;
@@ -159,6 +166,7 @@ export async function runHundredK(target, o) {
     );
     const tSub = nowMs();
     say();
+    alive(target, server.pid, 'while clients connected');
     const conn = treeUsage(server.pid);
     const subscribed = gen.sum('subscribed');
     res.connect = {
@@ -203,6 +211,7 @@ export async function runHundredK(target, o) {
       () => gen.sum('received'),
       { stallMs: 15_000, timeoutMs: 600_000, say: () => log(`  received ${gen.sum('received')} of ${expected}`) },
     );
+    alive(target, server.pid, 'during the fan-out');
     const stats = await gen.ask({ cmd: 'stats' });
     const cpu = treeUsage(server.pid).cpuMs - cpu0;
     const lat = new Hist();
