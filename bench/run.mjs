@@ -29,9 +29,8 @@ const HELP = `npm run bench -- [flags]
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
   --time-wait-max S      connect scenario: before each measurement, wait up to S s (default 75; 0: no wait) until
-                         the earlier runs' client sockets in TIME_WAIT have left the ephemeral port range (they
-                         hold their ports for 60 s and slow down or fail the next connects), and other programs'
-                         open sockets with it
+                         the earlier runs' client sockets in TIME_WAIT (60 s each) and other programs' open
+                         sockets hold at most --time-wait-allow ephemeral ports; prints what it waited for
   --time-wait-allow N    ... until at most N remain (default 5% of the ephemeral range, 1411 here)
   --settle-ms MS         connect scenario: wait before sampling RSS once all are subscribed (default 1500, the
                          harness's). V8's memory reducer shrinks the heap ~25-30 s after a burst: 40000 measures

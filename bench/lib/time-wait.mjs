@@ -1,9 +1,11 @@
 // TCP sockets in TIME_WAIT, read from /proc/net/tcp and /proc/net/tcp6 (state 06). A connect
 // measurement closes its client sockets first, so each leaves one in TIME_WAIT on the generator's
-// side, holding its source port for 60 s (Linux's fixed TCP_TIMEWAIT_LEN) whatever the destination:
-// at 18,000 connections the next measurement's connects search an ephemeral range (28,232 ports
-// here) that is mostly taken, and slow down or fail with EADDRNOTAVAIL. Whoever runs second or third
-// paid for it; the connect scenario waits here before each measurement instead.
+// side, holding its source port for 60 s (Linux's fixed TCP_TIMEWAIT_LEN): 18,000 of them fill most
+// of the ephemeral range (28,232 ports here). The connect scenario waits here before each
+// measurement, so that every server is measured from the same state of the port range, and names
+// the ports other programs' open sockets hold: sockets bound before connect() (a load generator
+// with local addresses) hold theirs against every unbound connect on the box, which then fail with
+// EADDRNOTAVAIL (docs/performance.md, "Connect measurements and TIME_WAIT").
 import fs from 'node:fs';
 
 const TIME_WAIT = '06';
