@@ -14,7 +14,9 @@ import { removeDatabase } from './lib/fresh-store.mjs';
 import { runPersist } from './lib/persist.mjs';
 import { runRecoveryMemory } from './lib/recovery-memory.mjs';
 import { runRecoveryReconnect } from './lib/recovery-reconnect.mjs';
+import { runHundredK } from './lib/hundred-k.mjs';
 import { startNodeFlags } from './lib/start-flags.mjs';
+import { describeWait, ephemeralRange, waitTimeWait } from './lib/time-wait.mjs';
 import { report } from './lib/report.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +28,10 @@ const HELP = `npm run bench -- [flags]
                          with both servers measured at the same time, each under its own load generator, --repeat rounds; ratios per round (see docs/performance.md)
   --repeat K             measurements per server and size, medians reported (default 2)
   --connect LIST         connect sizes (default 1000,10000,18000; keep <= 18000: file limit)
+  --time-wait-max S      connect scenario: before each measurement, wait up to S s (default 75; 0: no wait) until
+                         the earlier runs' client sockets in TIME_WAIT (60 s each) and other programs' open
+                         sockets hold at most --time-wait-allow ephemeral ports; prints what it waited for
+  --time-wait-allow N    ... until at most N remain (default 5% of the ephemeral range, 1411 here)
   --settle-ms MS         connect scenario: wait before sampling RSS once all are subscribed (default 1500, the
                          harness's). V8's memory reducer shrinks the heap ~25-30 s after a burst: 40000 measures
                          the settled server, the default the one still carrying the burst's garbage
@@ -53,6 +59,20 @@ const HELP = `npm run bench -- [flags]
   recovery               all three recovery scenarios
   cluster                4 nodes on Redis, each node's subscribers on its own channels: inbound bus traffic per node
                          ÷ publish rate (bench/cluster.mjs --scenario interest, --duration; not in the default set)
+  hundred-k              \`pushi serve --workers W\` with Redis (PUSHI_REDIS_URL, default redis://127.0.0.1:6379; a fresh
+                         key prefix): N WebSockets from client processes on 127.0.x.y each subscribe to one channel,
+                         then events over HTTP must reach every socket; time to all subscribed, deliveries/s,
+                         latency, RSS of the primary and workers summed. Checks its preconditions first. Not in the
+                         default set (~3 min at 100,000)
+  --hk-conns N           connections (default 100000)
+  --hk-workers W         server workers (default 6)
+  --hk-channels K        channels, sockets spread round-robin; each event goes to all of them (default 1)
+  --hk-events E          events (default 30; 0: connect only)
+  --hk-rate R            events/s (default 1; 0: each trigger once the previous one answered)
+  --hk-size B            payload bytes (default 100)
+  --hk-procs P           client processes, at least N / 16000 (default 8)
+  --hk-concurrency C     handshakes in flight in all (default 400)
+  --hk-dist DIR          run the Pushi build in DIR (a dist/ with cli.js) instead of this checkout's dist/
   --no-ref               skip the reference server (Pushi only)
   --baseline DIR         A/B while optimising: a Pushi build in DIR (a copy of an earlier dist/) runs in the
                          reference's place, same flags, as target "baseline"; compare the two rows per scenario
@@ -73,6 +93,8 @@ const { values: a } = parseArgs({
     repeat: { type: 'string', default: '2' },
     connect: { type: 'string', default: '1000,10000,18000' },
     'settle-ms': { type: 'string', default: '1500' },
+    'time-wait-max': { type: 'string', default: '75' },
+    'time-wait-allow': { type: 'string', default: '' },
     fanout: { type: 'string', default: '1000x200,5000x50' },
     payloads: { type: 'string', default: '100,2048' },
     'channels-conns': { type: 'string', default: '5000' },
@@ -89,6 +111,15 @@ const { values: a } = parseArgs({
     'reconnect-channels': { type: 'string', default: '100' },
     'reconnect-missed': { type: 'string', default: '20' },
     'reconnect-rounds': { type: 'string', default: '5' },
+    'hk-conns': { type: 'string', default: '100000' },
+    'hk-workers': { type: 'string', default: '6' },
+    'hk-channels': { type: 'string', default: '1' },
+    'hk-events': { type: 'string', default: '30' },
+    'hk-rate': { type: 'string', default: '1' },
+    'hk-size': { type: 'string', default: '100' },
+    'hk-procs': { type: 'string', default: '8' },
+    'hk-concurrency': { type: 'string', default: '400' },
+    'hk-dist': { type: 'string', default: '' },
     'no-ref': { type: 'boolean', default: false },
     baseline: { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
@@ -289,6 +320,18 @@ const meta = {
   argv: process.argv.slice(2),
 };
 const persistResults = [];
+const hundredK = [];
+const timeWaits = [];
+// At most this many leftovers lengthen a connect's source-port search by about 5% at worst.
+const [portLow, portHigh] = ephemeralRange();
+const twAllow = a['time-wait-allow'] ? Number(a['time-wait-allow']) : Math.floor((portHigh - portLow + 1) * 0.05);
+/** Before a connect measurement: lets the earlier runs' TIME_WAIT sockets clear, and says so. */
+async function clearTimeWait(t, n) {
+  if (Number(a['time-wait-max']) <= 0) return;
+  const w = await waitTimeWait({ allow: twAllow, maxMs: Number(a['time-wait-max']) * 1000 });
+  console.error(describeWait(w, `connect ${n} on ${t.name}`));
+  timeWaits.push({ target: t.name, conns: n, ...w });
+}
 const recoveryResults = [];
 const clusterResults = [];
 const common = (n, extra) => ['--conns', String(n), ...extra];
@@ -314,18 +357,18 @@ const pacedArgs = (scenario, label) => {
 
 try {
   if (scenarios.has('connect')) {
-    // One server per harness run, in the order ref, pushi, pushi, ref, …, each on a port of its
-    // own: the previous measurement's client sockets sit in TIME_WAIT towards the old port, and
-    // neither server always inherits them.
+    // One server per harness run (ref, pushi, ref, pushi, …), each on a port of its own, each
+    // measured once the previous runs' client sockets have left TIME_WAIT (clearTimeWait).
     for (const n of list(a.connect).map(Number)) {
       for (let r = 0; r < Number(a.repeat); r++) {
-        const pair = [...(await refTargets()), await pushiTarget('pushi')];
-        for (const t of r % 2 ? pair.reverse() : pair)
+        for (const t of [...(await refTargets()), await pushiTarget('pushi')]) {
+          await clearTimeWait(t, n);
           await harnessRun(
             [t],
             common(n, ['--scenario', 'connect', '--connect-timeout', '180', '--settle-ms', a['settle-ms']]),
             1,
           );
+        }
       }
     }
   }
@@ -439,6 +482,42 @@ try {
     await new Promise((resolve) => child.on('exit', resolve));
     if (fs.existsSync(file)) clusterResults.push(JSON.parse(fs.readFileSync(file, 'utf8')));
   }
+  if (scenarios.has('hundred-k')) {
+    const workers = Number(a['hk-workers']);
+    const redisUrl = process.env.PUSHI_REDIS_URL || 'redis://127.0.0.1:6379';
+    const redisPrefix = `pushi-bench-hk-${stamp}:`;
+    const t = await pushiTarget('pushi-workers', {
+      entry: a['hk-dist'] ? path.resolve(a['hk-dist'], 'cli.js') : cli,
+      // info: the primary's "pushi started" line says every worker is up
+      env: {
+        PUSHI_REDIS_URL: redisUrl,
+        PUSHI_REDIS_PREFIX: redisPrefix,
+        PUSHI_SHUTDOWN_GRACE_MS: '0',
+        LOG_LEVEL: 'info',
+      },
+    });
+    t.cmd.push('--workers', String(workers));
+    const num = (k) => Number(a[`hk-${k}`]);
+    commands.push(`(bench/lib/hundred-k.mjs) ${a['hk-conns']} connections, ${workers} workers, Redis ${redisPrefix}`);
+    hundredK.push(
+      await runHundredK(t, {
+        creds,
+        redisUrl,
+        redisPrefix,
+        workers,
+        conns: num('conns'),
+        channels: num('channels'),
+        events: num('events'),
+        rate: num('rate'),
+        size: num('size'),
+        procs: num('procs'),
+        concurrency: num('concurrency'),
+        sampleEvery: 10, // sockets that read the send time out of the payload: every 10th
+        settleMs: Number(a['settle-ms']),
+        connectTimeoutS: 300,
+      }),
+    );
+  }
 } finally {
   const result = {
     meta,
@@ -448,6 +527,8 @@ try {
     persist: persistResults,
     recovery: recoveryResults,
     cluster: clusterResults,
+    timeWaits,
+    hundredK,
   };
   result.summary = report(result);
   fs.writeFileSync(outFile, JSON.stringify(result, null, 1));

@@ -1,5 +1,6 @@
 // Turns the harness's measurements into markdown tables: medians per scenario, size and server,
 // then one row per target of issue 6 with Pushi's value, the reference's, their ratio and the goal.
+import { hundredKTables } from './report-hundred-k.mjs';
 import { median, recoveryTables } from './report-recovery.mjs';
 
 const fmt = (x, d = 0) => (x == null ? '-' : Number(x).toFixed(d));
@@ -291,6 +292,7 @@ export function report(result) {
     );
   }
   out.push(...recoveryTables(result, add));
+  out.push(...hundredKTables(result));
   if (targets.length) {
     out.push(
       '### Issue 6 targets (Pushi vs the reference, same run, medians)',

@@ -76,3 +76,30 @@ export async function startServer(target, nodeFlags = []) {
   }
   return { pid: child.pid, stop };
 }
+
+/** The pids of a process's children (e.g. `pushi serve --workers N`'s workers), from /proc/<pid>/stat. */
+export function childrenOf(pid) {
+  const kids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(f[1]) === pid) kids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kids;
+}
+
+/** RSS (KB) and CPU (ms) of a process and its children, summed, with the per-process RSS. */
+export function treeUsage(pid) {
+  const pids = [pid, ...childrenOf(pid)];
+  const rss = pids.map(rssKb);
+  return {
+    pids,
+    rssKb: rss.reduce((s, x) => s + (x ?? 0), 0),
+    rssKbEach: rss,
+    cpuMs: pids.reduce((s, p) => s + (cpuMs(p) ?? 0), 0),
+  };
+}
