@@ -101,12 +101,15 @@ export class RawClient {
     return this.frames.filter((f) => f.event === event);
   }
 
+  /** Subscribes and resolves with this subscribe's answer (not an earlier one on the channel). */
   subscribe(channel: string, auth?: string, channelData?: string): Promise<Frame> {
+    const from = this.frames.length;
     this.send({ event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } });
     return this.waitFor(
       (f) =>
         f.channel === channel &&
-        (f.event === 'pusher_internal:subscription_succeeded' || f.event === 'pusher:subscription_error'),
+        (f.event === 'pusher_internal:subscription_succeeded' || f.event === 'pusher:subscription_error') &&
+        this.frames.indexOf(f) >= from,
     );
   }
 
