@@ -55,6 +55,7 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
         PUSHI_APP_ID: APP.id,
         PUSHI_APP_KEY: APP.key,
         PUSHI_APP_SECRET: APP.secret,
+        PUSHI_APP_SUBSCRIPTION_COUNT: '1',
         PUSHI_DB: join(dir, 'pushi.db'),
         PUSHI_REDIS_URL: REDIS_URL,
         PUSHI_REDIS_PREFIX: prefix,
@@ -171,6 +172,26 @@ describe('serve --workers 2 on one port', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(list.ids.sort(), ['x', 'y']);
     const added = await x.waitFor((f) => f.event === 'pusher_internal:member_added', T);
     assert.deepEqual(JSON.parse(added.data as string), { user_id: 'y', user_info: { name: 'y' } });
+  });
+
+  test('subscription_count counts the subscribers of every worker', async () => {
+    const where = await Promise.all(clients.map((c, i) => workerOf(c, `w-where-${i}`)));
+    const x = clients[0]!;
+    const y = clients[where.findIndex((w) => w !== where[0])]!;
+    await x.subscribe('w-count');
+    await y.subscribe('w-count');
+    const two = (f: { event: string; channel?: string; data?: unknown }) =>
+      f.event === 'pusher_internal:subscription_count' &&
+      f.channel === 'w-count' &&
+      JSON.parse(f.data as string).subscription_count === 2;
+    // Both subscribers hear the cluster-wide number, whichever worker holds them.
+    await Promise.all([x.waitFor(two, T), y.waitFor(two, T)]);
+    // And the channel query says 2 from whichever worker answers it.
+    const sdk = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port) });
+    for (let i = 0; i < 4; i++) {
+      const res = await sdk.get({ path: '/channels/w-count', params: { info: 'subscription_count' } });
+      assert.deepEqual(await res.json(), { occupied: true, subscription_count: 2 });
+    }
   });
 
   test('workers at their cap refuse new connections, and one below it accepts again', async () => {
