@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawClient } from '../helpers/raw-client.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
 import { Receiver } from '../ops/ops-helpers.ts';
 import type { ChildServer } from '../helpers/child-server.ts';
@@ -15,9 +14,9 @@ import {
   APP,
   type Client,
   type Cluster,
-  connect,
   got,
   joinPresence,
+  OpenClients,
   privateAuth,
   REDIS_URL,
   redisSkipReason,
@@ -52,12 +51,8 @@ for (const [backend, startRedis] of backends)
       let cluster: Cluster;
       let redis: { url: string; stop(): Promise<void> } | undefined;
       let nodes: ChildServer[];
-      const open: Client[] = [];
-      const client = async (node: ChildServer) => {
-        const c = await connect(node);
-        open.push(c);
-        return c;
-      };
+      const clients = new OpenClients();
+      const client = (node: ChildServer) => clients.connect(node);
       const sdk = (i: number) => nodes[i].sdk(APP);
       /** Every earlier event on `channel` has arrived once this one has (order is kept per channel). */
       const settle = async (channel: string, clients: Client[], via = 0) => {
@@ -91,7 +86,7 @@ for (const [backend, startRedis] of backends)
         nodes = cluster.nodes;
       });
       after(async () => {
-        for (const c of open) c.close();
+        clients.closeAll();
         await cluster?.close();
         await redis?.stop();
         await rx?.close();
@@ -219,8 +214,7 @@ for (const [backend, startRedis] of backends)
       test('the presence member limit counts members on every node', async () => {
         const ch = 'presence-small';
         const join = async (node: ChildServer, user: string) => {
-          const c = await RawClient.established(node.wsUrl(SMALL.key));
-          open.push(c);
+          const c = await clients.connect(node, SMALL.key);
           const data = JSON.stringify({ user_id: user });
           return c.subscribe(ch, channelAuth(SMALL.key, SMALL.secret, c.socketId, ch, data), data);
         };
@@ -234,11 +228,7 @@ for (const [backend, startRedis] of backends)
       });
 
       test('occupied/vacated and member webhooks come once per cluster, not once per node', async () => {
-        const small = async (node: ChildServer) => {
-          const c = await RawClient.established(node.wsUrl(SMALL.key));
-          open.push(c);
-          return c;
-        };
+        const small = (node: ChildServer) => clients.connect(node, SMALL.key);
         const joinSmall = async (c: Client, ch: string, user: string) => {
           const data = JSON.stringify({ user_id: user });
           return c.subscribe(ch, channelAuth(SMALL.key, SMALL.secret, c.socketId, ch, data), data);

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import type { ChildServer } from '../helpers/child-server.ts';
 import {
   APP,
-  type Client,
   type Cluster,
-  connect,
   got,
   joinPresence,
+  OpenClients,
   RedisProxy,
   redisSkipReason,
   startCluster,
@@ -34,12 +33,8 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
   let a: ChildServer; // direct to Redis
   let b: ChildServer; // killed with SIGKILL
   let c: ChildServer; // reaches Redis through the proxy
-  const open: Client[] = [];
-  const client = async (node: ChildServer) => {
-    const cl = await connect(node);
-    open.push(cl);
-    return cl;
-  };
+  const clients = new OpenClients();
+  const client = (node: ChildServer) => clients.connect(node);
   const ready = async (node: ChildServer) => {
     const res = await fetch(`${node.httpUrl}/ready`);
     return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, string> } };
@@ -55,7 +50,7 @@ describe('nodes that die or lose Redis', { skip, timeout: 300_000 }, () => {
     c = await cluster.add(viaProxy);
   });
   after(async () => {
-    for (const cl of open) cl.close();
+    clients.closeAll();
     await cluster?.close();
     await proxy?.close();
   });

@@ -155,6 +155,25 @@ export type Client = RawClient & { socketId: string };
 
 export const connect = (node: ChildServer): Promise<Client> => RawClient.established(node.wsUrl(APP.key));
 
+/** The clients a suite opens, closed together in its `after`. */
+export class OpenClients {
+  private readonly open: RawClient[] = [];
+
+  /** Connects to `node` as the app with `key` (the cluster app by default) and keeps the client. */
+  async connect(node: ChildServer, key = APP.key): Promise<Client> {
+    return this.keep(await RawClient.established(node.wsUrl(key)));
+  }
+
+  keep<C extends RawClient>(c: C): C {
+    this.open.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.open.splice(0)) c.close();
+  }
+}
+
 export function privateAuth(c: Client, channel: string): string {
   return channelAuth(APP.key, APP.secret, c.socketId, channel);
 }

@@ -8,9 +8,9 @@ import {
   APP,
   type Client,
   type Cluster,
-  connect,
   got,
   inboundMessages,
+  OpenClients,
   redisSkipReason,
   startCluster,
   waitUntil,
@@ -23,12 +23,8 @@ describe('routing by interest', { skip, timeout: 120_000 }, () => {
   let cluster: Cluster;
   let a: ChildServer;
   let b: ChildServer;
-  const open: Client[] = [];
-  const client = async (node: ChildServer) => {
-    const c = await connect(node);
-    open.push(c);
-    return c;
-  };
+  const clients = new OpenClients();
+  const client = (node: ChildServer) => clients.connect(node);
   const listeners = async (channel: string) => {
     const [, n] = (await cluster.redis.call('pubsub', 'numsub', `${cluster.prefix}{${APP.id}:${channel}}`)) as [
       string,
@@ -48,7 +44,7 @@ describe('routing by interest', { skip, timeout: 120_000 }, () => {
     [a, b] = cluster.nodes;
   });
   after(async () => {
-    for (const c of open) c.close();
+    clients.closeAll();
     await cluster?.close();
   });
 

@@ -7,7 +7,16 @@ import { decode } from '../helpers/raw-client.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import type { ChildServer } from '../helpers/child-server.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
-import { APP, type Client, type Cluster, connect, got, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  got,
+  OpenClients,
+  redisSkipReason,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 10_000;
@@ -15,21 +24,20 @@ const T = 10_000;
 describe('peer channels on two nodes', { skip, timeout: 180_000 }, () => {
   let cluster: Cluster;
   let nodes: ChildServer[];
-  const open: Client[] = [];
+  const clients = new OpenClients();
 
   before(async () => {
     cluster = await startCluster(2);
     nodes = cluster.nodes;
   });
   after(async () => {
-    for (const c of open) c.close();
+    clients.closeAll();
     await cluster?.close();
   });
 
   /** A client on node `i` joined to `channel` as `userId`, with `"peer": true` when `peer`. */
   const member = async (i: number, channel: string, userId: string, peer: boolean) => {
-    const c = await connect(nodes[i]);
-    open.push(c);
+    const c = await clients.connect(nodes[i]);
     const data = JSON.stringify({ user_id: userId, user_info: { name: userId }, ...(peer ? { peer: true } : {}) });
     const f = await c.subscribe(channel, channelAuth(APP.key, APP.secret, c.socketId, channel, data), data);
     assert.equal(f.event, 'pusher_internal:subscription_succeeded', JSON.stringify(f));

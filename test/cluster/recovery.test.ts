@@ -7,9 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildServer } from '../helpers/child-server.ts';
-import { type Frame, RawClient } from '../helpers/raw-client.ts';
+import type { Frame } from '../helpers/raw-client.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
-import { APP, type Client, type Cluster, RedisProxy, redisSkipReason, startCluster, waitUntil } from './helpers.ts';
+import {
+  APP,
+  type Client,
+  type Cluster,
+  OpenClients,
+  RedisProxy,
+  redisSkipReason,
+  startCluster,
+  waitUntil,
+} from './helpers.ts';
 
 const skip = await redisSkipReason();
 const T = 15_000;
@@ -22,12 +31,8 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
   let a: ChildServer; // direct to Redis
   let c: ChildServer; // reaches Redis through the proxy
   let dir: string;
-  const open: Client[] = [];
-  const client = async (node: ChildServer, app = APP) => {
-    const cl = await RawClient.established(node.wsUrl(app.key));
-    open.push(cl);
-    return cl;
-  };
+  const clients = new OpenClients();
+  const client = (node: ChildServer, app = APP) => clients.connect(node, app.key);
   const ready = async (node: ChildServer) => (await fetch(`${node.httpUrl}/ready`)).status;
   const events = (cl: Client, channel: string) =>
     cl.frames.filter((f) => f.channel === channel && !f.event.startsWith('pusher'));
@@ -47,7 +52,7 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     c = await cluster.add(viaProxy);
   });
   after(async () => {
-    for (const cl of open) cl.close();
+    clients.closeAll();
     await cluster?.close();
     await proxy?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -11,8 +11,8 @@ import {
   APP,
   type Client,
   type Cluster,
-  connect,
   inboundMessages,
+  OpenClients,
   redisSkipReason,
   startCluster,
   waitUntil,
@@ -25,18 +25,14 @@ describe('nodes on a Redis Cluster', { skip, timeout: 180_000 }, () => {
   let cluster: Cluster;
   let a: ChildServer;
   let b: ChildServer;
-  const open: Client[] = [];
+  const clients = new OpenClients();
   // Registered before the Redis Cluster's own `after`: the nodes leave before the masters stop.
   after(async () => {
-    for (const c of open) c.close();
+    clients.closeAll();
     await cluster?.close();
   });
   const rc = redisClusterForFile(3);
-  const client = async (node: ChildServer) => {
-    const c = await connect(node);
-    open.push(c);
-    return c;
-  };
+  const client = (node: ChildServer) => clients.connect(node);
   const ready = async (n: ChildServer) => (await fetch(`${n.httpUrl}/ready`)).status === 200;
 
   /** The index (in the cluster's seeds) of the master that owns a channel's slot. */

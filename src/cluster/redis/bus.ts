@@ -32,6 +32,8 @@ export type BusType =
   | 'w' // watchlist: [w, node, A, user, 'online' | 'offline'] (control bus)
   | 'c'; // subscription count: [c, node, A, channel, count]
 
+type ChannelKey = 's' | 'sm' | 'cn' | 'pn' | 'pc' | 'pi' | 'last';
+
 export class Names {
   readonly prefix: string;
 
@@ -45,12 +47,16 @@ export class Names {
   get bus(): string {
     return this.prefix + 'bus';
   }
-  /** A channel's topic; its keys are this plus a suffix (channelKey). */
+  /** A channel's topic; its keys are this plus a suffix (key, channelKey). */
   topic(appId: string, channel: string): string {
     return `${this.prefix}{${encodeApp(appId)}:${channel}}`;
   }
-  channelKey(appId: string, channel: string, suffix: 's' | 'sm' | 'cn' | 'pn' | 'pc' | 'pi' | 'last'): string {
-    return `${this.topic(appId, channel)}:${suffix}`;
+  /** A key of the channel whose topic this is. */
+  key(topic: string, suffix: ChannelKey): string {
+    return `${topic}:${suffix}`;
+  }
+  channelKey(appId: string, channel: string, suffix: ChannelKey): string {
+    return this.key(this.topic(appId, channel), suffix);
   }
   appKey(appId: string, suffix: 'chans' | 'u' | 'un'): string {
     return `${this.prefix}{${encodeApp(appId)}}:${suffix}`;
@@ -70,8 +76,18 @@ export class Names {
 }
 
 const decoded = new Map<string, string>();
+const encoded = new Map<string, string>();
 
-export const encodeApp = (appId: string): string => encodeURIComponent(appId);
+/** The app id as it stands in keys and headers (asked for several times per published event). */
+export function encodeApp(appId: string): string {
+  let e = encoded.get(appId);
+  if (e === undefined) {
+    e = encodeURIComponent(appId);
+    if (encoded.size > 10_000) encoded.clear();
+    encoded.set(appId, e);
+  }
+  return e;
+}
 
 export function decodeApp(encoded: string): string {
   let id = decoded.get(encoded);

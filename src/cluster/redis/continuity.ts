@@ -85,18 +85,11 @@ export class Continuity {
     const headOpen = JSON.stringify(head).slice(0, -1);
     const frameOpen = frame.subarray(0, frame.length - 1);
     const { names, node, scripts, link } = this.ctx;
-    const keys = this.keys(appId, channel, 'last');
+    const topic = names.topic(appId, channel);
+    const keys: [string, string, string] = [names.key(topic, 'sm'), names.key(topic, 's'), names.key(topic, 'last')];
     const args = [randomHex(6), limits.maxEvents, limits.windowMs, headOpen, frameOpen, except ?? '', node];
-    this.ctx.link.send(() => scripts.append(keys, ...args, names.topic(appId, channel), link.pub, cacheTtlMs));
+    link.send(() => scripts.append(keys, ...args, topic, link.pub, cacheTtlMs));
     return true;
-  }
-
-  private keys(appId: string, channel: string): [string, string];
-  private keys(appId: string, channel: string, last: 'last'): [string, string, string];
-  private keys(appId: string, channel: string, last?: 'last'): string[] {
-    const { names } = this.ctx;
-    const keys = [names.channelKey(appId, channel, 'sm'), names.channelKey(appId, channel, 's')];
-    return last ? [...keys, names.channelKey(appId, channel, last)] : keys;
   }
 
   /** An event from its channel's topic with its position: false when it must wait for its channel's catch-up. */
@@ -255,7 +248,9 @@ export class Continuity {
     let out: (string | number | Buffer)[];
     try {
       const args = [randomHex(6), windowMs, since?.epoch ?? '', since?.offset ?? 0, node, token];
-      out = await scripts.recover(this.keys(appId, channel), ...args, names.topic(appId, channel), link.pub);
+      const topic = names.topic(appId, channel);
+      const keys: [string, string] = [names.key(topic, 'sm'), names.key(topic, 's')];
+      out = await scripts.recover(keys, ...args, topic, link.pub);
     } catch (err) {
       this.markers.get(token)?.(false);
       this.collect(k, after, false);

@@ -5,7 +5,7 @@
 // the control bus. Each write is also recorded in the node's index (what the reaper undoes).
 import { channelRules } from '../../protocol/channels.ts';
 import { CountReports } from '../count-reports.ts';
-import type { ClusterContext } from './context.ts';
+import { type ClusterContext, recordInIndex } from './context.ts';
 import { encodeApp } from './bus.ts';
 
 export type CountKind = 's' | 'u';
@@ -71,10 +71,7 @@ export class ClusterCounts {
   async writeOne(kind: CountKind, appId: string, name: string, node = this.ctx.node, value?: number): Promise<Change> {
     const { names, scripts, link } = this.ctx;
     const count = value ?? this.local(kind, appId, name);
-    const field = `${kind}\0${encodeApp(appId)}\0${name}`;
-    if (node === this.ctx.node) {
-      void (count > 0 ? link.cmd.hset(names.nodeHash(), field, count) : link.cmd.hdel(names.nodeHash(), field));
-    }
+    if (node === this.ctx.node) recordInIndex(this.ctx, kind, appId, name, count);
     if (kind === 'u') {
       const keys: [string, string] = [names.appKey(appId, 'u'), names.appKey(appId, 'un')];
       const [after, before] = await scripts.users(keys, node, encodeApp(appId), name, count, names.bus);

@@ -164,7 +164,7 @@ export class RedisAdapter implements ClusterAdapter {
     // With recovery on, a script appends it to the channel's stream and publishes it with its position.
     if (this.continuity.append(appId, channel, frame, exceptSocketId, head, cacheTtlMs)) return;
     const topic = this.names.topic(appId, channel);
-    const last = cacheTtlMs ? this.names.channelKey(appId, channel, 'last') : undefined;
+    const last = cacheTtlMs ? this.names.key(topic, 'last') : undefined;
     const message = encodeBus(head, frame);
     const pub = this.link.pub;
     this.link.send((cmd) => {

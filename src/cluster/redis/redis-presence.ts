@@ -6,7 +6,7 @@
 // reaches it as an event, so no member is missed or announced twice.
 import { subscriptionError } from '../../protocol/errors.ts';
 import type { MemberChange, PresenceData } from '../adapter.ts';
-import type { ClusterContext } from './context.ts';
+import { type ClusterContext, recordInIndex } from './context.ts';
 import { encodeApp } from './bus.ts';
 
 const MARKER_TIMEOUT_MS = 10_000;
@@ -212,10 +212,7 @@ export class ClusterPresence {
   write(appId: string, channel: string, user: string, count: number, more: MemberWrite = {}): Promise<number> {
     const { info, peer, maxMembers = 0, token = '', snapshot = false, node = this.ctx.node } = more;
     const { names, link } = this.ctx;
-    if (node === this.ctx.node) {
-      const field = `p\0${encodeApp(appId)}\0${channel}\0${user}`;
-      void (count > 0 ? link.cmd.hset(names.nodeHash(), field, count) : link.cmd.hdel(names.nodeHash(), field));
-    }
+    if (node === this.ctx.node) recordInIndex(this.ctx, 'p', appId, channel, count, user);
     const keys: [string, string, string] = [
       names.channelKey(appId, channel, 'pc'),
       names.channelKey(appId, channel, 'pi'),
