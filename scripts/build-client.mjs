@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the browser code into dist/: the client (dist/pushi.js, a global `Pushi`), the web
-// console's and the demo page's scripts and stylesheets, and the demo's service worker.
+// console's and the demo page's scripts and stylesheets, and the demo's service worker. Imports are
+// inlined: both stylesheets @import src/console/browser/base.css, so each bundle carries it.
 // The ESM build (dist/client/) comes from tsc. The server serves these files from dist/; when it
 // runs from source (tsx) it calls bundleAsset() in memory instead (src/api/routes/static.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';

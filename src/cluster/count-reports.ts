@@ -1,5 +1,6 @@
 // subscription_count webhooks: at most one a second per channel, carrying the latest value.
 import type { ClusterObserver } from './adapter.ts';
+import { channelKey } from './channel-key.ts';
 
 const COUNT_REPORT_MS = 1000;
 
@@ -10,7 +11,7 @@ export class CountReports {
 
   report(appId: string, channel: string, value: number): void {
     if (!this.observer.subscriptionCount) return;
-    const k = `${appId}\0${channel}`;
+    const k = channelKey(appId, channel);
     const now = Date.now();
     const r = this.reports.get(k);
     if (!r || now - r.at >= COUNT_REPORT_MS) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { StoreConflictError } from '../store/errors.ts';
 import { type Method, wrapRoles } from '../store/role.ts';
 import type { Stores } from '../store/stores.ts';
+import { logThrottle } from './log-throttle.ts';
 
 /** One log line per operation per interval while a store stays down. */
 const LOG_EVERY_MS = 5000;
@@ -16,15 +17,10 @@ export interface StoreWriteObserver {
 }
 
 export function instrumentStore(stores: Stores, logger: Logger, metrics?: StoreWriteObserver): Stores {
-  const lastLogged = new Map<string, { at: number; suppressed: number }>();
+  const pass = logThrottle<string>(LOG_EVERY_MS);
   const logFailure = (op: string, err: unknown) => {
-    const now = Date.now();
-    const seen = lastLogged.get(op);
-    if (seen && now - seen.at < LOG_EVERY_MS) {
-      seen.suppressed++;
-      return;
-    }
-    lastLogged.set(op, { at: now, suppressed: 0 });
+    const suppressed = pass(op);
+    if (suppressed === undefined) return;
     const e = err as Error;
     logger.error(
       {
@@ -32,7 +28,7 @@ export function instrumentStore(stores: Stores, logger: Logger, metrics?: StoreW
         store: stores.kind,
         error: e?.constructor?.name,
         err: e?.message ?? String(err),
-        suppressed: seen?.suppressed ?? 0,
+        suppressed,
       },
       'store error',
     );

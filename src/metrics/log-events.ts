@@ -2,26 +2,19 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { HubObserver } from '../hub/observer.ts';
+import { logThrottle } from './log-throttle.ts';
 
 const EVERY_MS = 1000;
 
 /** "connection rejected" with the code and why; under a flood, one line per code per second. */
 export function loggingObserver(logger: Logger): HubObserver {
-  const last = new Map<number, { at: number; suppressed: number }>();
+  const pass = logThrottle<number>(EVERY_MS);
   return {
     connectionRejected(appKey, code, reason) {
-      const now = Date.now();
-      const seen = last.get(code);
-      if (seen && now - seen.at < EVERY_MS) {
-        seen.suppressed++;
-        return;
-      }
-      last.set(code, { at: now, suppressed: 0 });
+      const suppressed = pass(code);
+      if (suppressed === undefined) return;
       // The key is public (it is in every browser), but attacker-chosen: bounded.
-      logger.info(
-        { appKey: appKey.slice(0, 64), code, reason, suppressed: seen?.suppressed ?? 0 },
-        'connection rejected',
-      );
+      logger.info({ appKey: appKey.slice(0, 64), code, reason, suppressed }, 'connection rejected');
     },
   };
 }

@@ -3,7 +3,7 @@
 // retry time, and on a poll for rows other nodes queued or crashed workers left. The poll starts at
 // pollMs and doubles while the queue stays empty (or the store fails), up to idlePollMs: an idle
 // server otherwise ran a store transaction per queue per second for nothing.
-// What a claim and an attempt are is the caller's.
+// The rows come from a durable queue (store/durable-queue.ts); what an attempt is, is the caller's.
 import type { Logger } from 'pino';
 
 const MAX_DELAY_MS = 60_000;
@@ -14,21 +14,31 @@ export function backoffMs(baseMs: number, attempts: number): number {
   return Math.round(base * (1 + Math.random() * 0.1)); // spread the retries of one outage
 }
 
-export interface QueueWorkerOptions<Row> {
-  /** What the queue holds, for log lines ("webhook", "notification"). */
-  name: string;
-  logger: Logger;
+/** What the worker uses of a durable queue (store/durable-queue.ts): claiming rows, giving a lease back. */
+export interface ClaimQueue<Row> {
+  claim(now: number, leaseMs: number, limit: number): Promise<Row[]>;
+  reschedule(id: number, nextAttemptAt: number, error: string | null, countAttempt?: boolean): Promise<void>;
+}
+
+/** How fast a queue is worked through; a sender's options carry these on to its worker. */
+export interface QueueTuning {
+  /** Rows attempted at once. Default 16. */
   concurrency?: number;
+  /** How often the queue is polled for rows other nodes queued or crashed workers left. Default 1 s. */
   pollMs?: number;
   /** The longest poll interval once the queue is found empty again and again (default 10 s). */
   idlePollMs?: number;
-  /** How long a claim holds a row; must outlast any attempt. */
+  /** How long a claim holds a row; must outlast any attempt. Default 2 minutes. */
   leaseMs?: number;
-  claim(now: number, leaseMs: number, limit: number): Promise<Row[]>;
+}
+
+export interface QueueWorkerOptions<Row> extends QueueTuning {
+  /** What the queue holds, for log lines ("webhook", "notification"). */
+  name: string;
+  logger: Logger;
+  queue: ClaimQueue<Row>;
   /** One attempt at a row; it reschedules, completes or fails the row itself. */
   attempt(row: Row): Promise<void>;
-  /** Hands a row claimed while closing straight back. */
-  release(row: Row): Promise<void>;
 }
 
 export class QueueWorker<Row extends { id: number; appId: string }> {
@@ -53,6 +63,11 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
     this.idlePollMs = Math.max(this.pollMs, o.idlePollMs ?? 10_000);
     this.nextPollMs = this.pollMs;
     this.leaseMs = o.leaseMs ?? 120_000;
+  }
+
+  /** Hands a row back to the queue without counting an attempt (claimed or cut short while closing). */
+  release(row: Row): Promise<void> {
+    return this.o.queue.reschedule(row.id, Date.now(), null, false);
   }
 
   /** Looks for due rows now (after something was queued). */
@@ -84,7 +99,7 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
         this.again = false;
         const room = this.concurrency - this.inFlight.size;
         if (room <= 0 || this.closing) break;
-        const rows = await this.o.claim(Date.now(), this.leaseMs, room);
+        const rows = await this.o.queue.claim(Date.now(), this.leaseMs, room);
         for (const row of rows) this.launch(row);
         found ||= rows.length > 0;
         if (rows.length === room) this.again = true;
@@ -105,7 +120,7 @@ export class QueueWorker<Row extends { id: number; appId: string }> {
   }
 
   private launch(row: Row): void {
-    const work = this.closing ? this.o.release(row) : this.o.attempt(row);
+    const work = this.closing ? this.release(row) : this.o.attempt(row);
     const done = work
       .catch((err) =>
         this.o.logger.error(

@@ -64,6 +64,15 @@ describe('browser assets', () => {
     const css = await (await get(`${ts.httpUrl}/console/console.css`)).text();
     assert.match(css, /#stream/);
   });
+
+  test('both stylesheets carry the shared base inline: no @import is left for the browser to fetch', async () => {
+    for (const path of ['/console/console.css', '/demo/style.css']) {
+      const css = await (await get(ts.httpUrl + path)).text();
+      assert.doesNotMatch(css, /@import/, path);
+      assert.match(css, /--accent:/, `${path}: the base colours`);
+      assert.match(css, /\.pill\.connected/, `${path}: the base badges`);
+    }
+  });
 });
 
 describe('browser assets under PUSHI_PATH_PREFIX', () => {

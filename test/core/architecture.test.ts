@@ -69,3 +69,16 @@ test('lines in src/ stay within 120 columns', () => {
   );
   assert.deepEqual(long, []);
 });
+
+/** Comparisons of an error's name with a string (`err.name === 'ReplyError'`), either way round. */
+const NAME_MATCH = /\.name\s*[!=]==?\s*['"`]\w*Error['"`]|['"`]\w*Error['"`]\s*[!=]==?\s*[\w?.]*\.name\b/;
+
+test('errors are matched with instanceof, not by comparing their name with a string', () => {
+  assert.ok(NAME_MATCH.test("if (err?.name === 'ReplyError') return;"), 'the pattern sees a name comparison');
+  const offending = files(SRC).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (NAME_MATCH.test(line) ? [`${relative(SRC, file)}:${i + 1}: ${line.trim()}`] : [])),
+  );
+  assert.deepEqual(offending, []);
+});

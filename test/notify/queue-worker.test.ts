@@ -22,14 +22,16 @@ function setUp(t: TestContext) {
     logger: pino({ level: 'silent' }),
     pollMs: 1000,
     idlePollMs: 8000,
-    claim: async (now, _leaseMs, limit) => {
-      claims.push(now);
-      return queue.splice(0, limit);
+    queue: {
+      claim: async (now, _leaseMs, limit) => {
+        claims.push(now);
+        return queue.splice(0, limit);
+      },
+      reschedule: async () => {},
     },
     attempt: async (row) => {
       attempted.push(row.id);
     },
-    release: async () => {},
   });
   const settle = async () => {
     for (let j = 0; j < 10; j++) await Promise.resolve();

@@ -4,6 +4,7 @@
 import type { Since } from '../../protocol/positions.ts';
 import { withPosition } from '../../protocol/positions.ts';
 import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
+import { channelKey, splitChannelKey } from '../channel-key.ts';
 import { CountReports } from '../count-reports.ts';
 import { Streams } from '../streams.ts';
 import type {
@@ -39,7 +40,7 @@ export class MemoryAdapter implements ClusterAdapter {
   }
 
   async start(): Promise<void> {
-    const idle = (key: string) => this.local.subscribers(...splitKey(key)) === 0;
+    const idle = (key: string) => this.local.subscribers(...splitChannelKey(key)) === 0;
     this.sweepTimer = setInterval(() => this.streams.sweep(Date.now(), idle), SWEEP_MS);
     this.sweepTimer.unref();
   }
@@ -54,7 +55,7 @@ export class MemoryAdapter implements ClusterAdapter {
     const limits = this.local.streamLimits(appId);
     if (limits && !channel.startsWith(USER_CHANNEL_PREFIX)) {
       const now = Date.now();
-      const s = this.streams.open(streamKey(appId, channel), now);
+      const s = this.streams.open(channelKey(appId, channel), now);
       const offset = s.offset + 1;
       frame = withPosition(frame, s.epoch, offset);
       this.streams.keep(s, offset, frame, exceptSocketId, now, limits);
@@ -66,7 +67,7 @@ export class MemoryAdapter implements ClusterAdapter {
     if (!this.local.streamLimits(appId) || channel.startsWith(USER_CHANNEL_PREFIX))
       return since ? { frames: [], recovered: false } : NOTHING;
     const now = Date.now();
-    const s = this.streams.open(streamKey(appId, channel), now);
+    const s = this.streams.open(channelKey(appId, channel), now);
     const position = { epoch: s.epoch, offset: s.offset };
     if (!since) return { frames: [], position };
     const frames = this.streams.read(s, since, now);
@@ -119,11 +120,4 @@ export class MemoryAdapter implements ClusterAdapter {
   queries(local: ChannelQueries): ChannelQueries {
     return local;
   }
-}
-
-const streamKey = (appId: string, channel: string) => `${appId}\0${channel}`;
-
-function splitKey(key: string): [string, string] {
-  const cut = key.indexOf('\0');
-  return [key.slice(0, cut), key.slice(cut + 1)];
 }

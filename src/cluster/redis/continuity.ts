@@ -12,6 +12,7 @@ import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
 import type { Position, Since } from '../../protocol/positions.ts';
 import type { ClusterEvents, LocalView, Recovery } from '../adapter.ts';
+import { channelKey, splitChannelKey } from '../channel-key.ts';
 import type { Names } from './bus.ts';
 import type { RedisLink } from './redis-link.ts';
 import type { StreamScripts } from './stream-scripts.ts';
@@ -44,13 +45,6 @@ export interface ContinuityContext {
   names: Names;
   node: string;
   logger: Logger;
-}
-
-const key = (appId: string, channel: string) => `${appId}\0${channel}`;
-
-function split(k: string): [string, string] {
-  const cut = k.indexOf('\0');
-  return [k.slice(0, cut), k.slice(cut + 1)];
 }
 
 export class Continuity {
@@ -94,7 +88,7 @@ export class Continuity {
 
   /** An event from its channel's topic with its position: false when it must wait for its channel's catch-up. */
   arrived(appId: string, channel: string, p: Arrived): boolean {
-    const k = key(appId, channel);
+    const k = channelKey(appId, channel);
     const lists = this.collecting.get(k);
     if (lists) for (const list of lists) list.push(p);
     const held = this.held?.get(k);
@@ -121,7 +115,7 @@ export class Continuity {
   recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery> {
     const limits = this.ctx.local.streamLimits(appId);
     if (!limits || channel.startsWith(USER_CHANNEL_PREFIX) || !this.ctx.link.up) return since ? NOT_RECOVERED : NOTHING;
-    const k = key(appId, channel);
+    const k = channelKey(appId, channel);
     const known = this.delivered.get(k);
     if (!since && known && !this.held?.has(k)) return { frames: [], position: { ...known } };
     // A channel still catching up after an outage: its position is not settled yet.
@@ -152,7 +146,7 @@ export class Continuity {
 
   /** No local subscriber left on the channel. */
   dropped(appId: string, channel: string): void {
-    this.delivered.delete(key(appId, channel));
+    this.delivered.delete(channelKey(appId, channel));
   }
 
   /** Redis dropped: what the topics deliver for these channels from now on may follow a gap. */
@@ -172,7 +166,7 @@ export class Continuity {
   }
 
   private async catchUpOne(k: string, held: Map<string, Arrived[]>): Promise<void> {
-    const [appId, channel] = split(k);
+    const [appId, channel] = splitChannelKey(k);
     const since = this.delivered.get(k);
     const limits = this.ctx.local.streamLimits(appId);
     let r: StreamRead | undefined;
@@ -233,7 +227,7 @@ export class Continuity {
   private async read(appId: string, channel: string, windowMs: number, since: Since | undefined): Promise<StreamRead> {
     const { names, scripts, node, link } = this.ctx;
     const token = `${READ_TOKEN}${++this.tokens}`;
-    const k = key(appId, channel);
+    const k = channelKey(appId, channel);
     const after: Arrived[] = [];
     const marked = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), WAIT_MS);

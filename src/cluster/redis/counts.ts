@@ -4,6 +4,7 @@
 // cluster); the scripts announce subscription_count on the channel's topic and online/offline on
 // the control bus. Each write is also recorded in the node's index (what the reaper undoes).
 import { channelRules } from '../../protocol/channels.ts';
+import { channelKey } from '../channel-key.ts';
 import { CountReports } from '../count-reports.ts';
 import { type ClusterContext, recordInIndex } from './context.ts';
 import { encodeApp } from './bus.ts';
@@ -115,15 +116,15 @@ export class ClusterCounts {
   /** A subscription_count announcement from the channel's topic. */
   heard(appId: string, channel: string, count: number): void {
     if (this.ctx.local.subscribers(appId, channel) === 0) return;
-    this.totals.set(`${appId}\0${channel}`, count);
+    this.totals.set(channelKey(appId, channel), count);
     this.ctx.events.countChanged(appId, channel);
   }
 
   total(appId: string, channel: string): number | undefined {
-    return this.totals.get(`${appId}\0${channel}`);
+    return this.totals.get(channelKey(appId, channel));
   }
 
   dropped(appId: string, channel: string): void {
-    this.totals.delete(`${appId}\0${channel}`);
+    this.totals.delete(channelKey(appId, channel));
   }
 }

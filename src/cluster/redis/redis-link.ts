@@ -4,7 +4,7 @@
 // The pub/sub connection listens to the control bus and to the topics of the channels this node
 // has subscribers on (listen/unlisten); after any drop it subscribes to all of them again before
 // the link counts as up. On a Redis Cluster the topics are shard channels (SSUBSCRIBE/SPUBLISH).
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Names } from './bus.ts';
 import { redisClient, type RedisTarget } from './connect.ts';
@@ -204,9 +204,9 @@ export class RedisLink {
 
   /** Runs a send; one that failed because its connection broke is tried again, in order. */
   private run(op: Send): Promise<unknown> {
-    return op(this.cmd).catch((err: Error) => {
+    return op(this.cmd).catch((err: unknown) => {
       // A reply error is Redis refusing the command: sending it again would not help.
-      if (err?.name === 'ReplyError' || this.closing) return;
+      if (err instanceof ReplyError || this.closing) return;
       if (this.retry.length + this.outbox.length >= OUTBOX_LIMIT) this.retry.shift(); // bounded, as the outbox
       this.retry.push(op);
       this.retryTimer ??= setTimeout(() => {

@@ -6,6 +6,7 @@
 // reaches it as an event, so no member is missed or announced twice.
 import { subscriptionError } from '../../protocol/errors.ts';
 import type { MemberChange, PresenceData } from '../adapter.ts';
+import { channelKey, splitChannelKey } from '../channel-key.ts';
 import { type ClusterContext, recordInIndex } from './context.ts';
 import { encodeApp } from './bus.ts';
 
@@ -22,8 +23,6 @@ interface Mirror {
   /** Joiners (socket ids) not yet sent subscription_succeeded: member events skip them. */
   pending: Set<string>;
 }
-
-const key = (appId: string, channel: string) => `${appId}\0${channel}`;
 
 /** What a member write carries besides the count (joins, markers, and the reaper's writes). */
 interface MemberWrite {
@@ -67,7 +66,7 @@ export class ClusterPresence {
 
   memberJoined(c: MemberChange): Promise<void> {
     const { appId, channel, userId, info, peer } = c;
-    const k = key(appId, channel);
+    const k = channelKey(appId, channel);
     const m = this.mirror(k);
     m.pending.add(c.socketId);
     if (!this.ctx.online()) {
@@ -104,7 +103,7 @@ export class ClusterPresence {
 
   memberLeft(c: MemberChange): void {
     const { appId, channel, userId } = c;
-    const k = key(appId, channel);
+    const k = channelKey(appId, channel);
     const m = this.mirrors.get(k);
     m?.pending.delete(c.socketId);
     if (!this.ctx.online()) {
@@ -136,7 +135,7 @@ export class ClusterPresence {
 
   /** The member list for a joiner, which from now on receives member events. */
   presenceData(appId: string, channel: string, socketId: string): PresenceData {
-    const m = this.mirrors.get(key(appId, channel));
+    const m = this.mirrors.get(channelKey(appId, channel));
     m?.pending.delete(socketId);
     if (!m) return this.ctx.local.presence(appId, channel);
     const hash: Record<string, unknown> = {};
@@ -146,12 +145,12 @@ export class ClusterPresence {
 
   /** No local subscriber left on the channel: stop mirroring it. */
   dropped(appId: string, channel: string): void {
-    this.mirrors.delete(key(appId, channel));
+    this.mirrors.delete(channelKey(appId, channel));
   }
 
   /** member_added / member_removed from the bus (our own included). */
   memberEvent(appId: string, channel: string, userId: string, added: boolean, infoJson: Buffer): void {
-    const m = this.mirrors.get(key(appId, channel));
+    const m = this.mirrors.get(channelKey(appId, channel));
     if (!m || !m.loaded) return; // the next snapshot covers it
     if (added === m.members.has(userId)) return;
     const { info, peer } = added ? decodeMember(infoJson.toString()) : { info: {}, peer: false };
@@ -174,9 +173,7 @@ export class ClusterPresence {
   catchUp(): Promise<unknown> {
     const waits: Promise<void>[] = [];
     for (const k of this.mirrors.keys()) {
-      const cut = k.lastIndexOf('\0');
-      const appId = k.slice(0, cut);
-      const channel = k.slice(cut + 1);
+      const [appId, channel] = splitChannelKey(k);
       const token = `${++this.tokens}`;
       waits.push(
         new Promise<void>((resolve) => {

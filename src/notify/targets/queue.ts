@@ -7,22 +7,19 @@ import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { DurableQueue, NewNotification, NotificationDelivery } from '../../store/durable-queue.ts';
 import type { TargetsStore } from '../../store/targets-store.ts';
-import { backoffMs, QueueWorker } from '../queue-worker.ts';
+import { backoffMs, QueueWorker, type QueueTuning } from '../queue-worker.ts';
 import { safeUrl } from '../webhooks/format.ts';
 import type { Deliverer } from './deliver.ts';
 import type { Outcome } from './outcome.ts';
 import type { NotifyMessage } from './targets.ts';
 
-export interface QueueSenderOptions {
+export interface QueueSenderOptions extends QueueTuning {
   queue: DurableQueue<NewNotification>;
   /** Where a retry checks its target is still registered, and dead targets are removed. */
   targets: Pick<TargetsStore, 'list' | 'remove'>;
   apps: AppSource;
   deliverer: Deliverer;
   logger: Logger;
-  concurrency?: number;
-  pollMs?: number;
-  leaseMs?: number;
   /** Told of every finished attempt (tests, metrics). */
   onAttempt?: (row: NotificationDelivery, outcome: Outcome) => void;
 }
@@ -38,16 +35,7 @@ export class QueueSender {
   private readonly worker: QueueWorker<NotificationDelivery>;
 
   constructor(private readonly o: QueueSenderOptions) {
-    this.worker = new QueueWorker<NotificationDelivery>({
-      name: 'notification',
-      logger: o.logger,
-      concurrency: o.concurrency,
-      pollMs: o.pollMs,
-      leaseMs: o.leaseMs,
-      claim: (now, leaseMs, limit) => o.queue.claim(now, leaseMs, limit),
-      attempt: (row) => this.attempt(row),
-      release: (row) => o.queue.reschedule(row.id, Date.now(), null, false),
-    });
+    this.worker = new QueueWorker({ ...o, name: 'notification', attempt: (row) => this.attempt(row) });
   }
 
   start(): void {
@@ -86,7 +74,7 @@ export class QueueSender {
     }
     const outcome = await this.o.deliverer.deliver(app, row.kind, row.target, message);
     // Cut short by a shutdown: the lease goes back without counting an attempt.
-    if (this.worker.closing && !outcome.ok && outcome.retry) return queue.reschedule(row.id, Date.now(), null, false);
+    if (this.worker.closing && !outcome.ok && outcome.retry) return this.worker.release(row);
     this.o.onAttempt?.(row, outcome);
     if (outcome.ok) return queue.done(row.id);
     const attempts = row.attempts + 1;

@@ -6,7 +6,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import type { AppSource } from '../../apps/app.ts';
 import type { DurableQueue, NewWebhookDelivery, WebhookDelivery } from '../../store/durable-queue.ts';
-import { backoffMs, QueueWorker } from '../queue-worker.ts';
+import { backoffMs, QueueWorker, type QueueTuning } from '../queue-worker.ts';
 import { webhookSignature } from '../../protocol/signatures.ts';
 import { safeUrl } from './format.ts';
 
@@ -18,17 +18,11 @@ export interface WebhookMetrics {
   gaveUp(appId: string): void;
 }
 
-export interface SenderOptions {
+export interface SenderOptions extends QueueTuning {
   queue: DurableQueue<NewWebhookDelivery>;
   apps: AppSource;
   logger: Logger;
   metrics?: WebhookMetrics;
-  /** Deliveries in flight at once. Default 16. */
-  concurrency?: number;
-  /** How often the queue is polled for deliveries other nodes queued or crashed senders left. */
-  pollMs?: number;
-  /** How long a claim holds a delivery; must outlast any timeout. Default 2 minutes. */
-  leaseMs?: number;
 }
 
 const MAX_TIMEOUT_MS = 60_000;
@@ -52,15 +46,10 @@ export class WebhookSender {
   private aborting = false;
 
   constructor(private readonly o: SenderOptions) {
-    this.worker = new QueueWorker<WebhookDelivery>({
+    this.worker = new QueueWorker({
+      ...o,
       name: 'webhook',
-      logger: o.logger,
-      concurrency: o.concurrency,
-      pollMs: o.pollMs,
-      leaseMs: o.leaseMs,
-      claim: (now, leaseMs, limit) => o.queue.claim(now, leaseMs, limit),
       attempt: (row) => this.attempt(row).finally(() => this.requests.delete(row.id)),
-      release: (row) => o.queue.reschedule(row.id, Date.now(), null, false),
     });
   }
 
@@ -91,7 +80,7 @@ export class WebhookSender {
         row.id,
       );
     } catch (err) {
-      if (this.aborting) return queue.reschedule(row.id, Date.now(), null, false); // give the lease back
+      if (this.aborting) return this.worker.release(row);
       const f = err instanceof Failure ? err : new Failure('network', (err as Error)?.message ?? String(err));
       return this.failed(row, app.options.webhookRetryMs, app.options.webhookRetryForMs, f);
     }
