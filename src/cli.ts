@@ -20,9 +20,9 @@ async function serve(args: string[] = []): Promise<void> {
   // SIGHUP (a supervisor's "reload"): the apps file is read again; the process keeps running.
   // Handled from the start (its default kills the process): one asked for during start-up runs
   // once the server is up.
-  let reload: (() => void) | undefined;
   let reloadAsked = false;
-  process.on('SIGHUP', () => (reload ? reload() : (reloadAsked = true)));
+  let reload = () => void (reloadAsked = true);
+  process.on('SIGHUP', () => reload());
   tuneHeapForServer();
   // Imported here: the primary of `--workers N` (above) and `pushi apps` never load the server.
   const { createServer } = await import('./server.ts');
