@@ -10,7 +10,8 @@
 //   pg-down           PostgreSQL unreachable (connections cut, port refusing) via a TCP proxy
 //   pg-blackhole      PostgreSQL not answering (connections open, nothing forwarded) via a TCP proxy
 //   redis-cut         one of two nodes loses Redis (refused), then gets it back; events published on
-//                     the healthy node meanwhile, and presence after the cut, are reported
+//                     the healthy node meanwhile all reach the other's clients (none lost), and
+//                     presence shows every member on both nodes after the restore
 //   redis-blackhole   the same with Redis not answering (faults-redis.mjs)
 //   slow-consumer     a client that stops reading sees 4100 within 5 s once it reads again
 //                     (faults-slow-consumer.mjs)

@@ -17,10 +17,22 @@ async function serve(args: string[] = []): Promise<void> {
   const humanReader = config.logPretty || process.stdout.isTTY === true;
   const logger = createLogger(config.logLevel, humanReader);
   if (workers !== undefined && workers > 1 && !isWorker()) return runWorkers(workers, config, logger, humanReader);
+  // SIGHUP (a supervisor's "reload"): the apps file is read again; the process keeps running.
+  // Handled from the start (its default kills the process): one asked for during start-up runs
+  // once the server is up.
+  let reloadAsked = false;
+  let reload = () => void (reloadAsked = true);
+  process.on('SIGHUP', () => reload());
   tuneHeapForServer();
   // Imported here: the primary of `--workers N` (above) and `pushi apps` never load the server.
   const { createServer } = await import('./server.ts');
   const server = await createServer(config, { logger });
+  reload = () =>
+    void server.reloadApps().then(
+      (ids) => logger.info({ apps: ids.length }, 'SIGHUP: apps reloaded'),
+      (err: Error) => logger.error({ err: err.message }, 'SIGHUP: apps not reloaded; the previous ones stay'),
+    );
+  if (reloadAsked) reload();
   // Before announcing readiness: a supervisor may send SIGTERM as soon as it sees the banner.
   let stopping = false;
   const stop = (signal: string) => {
@@ -34,13 +46,6 @@ async function serve(args: string[] = []): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // SIGHUP (a supervisor's "reload"): the apps file is read again; the process keeps running.
-  process.on('SIGHUP', () => {
-    server.reloadApps().then(
-      (ids) => logger.info({ apps: ids.length }, 'SIGHUP: apps reloaded'),
-      (err: Error) => logger.error({ err: err.message }, 'SIGHUP: apps not reloaded; the previous ones stay'),
-    );
-  });
   const scheme = (tls: unknown, s: string) => (tls ? s + 's' : s);
   const ws = `${scheme(config.ws.tls, 'ws')}://${config.ws.host}:${server.wsPort}/app/{key}`;
   // On a shared port config.http.tls is the WebSocket listener's (config.ts).

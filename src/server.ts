@@ -215,8 +215,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     published
       ? async (app, t) => {
           await persistence.publish(app, t);
-          // Redis not answering (a dead path, until the heartbeat reconnects): this node's clients
-          // have the event; the trigger is not held for the cross-node copy.
+          // Redis not answering (a silent path): the trigger is not held for the cross-node copy.
+          // This node's clients get the event with Redis's echo (the cluster's order), or once the
+          // heartbeat declares the link dead and the node delivers on its own (seconds).
           await withDeadline(published(), config.storage.readTimeoutMs, 'redis').catch(() => undefined);
         }
       : persistence.publish,

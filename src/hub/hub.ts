@@ -14,6 +14,7 @@ import type { HubExtension } from './extension.ts';
 import type { AdapterContext, ClusterAdapter, ClusterObserver } from '../cluster/adapter.ts';
 import { MemoryAdapter } from '../cluster/memory/memory-adapter.ts';
 import { LocalNode } from './local-node.ts';
+import { type LaneHandler, MessageLanes } from './message-lanes.ts';
 import { originAllowed } from '../limits/origins.ts';
 
 export interface HubOptions {
@@ -46,7 +47,8 @@ export class Hub {
   /** The other nodes, or this one alone: presence, counts and publishing go through it. */
   readonly cluster: ClusterAdapter;
   private sweepTimer?: NodeJS.Timeout;
-  private backlogs = new WeakMap<Connection, string[]>();
+  /** Connections with a message in flight: their later messages go through its lanes. */
+  private inFlight = new WeakMap<Connection, MessageLanes>();
   private connectionCount = 0;
   /** Set by shutdown(): sockets arriving during the grace period are told 4200 too. */
   private shuttingDown = false;
@@ -149,17 +151,20 @@ export class Hub {
     return undefined;
   }
 
-  /** One text frame from a client. Messages of one connection are handled strictly in order. */
+  /**
+   * One text frame from a client. Messages of one connection are handled in order; while one waits
+   * (a store read, the cluster), only the later ones that depend on it wait too (message-lanes.ts).
+   */
   message(conn: Connection, text: string): void {
     conn.lastSeen = Date.now();
     conn.pingSentAt = 0;
     if (conn.closed) return;
     conn.traffic.messagesIn++;
     conn.traffic.bytesIn += text.length;
-    const backlog = this.backlogs.get(conn);
-    if (backlog) {
-      if (backlog.length >= MAX_BACKLOG) conn.close(ErrorCode.OVER_CAPACITY, 'Too many messages in flight');
-      else backlog.push(text);
+    const lanes = this.inFlight.get(conn);
+    if (lanes) {
+      if (lanes.queued >= MAX_BACKLOG) conn.close(ErrorCode.OVER_CAPACITY, 'Too many messages in flight');
+      else lanes.arrive(text);
       return;
     }
     this.process(conn, text);
@@ -172,31 +177,38 @@ export class Hub {
   }
 
   private process(conn: Connection, text: string): void {
+    let msg: InboundMessage;
     let pending: Promise<void> | void;
     try {
-      pending = this.dispatch(conn, decodeInbound(text));
+      msg = decodeInbound(text);
+      pending = this.dispatch(conn, msg);
     } catch (err) {
       this.fail(conn, err);
       return;
     }
     if (!pending) return;
-    const backlog: string[] = [];
-    this.backlogs.set(conn, backlog);
-    pending
-      .catch((err) => this.fail(conn, err))
-      .finally(() => {
-        this.backlogs.delete(conn);
-        const next = backlog.splice(0);
-        for (let i = 0; i < next.length; i++) {
-          if (this.backlogs.has(conn)) {
-            // an earlier message went async again: keep the rest queued behind it, in order
-            this.backlogs.get(conn)!.push(...next.slice(i));
-            return;
-          }
-          this.process(conn, next[i]);
-        }
-      });
+    const lanes = new MessageLanes(conn, this.laneHandler);
+    this.inFlight.set(conn, lanes);
+    lanes.started(
+      msg,
+      pending.catch((err) => this.fail(conn, err)),
+    );
   }
+
+  private readonly laneHandler: LaneHandler = {
+    attempt: (conn, msg) => {
+      let pending: Promise<void> | void;
+      try {
+        pending = this.dispatch(conn, msg);
+      } catch (err) {
+        this.fail(conn, err);
+        return undefined;
+      }
+      return pending ? pending.catch((err) => this.fail(conn, err)) : undefined;
+    },
+    fail: (conn, err) => this.fail(conn, err),
+    idle: (conn) => this.inFlight.delete(conn),
+  };
 
   private dispatch(conn: Connection, msg: InboundMessage): Promise<void> | void {
     switch (msg.event) {

@@ -1,11 +1,14 @@
 // SIGHUP on `pushi serve`: the apps file is read again, open sockets follow the change, and the
-// process keeps running (it used to die at once, without telling clients anything).
+// process keeps running, also when the signal comes during start-up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChildServer } from '../helpers/child-server.ts';
+import { ROOT, startChildServer } from '../helpers/child-server.ts';
+import { freePort } from '../helpers/ports.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 
 const A = { id: 'hup-a', key: 'hup-a-key', secret: 'hup-a-secret' };
@@ -48,3 +51,59 @@ test('SIGHUP reloads the apps file; the process keeps serving', { timeout: 90_00
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'SIGHUP during start-up does not kill the process: the reload runs once the server is up',
+  { timeout: 90_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushi-hup-'));
+    const appsFile = join(dir, 'apps.json');
+    // The apps file is a FIFO: start-up blocks reading it until this test writes, so the signal
+    // surely arrives mid start-up. The path then names a regular file (A and B) for the reload.
+    execFileSync('mkfifo', [appsFile]);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      cwd: ROOT,
+      env: {
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(([k]) => !/^(PUSHI_|DATABASE_|APP_|SERVER_|LOG_)/.test(k)),
+        ),
+        PUSHI_APPS_FILE: appsFile,
+        PUSHI_DB: join(dir, 'pushi.db'),
+        SERVER_HOST: '127.0.0.1',
+        SERVER_PORT: String(port),
+        APP_HOST: '127.0.0.1',
+        APP_PORT: String(port),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const s of [child.stdout, child.stderr]) s.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const fifo = await open(appsFile, 'w'); // opens once the server is reading it
+      const later = join(dir, 'apps-later.json');
+      writeFileSync(later, JSON.stringify({ apps: [A, B] }));
+      renameSync(later, appsFile);
+      process.kill(child.pid!, 'SIGHUP');
+      await fifo.writeFile(JSON.stringify({ apps: [A] }));
+      await fifo.close();
+      const deadline = Date.now() + 60_000;
+      while (!/SIGHUP: apps reloaded/.test(output)) {
+        assert.deepEqual([child.exitCode, child.signalCode], [null, null], `the process died:\n${output}`);
+        assert.ok(Date.now() < deadline, `the reload is logged:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // B was only in the file the reload read.
+      const b = await RawClient.established(`ws://127.0.0.1:${port}/app/${B.key}?protocol=7`);
+      b.close();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, output);
+      assert.equal(output.match(/SIGHUP: apps reloaded/g)?.length, 1, output);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

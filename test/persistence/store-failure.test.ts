@@ -4,6 +4,8 @@
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startServer, APP, type TestServer } from '../helpers/server.ts';
 import { startChildServer, type ChildServer } from '../helpers/child-server.ts';
@@ -141,6 +143,27 @@ describe('SQLite store closed under a running server', () => {
     const late = await RawClient.established(s.wsUrl());
     assert.equal((await late.subscribe('late')).event, 'pusher_internal:subscription_succeeded');
     late.close();
+    live.close();
+    assert.deepEqual(trouble, []);
+  });
+
+  test('a store call that found SQLite unavailable keeps /ready at 503 for a second, though a ping passes', async () => {
+    const live = await healthyBaseline(s);
+    const other = new Database(join(s.dataDir, 'pushi.db')); // another process mid-write, e.g. the CLI
+    other.exec('BEGIN IMMEDIATE');
+    const refused = await trigger(s, [], { name: 'lost', channel: 'live' });
+    other.exec('ROLLBACK');
+    other.close();
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    await s.server.store.ping(); // the lock is free again: a ping alone would say ready
+    const res = await fetch(`${s.httpUrl}/ready`);
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as Json).checks.store, /^down: .*SQLITE_BUSY/);
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${s.httpUrl}/ready`)).status !== 200) {
+      assert.ok(Date.now() < deadline, 'ready again once the failure is a second old');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     live.close();
     assert.deepEqual(trouble, []);
   });

@@ -1,8 +1,9 @@
 // A PostgreSQL that stops answering without refusing (a black-holed path: connections stay open,
 // nothing comes back). Every store call has a deadline: persisted triggers answer 503, /ready
 // answers 503 naming the store, a subscribe whose history read misses its deadline succeeds
-// without history and does not hold the socket's next messages, and app records keep being served
-// from the cache so connections and plain triggers are not slowed.
+// without history while the socket's messages that do not depend on it (a ping, other channels)
+// are answered first, and app records keep being served from the cache so connections and plain
+// triggers are not slowed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, APP, type TestServer } from '../helpers/server.ts';
@@ -83,13 +84,32 @@ describe('PostgreSQL black-holed under a running server', { skip: target.availab
       assert.ok(plain.ms < READ_MS, `plain trigger answered in ${plain.ms} ms`);
       await live.waitFor((f) => f.event === 'volatile');
 
-      // Subscribing reads the history (the app stores every event): it succeeds without it, and the
-      // ping sent right behind it is answered.
-      fresh.send({ event: 'pusher:subscribe', data: { channel: 'history-less' } });
-      fresh.send({ event: 'pusher:ping', data: {} });
-      const ok = await fresh.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', READ_MS + 3000);
+      // Subscribing reads the history (the app stores every event). While that read waits, the
+      // socket's other traffic goes ahead: a subscribe to another channel (one already joined,
+      // confirmed without a read) and the ping behind it are answered first. The unsubscribe of the
+      // waiting channel waits for it: the subscribe succeeds (without history), then it is left.
+      const from = live.frames.length;
+      live.send({ event: 'pusher:subscribe', data: { channel: 'history-less' } });
+      live.send({ event: 'pusher:subscribe', data: { channel: 'live' } });
+      live.send({ event: 'pusher:unsubscribe', data: { channel: 'history-less' } });
+      live.send({ event: 'pusher:ping', data: {} });
+      const ok = await live.waitFor(
+        (f) => f.event === 'pusher_internal:subscription_succeeded' && f.channel === 'history-less',
+        READ_MS + 3000,
+      );
       assert.equal((JSON.parse(ok.data as string) as Json).events, undefined);
-      await fresh.waitFor((f) => f.event === 'pusher:pong', 3000);
+      assert.deepEqual(
+        live.frames.slice(from).map((f) => `${f.event} ${f.channel ?? ''}`),
+        [
+          'pusher_internal:subscription_succeeded live',
+          'pusher:pong ',
+          'pusher_internal:subscription_succeeded history-less',
+        ],
+      );
+      assert.equal((await trigger(s, { channel: 'history-less', name: 'left', persist: false })).status, 200);
+      assert.equal((await trigger(s, { channel: 'live', name: 'barrier', persist: false })).status, 200);
+      await live.waitFor((f) => f.event === 'barrier');
+      assert.equal(live.events('left').length, 0, 'the unsubscribe ran after the subscribe it followed');
       assert.equal(live.closeCode, undefined);
 
       proxy.release();

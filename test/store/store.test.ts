@@ -2,8 +2,8 @@
 // each implementation's own failure modes.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,19 @@ const tmp = mkdtempSync(join(tmpdir(), 'pushi-store-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let files = 0;
 const tmpDb = () => join(tmp, `db-${++files}`, 'pushi.db'); // the folder does not exist yet
+
+/**
+ * Makes a file read-only for this process; returns the undo. Root writes through any mode bits, so
+ * as root the file is made immutable (chattr +i, as a read-only mount would); chmod otherwise.
+ */
+function readOnly(file: string): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync('chattr', ['+i', file]);
+    return () => execFileSync('chattr', ['-i', file]);
+  }
+  chmodSync(file, 0o444);
+  return () => chmodSync(file, 0o644);
+}
 
 const sqlitePath = tmpDb();
 contractSuite('SqliteStore contract', {
@@ -160,6 +173,52 @@ describe('SqliteStore specifics', () => {
     holder.exec('ROLLBACK');
     holder.close();
     await short.close();
+  });
+
+  test('the readiness ping fails while the file or its WAL is not writable, and passes once it is', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path);
+    await store.migrate();
+    await store.events.append([newEvent('a', 'c')]); // the writer thread runs, the WAL exists
+    await store.ping();
+    try {
+      for (const file of [path, `${path}-wal`]) {
+        const restore = readOnly(file);
+        try {
+          await assert.rejects(store.ping(), (err: StoreUnavailableError) => {
+            assert.ok(err instanceof StoreUnavailableError);
+            assert.ok(err.message.includes(`${file} is not writable`), err.message);
+            return true;
+          });
+        } finally {
+          restore();
+        }
+        await store.ping();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a queue claim with nothing due takes no write lock (a held lock does not fail the poll)', async () => {
+    const path = tmpDb();
+    const store = new SqliteStore(path, { mainBusyTimeoutMs: 50 });
+    await store.migrate();
+    const later = Date.now() + 60_000;
+    const job = { appId: 'a', url: 'http://127.0.0.1:1/hook', body: '{}', createdAt: Date.now() };
+    await store.webhooks.enqueue([{ ...job, nextAttemptAt: later }]);
+    const other = new Database(path); // another process, e.g. the CLI, mid-write
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      assert.deepEqual(await store.webhooks.claim(Date.now(), 30_000, 10), []);
+      // Something due needs the lock: the claim then waits its short busy timeout and gives up.
+      await assert.rejects(store.webhooks.claim(later, 30_000, 10), /SQLITE_BUSY/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    assert.equal((await store.webhooks.claim(later, 30_000, 10)).length, 1);
+    await store.close();
   });
 
   test('appends made while the store closes are refused, and no writer thread outlives it', async () => {
