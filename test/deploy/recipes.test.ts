@@ -225,6 +225,7 @@ test('the Caddyfile passes caddy validate', { skip: caddy.skip }, () => {
   const ok = withTempDir((dir) => caddyCheck(caddyfile, dir));
   assert.equal(ok.status, 0, ok.output);
   assert.match(ok.output, /Valid configuration/);
+  assert.doesNotMatch(ok.output, /not formatted/, 'the Caddyfile is as `caddy fmt` writes it (tabs)');
   const broken = withTempDir((dir) => caddyCheck(caddyfile.replace('flush_interval', 'flush_intervall'), dir));
   assert.notEqual(broken.status, 0);
   assert.match(broken.output, /flush_intervall/);
