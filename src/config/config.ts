@@ -217,8 +217,11 @@ export const ENV_NAMES = [
   'LOG_PRETTY',
   'SMTP_URL',
 ];
-/** Read by the server SDK (src/sdk), which may share the server's environment; test and tool settings. */
-const OTHER_PUSHI_NAMES = ['PUSHI_HOST', 'PUSHI_PORT'];
+/**
+ * Read by the server SDK (src/sdk) and the client examples (examples/), which may share the server's environment;
+ * test and tool settings.
+ */
+const OTHER_PUSHI_NAMES = ['PUSHI_HOST', 'PUSHI_PORT', 'PUSHI_WS_PORT'];
 const OTHER_PUSHI_PREFIXES = ['PUSHI_TEST_', 'PUSHI_FUZZ_', 'PUSHI_BENCH_'];
 
 function checkEnvNames(env: Env): void {

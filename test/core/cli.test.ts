@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, RawClient } from '../helpers/raw-client.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
-import { freePort, httpsRequest, selfSignedCert } from '../helpers/tls.ts';
+import { freePort, onFreePorts } from '../helpers/ports.ts';
+import { httpsRequest, selfSignedCert } from '../helpers/tls.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -73,7 +74,12 @@ function startCli(extra: Record<string, string>, cwd: string, until?: RegExp, ar
       reject(new Error(`pushi did not start; stdout: ${out} stderr: ${err}`));
     }, 30_000);
     child.stderr!.on('data', (c) => (err += c));
-    void exited.then((code) => reject(new Error(`pushi exited early (${code}): ${err}`)));
+    void exited.then((code) => {
+      const early: NodeJS.ErrnoException = new Error(`pushi exited early (${code}): ${err}`);
+      // A port chosen before this start may have been taken meanwhile: onFreePorts retries on this code.
+      if (/the port is in use/.test(err)) early.code = 'EADDRINUSE';
+      reject(early);
+    });
     child.stdout!.on('data', (c) => {
       out += c;
       const line = out.split('\n').find((l) => l.includes('"pushi started"'));
@@ -300,8 +306,10 @@ describe('TLS on a shared port', () => {
   });
 
   test('SERVER_SSL=1 applies to the API on the same port, and the log says https', async () => {
-    const port = String(await freePort());
-    const running = await startCli(tlsEnv(port), dir);
+    const { port, running } = await onFreePorts(1, async ([p]) => ({
+      port: String(p),
+      running: await startCli(tlsEnv(String(p)), dir),
+    }));
     const line = running
       .output()
       .split('\n')
@@ -313,6 +321,7 @@ describe('TLS on a shared port', () => {
   });
 
   test('APP_SSL=0 against SERVER_SSL=1 on one port is refused, saying which setting serves', async () => {
+    // Refused before anything listens, so the port is never bound.
     const r = await runToExit({ ...tlsEnv(String(await freePort())), APP_SSL: '0' }, dir);
     assertOneLineError(r, /SERVER_SSL=1 and APP_SSL=0 on the same 127\.0\.0\.1:\d+: one listener serves both/);
   });

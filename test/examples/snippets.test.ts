@@ -1,21 +1,26 @@
 // The code in README.md and docs/ is the code CI runs: a block marked `<!-- example: examples/FILE -->`
 // (or `examples/FILE#region`) must equal that file (or the part between `#region NAME` and
-// `#endregion` lines), every JavaScript, TypeScript or HTML block must be marked, and every example
-// must be shown somewhere and run by a test under test/examples/.
+// `#endregion` lines), every JavaScript, TypeScript, HTML or deploy-configuration (nginx, Caddy,
+// systemd) block must be marked, and every example must be shown somewhere and run by a test under
+// test/examples/ (or test/deploy/, which checks the deploy configurations with the real tools).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-const CODE_LANGUAGES = new Set(['js', 'mjs', 'javascript', 'ts', 'typescript', 'html']);
+const CODE_LANGUAGES = new Set(['js', 'mjs', 'javascript', 'ts', 'typescript', 'html', 'nginx', 'caddy', 'ini']);
+/** Where the tests that run examples live. */
+const EXAMPLE_TESTS = ['test/examples', 'test/deploy'];
 const MARKER = /^<!-- example: (examples\/[\w./-]+?)(?:#([\w-]+))? -->$/;
 
+/** The files under `dir`, in its subdirectories too. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
+
 function markdownFiles(): string[] {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
-    );
-  return ['README.md', 'SECURITY.md', ...(existsSync('docs') ? walk('docs') : [])];
+  return ['README.md', 'SECURITY.md', ...(existsSync('docs') ? walk('docs').filter((f) => f.endsWith('.md')) : [])];
 }
 
 interface Block {
@@ -74,7 +79,7 @@ test('every marked block in README.md and docs/ is the example file it names', (
   }
 });
 
-test('every JavaScript, TypeScript and HTML block in the docs comes from an example file', () => {
+test('every JavaScript, TypeScript, HTML and deploy-configuration block in the docs comes from an example file', () => {
   const unmarked = all.filter((b) => CODE_LANGUAGES.has(b.lang) && !b.example);
   assert.deepEqual(
     unmarked.map((b) => `${b.doc}:${b.line}`),
@@ -85,13 +90,12 @@ test('every JavaScript, TypeScript and HTML block in the docs comes from an exam
 
 test('every example is shown in the docs and run by a test', () => {
   const shown = new Set(all.flatMap((b) => (b.example ? [b.example.file] : [])));
-  const tests = readdirSync('test/examples')
-    .filter((f) => f.endsWith('.test.ts') && f !== 'snippets.test.ts')
-    .map((f) => readFileSync(join('test/examples', f), 'utf8'))
+  const tests = EXAMPLE_TESTS.flatMap(walk)
+    .filter((f) => f.endsWith('.test.ts') && !f.endsWith('snippets.test.ts'))
+    .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
-  for (const name of readdirSync('examples')) {
-    const file = `examples/${name}`;
+  for (const file of walk('examples')) {
     assert.ok(shown.has(file), `${file} is not shown in README.md or docs/`);
-    assert.ok(tests.includes(`'${file}'`), `${file} is not run by any test in test/examples/`);
+    assert.ok(tests.includes(`'${file}'`), `${file} is not run by any test in ${EXAMPLE_TESTS.join(' or ')}`);
   }
 });
