@@ -184,6 +184,51 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     }
   });
 
+  test('a subscribe on a node cut off from Redis is never left unaware of what it missed', async () => {
+    // `fresh` had no subscriber on C before the cut: C cannot know where its stream stood.
+    // `known` had one: C knows the last position it delivered and catches the newcomer up from it.
+    const keeper = await client(c);
+    await keeper.subscribe('known');
+    const sdk = a.sdk(APP);
+    await sdk.trigger('known', 'before', {});
+    await keeper.waitFor((f) => f.event === 'before', T);
+    proxy.cut();
+    await waitUntil(async () => (await ready(c)) === 503, T, 'C to notice the cut');
+    const onFresh = await client(c);
+    const onKnown = await client(c);
+    const freshOk = JSON.parse((await onFresh.subscribe('fresh')).data as string);
+    const knownOk = JSON.parse((await onKnown.subscribe('known')).data as string);
+    assert.equal(typeof freshOk.epoch, 'string', 'a position even while Redis is away');
+    assert.equal(typeof freshOk.offset, 'number');
+    const before = events(keeper, 'known')[0];
+    assert.deepEqual(knownOk, { epoch: before.epoch, offset: before.offset }, 'the last position delivered here');
+    for (let i = 1; i <= 3; i++) await sdk.trigger(['fresh', 'known'], `during${i}`, {});
+    proxy.restore();
+    // Events of `fresh` before the subscribe cannot be told apart from later ones: its subscriber
+    // is told to resume, and the resume from the position it was given says recovered: false.
+    assert.equal(await onFresh.waitClose(30_000), 4200);
+    assert.deepEqual(events(onFresh, 'fresh'), [], 'nothing partial was delivered');
+    const back = await client(c);
+    back.send({ event: 'pusher:subscribe', data: { channel: 'fresh', recover: freshOk } });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    const answer = JSON.parse(ok.data as string);
+    assert.equal(answer.recovered, false);
+    assert.equal(answer.offset, 3);
+    // `known`: the newcomer gets every event after the position it was given, once, in order.
+    await sdk.trigger('known', 'after', {});
+    for (const cl of [keeper, onKnown]) await cl.waitFor((f) => f.event === 'after', T);
+    assert.deepEqual(
+      events(onKnown, 'known').map((f) => [f.event, f.offset]),
+      [
+        ['during1', 2],
+        ['during2', 3],
+        ['during3', 4],
+        ['after', 5],
+      ],
+    );
+    assert.equal(onKnown.closeCode, undefined);
+  });
+
   test('past the recovery window the cut node tells its subscribers to reconnect (4200)', async () => {
     const onC = await client(c, SHORT);
     const bystander = await client(c, SHORT);
