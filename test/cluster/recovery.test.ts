@@ -96,6 +96,41 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     assert.equal((await back.waitFor((f) => f.event === 'later', T)).offset, 5);
   });
 
+  test('cache channels: the cached event carries its position on every node, and a recovered resume does not get it', async () => {
+    const ch = 'cache-scaled';
+    const onA = await client(a);
+    await onA.subscribe(ch);
+    const sdk = c.sdk(APP); // the triggering node has no subscriber of its own on the channel
+    await sdk.trigger(ch, 'one', {});
+    await sdk.trigger(ch, 'two', {});
+    const two = await onA.waitFor((f) => f.event === 'two', T);
+    const one = events(onA, ch)[0];
+    /** A subscribe with `recover` (or none) on `node`, up to a barrier event triggered after it. */
+    const subscribeOn = async (node: ChildServer, recover: unknown, barrier: string) => {
+      const cl = await client(node);
+      cl.send({ event: 'pusher:subscribe', data: { channel: ch, recover } });
+      const ok = await cl.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+      await sdk.trigger(ch, barrier, {});
+      const end = await cl.waitFor((f) => f.event === barrier, T);
+      const between = cl.frames.slice(cl.frames.indexOf(ok) + 1, cl.frames.indexOf(end));
+      return { answer: JSON.parse(ok.data as string), between: between.map((f) => [f.event, f.epoch, f.offset]) };
+    };
+    // On the node that received it over the bus, and on the node that triggered it.
+    const freshA = await subscribeOn(a, undefined, 'three');
+    assert.deepEqual(freshA.between, [['two', two.epoch, 2]], 'the cached event with its position');
+    const freshC = await subscribeOn(c, undefined, 'four');
+    assert.deepEqual(freshC.between, [['three', two.epoch, 3]]);
+    const behind = await subscribeOn(c, { epoch: one.epoch, offset: 2 }, 'five'); // replays 3 and 4
+    assert.equal(behind.answer.recovered, true);
+    assert.deepEqual(behind.between, [], 'the replay covered it');
+    const upToDate = await subscribeOn(a, { epoch: two.epoch, offset: 5 }, 'six');
+    assert.equal(upToDate.answer.recovered, true);
+    assert.deepEqual(upToDate.between, [], 'recovered: the cached event is not sent again');
+    const lost = await subscribeOn(c, { epoch: 'ffffffffffff', offset: 1 }, 'seven');
+    assert.equal(lost.answer.recovered, false);
+    assert.deepEqual(lost.between, [['six', two.epoch, 6]], 'not recovered: the cached event, with its position');
+  });
+
   test('a node cut off from Redis delivers what it missed once it is back: none lost, none twice, in order', async () => {
     const channels = ['cut-1', 'cut-2', 'private-cut-3'];
     const onC = await client(c);

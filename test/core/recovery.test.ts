@@ -202,3 +202,45 @@ test('presence channels keep their member list next to the position', async () =
   assert.equal(ok.recovered, false);
   assert.equal(ok.offset, 0);
 });
+
+test('cache channels: a recovered resume does not get the cached event again; any other subscribe gets it with its position', async () => {
+  const ch = 'cache-resume';
+  const c = await client();
+  await c.subscribe(ch);
+  await send(s, ch, 2);
+  const e2 = position(await c.waitFor((f) => f.channel === ch && f.event === 'e2'));
+  const e1 = position(c.frames.find((f) => f.channel === ch && f.event === 'e1')!);
+  /** Subscribes with `recover`, then triggers a barrier event: the frames between succeeded and it. */
+  const afterSucceeded = async (recover: unknown, barrier: string) => {
+    const fresh = await client();
+    const r = await resume(fresh, ch, recover);
+    await send(s, ch, 1, barrier);
+    const end = await fresh.waitFor((f) => f.event === `${barrier}1`);
+    const from = fresh.frames.findIndex((f) => f.event === 'pusher_internal:subscription_succeeded');
+    return { ...r, between: fresh.frames.slice(from + 1, fresh.frames.indexOf(end)) };
+  };
+  const upToDate = await afterSucceeded(e2, 'b');
+  assert.equal(upToDate.ok.recovered, true);
+  assert.deepEqual(upToDate.between, [], 'up to date: the cached event is not sent again');
+  const behind = await afterSucceeded(e1, 'c');
+  assert.equal(behind.ok.recovered, true);
+  assert.deepEqual(
+    behind.replayed.map((f) => [f.event, f.offset]),
+    [
+      ['e2', 2],
+      ['b1', 3],
+    ],
+  );
+  assert.deepEqual(behind.between, [], 'the replay covered it');
+  const lost = await afterSucceeded({ epoch: 'ffffffffffff', offset: 1 }, 'd');
+  assert.equal(lost.ok.recovered, false);
+  assert.deepEqual(
+    lost.between.map((f) => [f.event, f.epoch, f.offset]),
+    [['c1', e2.epoch, 4]],
+    'not recovered: the cached event, with its position',
+  );
+  const plain = await client();
+  await plain.subscribe(ch);
+  const cached = await plain.waitFor((f) => f.channel === ch && f.event === 'd1');
+  assert.deepEqual(position(cached), { epoch: e2.epoch, offset: 5 });
+});

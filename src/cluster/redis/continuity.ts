@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
-import type { Position, Since } from '../../protocol/positions.ts';
+import { type Position, type Since, withPosition } from '../../protocol/positions.ts';
 import type { ClusterEvents, LocalView, Recovery } from '../adapter.ts';
 import type { Names } from './bus.ts';
 import type { RedisLink } from './redis-link.ts';
@@ -94,7 +94,14 @@ export class Continuity {
     const topic = names.topic(appId, channel);
     const keys: [string, string, string] = [names.key(topic, 'sm'), names.key(topic, 's'), names.key(topic, 'last')];
     const args = [randomHex(6), limits.maxEvents, limits.windowMs, headOpen, frameOpen, except ?? '', node];
-    link.send(() => scripts.append(keys, ...args, topic, link.pub, cacheTtlMs));
+    const appended = () => scripts.append(keys, ...args, topic, link.pub, cacheTtlMs);
+    if (!cacheTtlMs) link.send(appended);
+    else {
+      // The cache entry this node made before the event had a position takes it: the one every node has.
+      const cache = ([epoch, offset]: [string, number]) =>
+        this.ctx.events.cacheEvent(appId, channel, withPosition(frame, epoch, offset), cacheTtlMs);
+      link.send(() => appended().then(cache));
+    }
     return true;
   }
 
