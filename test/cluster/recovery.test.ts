@@ -11,6 +11,7 @@ import type { Frame } from '../helpers/raw-client.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
 import {
   APP,
+  deleteKeys,
   type Client,
   type Cluster,
   OpenClients,
@@ -24,6 +25,8 @@ const skip = await redisSkipReason();
 const T = 15_000;
 /** A second app that keeps 5 events per channel. */
 const SHORT = { id: 'short-app', key: 'short-key', secret: 'short-secret' };
+/** A third app whose events stay recoverable for 2 s. */
+const BRIEF = { id: 'brief-app', key: 'brief-key', secret: 'brief-secret' };
 
 describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
   let cluster: Cluster;
@@ -43,6 +46,7 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     const apps = [
       { ...APP, options: { clientEvents: true } },
       { ...SHORT, options: { recoveryMaxEvents: 5 } },
+      { ...BRIEF, options: { recoveryWindowSeconds: 2 } },
     ];
     writeFileSync(appsFile, JSON.stringify({ apps }));
     proxy = new RedisProxy();
@@ -129,6 +133,61 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     const lost = await subscribeOn(c, { epoch: 'ffffffffffff', offset: 1 }, 'seven');
     assert.equal(lost.answer.recovered, false);
     assert.deepEqual(lost.between, [['six', two.epoch, 6]], 'not recovered: the cached event, with its position');
+  });
+
+  test("a channel's stream deleted from Redis starts a new epoch: a resume from the old one is not recovered", async () => {
+    const ch = 'flushed';
+    const first = await client(a);
+    await first.subscribe(ch);
+    const sdk = a.sdk(APP);
+    await sdk.trigger(ch, 'old', {});
+    const old = await first.waitFor((f) => f.event === 'old', T);
+    first.close();
+    await deleteKeys(cluster.redis, `${cluster.prefix}{${APP.id}:${ch}}:`); // what FLUSHALL does to it
+    await sdk.trigger(ch, 'new', {});
+    const back = await client(c);
+    back.send({ event: 'pusher:subscribe', data: { channel: ch, recover: { epoch: old.epoch, offset: old.offset } } });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    const answer = JSON.parse(ok.data as string);
+    assert.equal(answer.recovered, false);
+    assert.notEqual(answer.epoch, old.epoch, 'a new epoch');
+    assert.equal(answer.offset, 1, 'counting again from the first event after the deletion');
+    assert.deepEqual(events(back, ch), [], 'nothing replayed');
+  });
+
+  test('in Redis, a gap whose oldest missed event is past the recovery window is not recovered', async () => {
+    const ch = 'aging';
+    const onA = await client(a, BRIEF);
+    await onA.subscribe(ch);
+    const sdk = a.sdk(BRIEF);
+    await sdk.trigger(ch, 'seen', {});
+    const seen = await onA.waitFor((f) => f.event === 'seen', T);
+    await sdk.trigger(ch, 'aged', {});
+    const agedAt = Date.now();
+    // Newer events keep the stream (its keys expire 2 s after the last one) while `aged` gets old.
+    let n = 0;
+    while (Date.now() - agedAt < 3000) {
+      await sdk.trigger(ch, `fresh${++n}`, {});
+      await onA.waitFor((f) => f.event === `fresh${n}`, T);
+      await new Promise((r) => setTimeout(r, 250)); // lets the time pass that this test is about
+    }
+    const recent = events(onA, ch).at(-2)!;
+    const resume = async (from: Frame) => {
+      const cl = await client(c, BRIEF);
+      cl.send({
+        event: 'pusher:subscribe',
+        data: { channel: ch, recover: { epoch: from.epoch, offset: from.offset } },
+      });
+      const ok = await cl.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+      return { answer: JSON.parse(ok.data as string), replayed: events(cl, ch).map((f) => f.event) };
+    };
+    const late = await resume(seen);
+    assert.deepEqual(late, { answer: { recovered: false, epoch: seen.epoch, offset: n + 2 }, replayed: [] });
+    const inWindow = await resume(recent);
+    assert.deepEqual(inWindow, {
+      answer: { recovered: true, epoch: seen.epoch, offset: n + 2 },
+      replayed: [`fresh${n}`],
+    });
   });
 
   test('a node cut off from Redis delivers what it missed once it is back: none lost, none twice, in order', async () => {

@@ -8,19 +8,26 @@ import { decode, RawClient, type Frame } from '../helpers/raw-client.ts';
 import { appsFileEnv } from '../helpers/pusher-js.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
+import { ENTRY_OVERHEAD } from '../../src/cluster/streams.ts';
 
 let s: TestServer;
 let short: TestServer; // keeps 3 events per channel
 let off: TestServer; // recovery off
+let noEvents: TestServer; // recoveryMaxEvents: 0
+let tight: TestServer; // a process-wide cap of about four kept events
+/** What the byte cap counts for one kept event of the tight server's test: its frame plus bookkeeping. */
+const TIGHT_ENTRY = ENTRY_OVERHEAD + 80;
 const clients: RawClient[] = [];
 before(async () => {
   s = await startServer();
   short = await startServer({ env: appsFileEnv({ recoveryMaxEvents: 3, clientEvents: true }) });
   off = await startServer({ env: appsFileEnv({ recoveryWindowSeconds: 0 }) });
+  noEvents = await startServer({ env: appsFileEnv({ recoveryMaxEvents: 0 }) });
+  tight = await startServer({ env: { PUSHI_RECOVERY_MAX_BYTES: String(4.5 * TIGHT_ENTRY) } });
 });
 after(async () => {
   for (const c of clients) c.close();
-  await Promise.all([s.close(), short.close(), off.close()]);
+  await Promise.all([s, short, off, noEvents, tight].map((x) => x.close()));
 });
 
 async function client(server = s) {
@@ -180,15 +187,61 @@ test('past recoveryMaxEvents the gap is not served; within it, it is', async () 
   assert.deepEqual(late.ok, { recovered: false, epoch: from.epoch, offset: 5 });
 });
 
-test('with recovery off there are no positions, and a resume is answered recovered: false', async () => {
-  const c = await client(off);
-  const ok = decode(await c.subscribe('plain'));
-  assert.deepEqual(ok, {});
-  await send(off, 'plain', 1);
-  const e = await c.waitFor((f) => f.event === 'e1');
-  assert.deepEqual(e, { event: 'e1', channel: 'plain', data: '1' });
-  const r = await resume(await client(off), 'plain', { epoch: 'abcdefabcdef', offset: 0 });
-  assert.deepEqual(r.ok, { recovered: false });
+test('with recovery off (window or count 0) there are no positions, and a resume is answered recovered: false', async () => {
+  for (const server of [off, noEvents]) {
+    const c = await client(server);
+    const ok = decode(await c.subscribe('plain'));
+    assert.deepEqual(ok, {});
+    await send(server, 'plain', 1);
+    const e = await c.waitFor((f) => f.event === 'e1');
+    assert.deepEqual(e, { event: 'e1', channel: 'plain', data: '1' });
+    const r = await resume(await client(server), 'plain', { epoch: 'abcdefabcdef', offset: 0 });
+    assert.deepEqual(r.ok, { recovered: false });
+  }
+});
+
+test('PUSHI_RECOVERY_MAX_BYTES caps the history of all channels together: the oldest events go first', async () => {
+  const c = await client(tight);
+  await c.subscribe('bytes-a');
+  await c.subscribe('bytes-b');
+  await send(tight, 'bytes-a', 2, 'a'); // a1 a2
+  const a1 = position(await c.waitFor((f) => f.event === 'a1'));
+  await send(tight, 'bytes-b', 2, 'b'); // four kept: at the cap
+  const b0 = { epoch: (await c.waitFor((f) => f.event === 'b1')).epoch as string, offset: 0 };
+  const frame = c.raw[c.frames.indexOf(await c.waitFor((f) => f.event === 'b2'))];
+  assert.ok(Math.abs(Buffer.byteLength(frame) + ENTRY_OVERHEAD - TIGHT_ENTRY) < 10, `frames of about 80 B: ${frame}`);
+  const kept = async (channel: string, from: unknown) => {
+    const r = await resume(await client(tight), channel, from);
+    return r.ok.recovered ? r.replayed.map((f) => f.event) : false;
+  };
+  assert.deepEqual(await kept('bytes-a', { ...a1, offset: 0 }), ['a1', 'a2'], 'all four kept');
+  await send(tight, 'bytes-b', 1, 'c'); // a fifth: a1, the oldest of any channel, goes
+  await c.waitFor((f) => f.event === 'c1');
+  assert.equal(await kept('bytes-a', { ...a1, offset: 0 }), false, 'a resume below the evicted head');
+  assert.deepEqual(await kept('bytes-a', a1), ['a2']);
+  assert.deepEqual(await kept('bytes-b', b0), ['b1', 'b2', 'c1'], 'the newer channel keeps all of its events');
+});
+
+test('a restarted server serves a new epoch: a resume with the old one is not recovered', async () => {
+  const first = await startServer();
+  const c = await RawClient.established(first.wsUrl());
+  await c.subscribe('restarted');
+  await send(first, 'restarted', 1);
+  const before = position(await c.waitFor((f) => f.event === 'e1'));
+  c.close();
+  await first.close();
+  const again = await startServer({ dataDir: first.dataDir });
+  try {
+    const back = await RawClient.established(again.wsUrl());
+    clients.push(back);
+    const r = await resume(back, 'restarted', before);
+    assert.equal(r.ok.recovered, false);
+    assert.notEqual(r.ok.epoch, before.epoch);
+    assert.equal(r.ok.offset, 0);
+    assert.deepEqual(r.replayed, []);
+  } finally {
+    await again.close();
+  }
 });
 
 test('presence channels keep their member list next to the position', async () => {
