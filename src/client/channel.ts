@@ -24,6 +24,8 @@ export class Channel extends Emitter<ChannelEventMap> {
    * asks the server for what was missed; undefined when the server sends no positions.
    */
   position?: Position;
+  /** The next event may be the cache channel's last one, sent again after subscription_succeeded. */
+  awaitsCachedEvent = false;
 
   constructor(
     readonly name: string,

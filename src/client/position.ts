@@ -32,6 +32,17 @@ export function isDuplicate(tracked: Position | undefined, next: Position): bool
   return tracked !== undefined && tracked.epoch === next.epoch && next.offset <= tracked.offset;
 }
 
+const CACHE_CHANNEL = /^(private-(encrypted-)?|presence-)?cache-/;
+
+/**
+ * After a subscription_succeeded that did not recover, a cache channel's first event may be its
+ * last one sent again, with its position (at or below the one subscription_succeeded gave): it is
+ * for the app, not a duplicate.
+ */
+export function awaitsCachedEvent(channel: string, recovered: boolean | undefined): boolean {
+  return recovered !== true && CACHE_CHANNEL.test(channel);
+}
+
 /** The `recover` field of a re-subscribe; the previous socket id lets the server skip that socket's own events. */
 export function recoverRequest(position: Position, previousSocketId: string | undefined): RecoverRequest {
   const request: RecoverRequest = { epoch: position.epoch, offset: position.offset };

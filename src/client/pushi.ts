@@ -4,7 +4,7 @@ import { authorize, needsAuth } from './auth.ts';
 import { Channel } from './channel.ts';
 import { Connection, decodeSpecData, type Frame } from './connection.ts';
 import { Emitter, type EventMeta } from './emitter.ts';
-import { isDuplicate, readPosition, recoveredFlag, recoverRequest } from './position.ts';
+import { awaitsCachedEvent, isDuplicate, readPosition, recoveredFlag, recoverRequest } from './position.ts';
 import { webPush } from './push.ts';
 import type {
   ConnectionState,
@@ -269,7 +269,9 @@ export class Pushi extends Emitter<PushiEventMap> {
   private advance(ch: Channel, frame: Frame): boolean {
     const position = readPosition(frame);
     if (!position) return true;
-    if (isDuplicate(ch.position, position)) return false;
+    const cached = ch.awaitsCachedEvent;
+    ch.awaitsCachedEvent = false;
+    if (isDuplicate(ch.position, position)) return cached; // the cached event: delivered, position kept
     ch.position = position;
     return true;
   }
@@ -280,6 +282,8 @@ export class Pushi extends Emitter<PushiEventMap> {
     ch.succeeded(data);
     // The server's current position: everything up to it was delivered (replayed) or is given up.
     ch.position = readPosition(data);
+    const recovered = recoveredFlag(data);
+    ch.awaitsCachedEvent = awaitsCachedEvent(ch.name, recovered);
     if (Array.isArray(data.alias)) {
       // A personal channel: the server joined us to its alias channels; mirror them here.
       const aliases = new Set(data.alias.map(String));
@@ -287,7 +291,6 @@ export class Pushi extends Emitter<PushiEventMap> {
       for (const alias of aliases) this.addAlias(ch, alias);
     }
     this.channelEvent(ch, 'subscribe', data);
-    const recovered = recoveredFlag(data);
     if (recovered !== undefined)
       this.channelEvent(ch, recovered ? 'recovered' : 'recovery_failed', { channel: ch.name });
   }

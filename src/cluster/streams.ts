@@ -1,5 +1,5 @@
-// Recent history per channel, in memory: the memory adapter's record of what it published, and the
-// Redis adapter's mirror of what the bus delivered here. Bounded three ways: per channel by count
+// Recent history per channel, in memory: the memory adapter's record of what it published (scaled
+// out, the history is a stream per channel in Redis instead: redis/stream-scripts.ts). Bounded three ways: per channel by count
 // and by age (the app's StreamLimits), and per process by bytes (the oldest entries of any channel
 // go first). A stream forgotten when idle comes back with a new epoch, so an old position can
 // never be "recovered" from a history that is gone.
@@ -88,7 +88,7 @@ export class Streams {
   /**
    * The frames after `since`, oldest first, or how it cannot be answered here: `false` when the
    * position is not this stream's or is already gone, `undefined` when the kept entries have a
-   * gap (a mirror that missed events: the caller asks the authoritative copy).
+   * gap (kept in order from one writer, they have none: a check, not a path the adapter takes).
    */
   read(s: Stream, since: Since, now: number): Buffer[] | false | undefined {
     if (since.epoch !== s.epoch || since.offset > s.offset) return false;

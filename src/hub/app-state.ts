@@ -1,5 +1,6 @@
 // The state of one app on this node: connections, channels, signed-in users, cached events.
 import type { App } from '../apps/app.ts';
+import type { Position } from '../protocol/positions.ts';
 import { Channel } from './channel.ts';
 import type { Connection } from './connection.ts';
 
@@ -8,6 +9,8 @@ export interface CachedEvent {
   event: string;
   data: unknown;
   expiresAt: number;
+  /** The event's channel position, once it has one (the frame carries it too). */
+  position?: Position;
 }
 
 /**
@@ -67,10 +70,16 @@ export class AppState {
     return n;
   }
 
-  /** Keeps a cache channel's event unless a later one is already kept. */
+  /**
+   * Keeps a cache channel's event unless a later one is already kept: by position in one epoch
+   * (the order every node sees), else by expiry.
+   */
   remember(channel: string, entry: CachedEvent): void {
     const old = this.cache.get(channel);
-    if (!old || old.expiresAt <= entry.expiresAt) this.cache.set(channel, entry);
+    const a = old?.position;
+    const b = entry.position;
+    const later = a && b && a.epoch === b.epoch ? a.offset <= b.offset : !old || old.expiresAt <= entry.expiresAt;
+    if (later) this.cache.set(channel, entry);
   }
 
   cached(channel: string, now: number): CachedEvent | undefined {

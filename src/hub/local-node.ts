@@ -69,7 +69,10 @@ export class LocalNode implements ClusterEvents, LocalView {
     let entry: CachedEvent;
     try {
       const parsed = JSON.parse(frame.toString());
-      entry = { frame: Buffer.from(frame), event: parsed.event, data: parsed.data, expiresAt: Date.now() + ttlMs };
+      const expiresAt = Date.now() + ttlMs;
+      entry = { frame: Buffer.from(frame), event: parsed.event, data: parsed.data, expiresAt };
+      if (typeof parsed.epoch === 'string' && typeof parsed.offset === 'number')
+        entry.position = { epoch: parsed.epoch, offset: parsed.offset };
     } catch {
       return;
     }

@@ -130,7 +130,8 @@ export class Subscriptions {
     conn.write(
       encodeSpecEvent('pusher_internal:subscription_succeeded', extra ? { ...data, ...extra } : data, ch.name),
     );
-    if (ch.rules.cache) {
+    // A recovered resume has the cached event already, from before or in its replay: not again.
+    if (ch.rules.cache && extra?.recovered !== true) {
       const cached = state.cached(ch.name, Date.now());
       if (cached) conn.write(cached.frame);
       else {

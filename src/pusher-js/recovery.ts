@@ -2,7 +2,14 @@
 // raw frames, adds `recover` to the re-subscribes pusher-js sends after a reconnect, drops events
 // already delivered, and reports whether each resume got the missed events.
 import { decodeSpecData } from '../client/connection.ts';
-import { isDuplicate, readPosition, recoveredFlag, recoverRequest, type Position } from '../client/position.ts';
+import {
+  awaitsCachedEvent,
+  isDuplicate,
+  readPosition,
+  recoveredFlag,
+  recoverRequest,
+  type Position,
+} from '../client/position.ts';
 import { hookRawMessages, type PusherJs, type RawMessage, type Verdict } from './internals.ts';
 
 export interface RecoveryEventMap {
@@ -29,6 +36,8 @@ type Listener = (data: RecoveryEventMap[RecoveryEvent]) => void;
 
 export class Recovery {
   private readonly positions = new Map<string, Position>();
+  /** Cache channels whose next event may be their last one sent again after subscription_succeeded. */
+  private readonly awaitingCache = new Set<string>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly hooked = new WeakSet<object>();
   /** Socket ids of the previous and the current connection: a resume names the previous one. */
@@ -139,7 +148,8 @@ export class Recovery {
     if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return true;
     const position = readPosition(frame);
     if (!position || !this.pusher.channel(channel)) return true;
-    if (isDuplicate(this.positions.get(channel), position)) return false;
+    const cached = this.awaitingCache.delete(channel);
+    if (isDuplicate(this.positions.get(channel), position)) return cached; // the cached event: delivered, position kept
     this.positions.set(channel, position);
     return true;
   }
@@ -150,6 +160,8 @@ export class Recovery {
     if (position) this.positions.set(channel, position);
     else this.positions.delete(channel);
     const recovered = recoveredFlag(data);
+    if (awaitsCachedEvent(channel, recovered)) this.awaitingCache.add(channel);
+    else this.awaitingCache.delete(channel);
     if (recovered === undefined) return true;
     const event = recovered ? 'recovered' : 'recovery_failed';
     return () => {

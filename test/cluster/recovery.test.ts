@@ -11,6 +11,7 @@ import type { Frame } from '../helpers/raw-client.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
 import {
   APP,
+  deleteKeys,
   type Client,
   type Cluster,
   OpenClients,
@@ -24,6 +25,8 @@ const skip = await redisSkipReason();
 const T = 15_000;
 /** A second app that keeps 5 events per channel. */
 const SHORT = { id: 'short-app', key: 'short-key', secret: 'short-secret' };
+/** A third app whose events stay recoverable for 2 s. */
+const BRIEF = { id: 'brief-app', key: 'brief-key', secret: 'brief-secret' };
 
 describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
   let cluster: Cluster;
@@ -43,6 +46,7 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     const apps = [
       { ...APP, options: { clientEvents: true } },
       { ...SHORT, options: { recoveryMaxEvents: 5 } },
+      { ...BRIEF, options: { recoveryWindowSeconds: 2 } },
     ];
     writeFileSync(appsFile, JSON.stringify({ apps }));
     proxy = new RedisProxy();
@@ -94,6 +98,96 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(JSON.parse(ok.data as string), { recovered: true, epoch: last.epoch, offset: 4 });
     await a.sdk(APP).trigger('moving', 'later', {});
     assert.equal((await back.waitFor((f) => f.event === 'later', T)).offset, 5);
+  });
+
+  test('cache channels: the cached event carries its position on every node, and a recovered resume does not get it', async () => {
+    const ch = 'cache-scaled';
+    const onA = await client(a);
+    await onA.subscribe(ch);
+    const sdk = c.sdk(APP); // the triggering node has no subscriber of its own on the channel
+    await sdk.trigger(ch, 'one', {});
+    await sdk.trigger(ch, 'two', {});
+    const two = await onA.waitFor((f) => f.event === 'two', T);
+    const one = events(onA, ch)[0];
+    /** A subscribe with `recover` (or none) on `node`, up to a barrier event triggered after it. */
+    const subscribeOn = async (node: ChildServer, recover: unknown, barrier: string) => {
+      const cl = await client(node);
+      cl.send({ event: 'pusher:subscribe', data: { channel: ch, recover } });
+      const ok = await cl.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+      await sdk.trigger(ch, barrier, {});
+      const end = await cl.waitFor((f) => f.event === barrier, T);
+      const between = cl.frames.slice(cl.frames.indexOf(ok) + 1, cl.frames.indexOf(end));
+      return { answer: JSON.parse(ok.data as string), between: between.map((f) => [f.event, f.epoch, f.offset]) };
+    };
+    // On the node that received it over the bus, and on the node that triggered it.
+    const freshA = await subscribeOn(a, undefined, 'three');
+    assert.deepEqual(freshA.between, [['two', two.epoch, 2]], 'the cached event with its position');
+    const freshC = await subscribeOn(c, undefined, 'four');
+    assert.deepEqual(freshC.between, [['three', two.epoch, 3]]);
+    const behind = await subscribeOn(c, { epoch: one.epoch, offset: 2 }, 'five'); // replays 3 and 4
+    assert.equal(behind.answer.recovered, true);
+    assert.deepEqual(behind.between, [], 'the replay covered it');
+    const upToDate = await subscribeOn(a, { epoch: two.epoch, offset: 5 }, 'six');
+    assert.equal(upToDate.answer.recovered, true);
+    assert.deepEqual(upToDate.between, [], 'recovered: the cached event is not sent again');
+    const lost = await subscribeOn(c, { epoch: 'ffffffffffff', offset: 1 }, 'seven');
+    assert.equal(lost.answer.recovered, false);
+    assert.deepEqual(lost.between, [['six', two.epoch, 6]], 'not recovered: the cached event, with its position');
+  });
+
+  test("a channel's stream deleted from Redis starts a new epoch: a resume from the old one is not recovered", async () => {
+    const ch = 'flushed';
+    const first = await client(a);
+    await first.subscribe(ch);
+    const sdk = a.sdk(APP);
+    await sdk.trigger(ch, 'old', {});
+    const old = await first.waitFor((f) => f.event === 'old', T);
+    first.close();
+    await deleteKeys(cluster.redis, `${cluster.prefix}{${APP.id}:${ch}}:`); // what FLUSHALL does to it
+    await sdk.trigger(ch, 'new', {});
+    const back = await client(c);
+    back.send({ event: 'pusher:subscribe', data: { channel: ch, recover: { epoch: old.epoch, offset: old.offset } } });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    const answer = JSON.parse(ok.data as string);
+    assert.equal(answer.recovered, false);
+    assert.notEqual(answer.epoch, old.epoch, 'a new epoch');
+    assert.equal(answer.offset, 1, 'counting again from the first event after the deletion');
+    assert.deepEqual(events(back, ch), [], 'nothing replayed');
+  });
+
+  test('in Redis, a gap whose oldest missed event is past the recovery window is not recovered', async () => {
+    const ch = 'aging';
+    const onA = await client(a, BRIEF);
+    await onA.subscribe(ch);
+    const sdk = a.sdk(BRIEF);
+    await sdk.trigger(ch, 'seen', {});
+    const seen = await onA.waitFor((f) => f.event === 'seen', T);
+    await sdk.trigger(ch, 'aged', {});
+    const agedAt = Date.now();
+    // Newer events keep the stream (its keys expire 2 s after the last one) while `aged` gets old.
+    let n = 0;
+    while (Date.now() - agedAt < 3000) {
+      await sdk.trigger(ch, `fresh${++n}`, {});
+      await onA.waitFor((f) => f.event === `fresh${n}`, T);
+      await new Promise((r) => setTimeout(r, 250)); // lets the time pass that this test is about
+    }
+    const recent = events(onA, ch).at(-2)!;
+    const resume = async (from: Frame) => {
+      const cl = await client(c, BRIEF);
+      cl.send({
+        event: 'pusher:subscribe',
+        data: { channel: ch, recover: { epoch: from.epoch, offset: from.offset } },
+      });
+      const ok = await cl.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+      return { answer: JSON.parse(ok.data as string), replayed: events(cl, ch).map((f) => f.event) };
+    };
+    const late = await resume(seen);
+    assert.deepEqual(late, { answer: { recovered: false, epoch: seen.epoch, offset: n + 2 }, replayed: [] });
+    const inWindow = await resume(recent);
+    assert.deepEqual(inWindow, {
+      answer: { recovered: true, epoch: seen.epoch, offset: n + 2 },
+      replayed: [`fresh${n}`],
+    });
   });
 
   test('a node cut off from Redis delivers what it missed once it is back: none lost, none twice, in order', async () => {
@@ -182,6 +276,51 @@ describe('continuity across nodes', { skip, timeout: 300_000 }, () => {
       }
       assert.equal(cl.closeCode, undefined);
     }
+  });
+
+  test('a subscribe on a node cut off from Redis is never left unaware of what it missed', async () => {
+    // `fresh` had no subscriber on C before the cut: C cannot know where its stream stood.
+    // `known` had one: C knows the last position it delivered and catches the newcomer up from it.
+    const keeper = await client(c);
+    await keeper.subscribe('known');
+    const sdk = a.sdk(APP);
+    await sdk.trigger('known', 'before', {});
+    await keeper.waitFor((f) => f.event === 'before', T);
+    proxy.cut();
+    await waitUntil(async () => (await ready(c)) === 503, T, 'C to notice the cut');
+    const onFresh = await client(c);
+    const onKnown = await client(c);
+    const freshOk = JSON.parse((await onFresh.subscribe('fresh')).data as string);
+    const knownOk = JSON.parse((await onKnown.subscribe('known')).data as string);
+    assert.equal(typeof freshOk.epoch, 'string', 'a position even while Redis is away');
+    assert.equal(typeof freshOk.offset, 'number');
+    const before = events(keeper, 'known')[0];
+    assert.deepEqual(knownOk, { epoch: before.epoch, offset: before.offset }, 'the last position delivered here');
+    for (let i = 1; i <= 3; i++) await sdk.trigger(['fresh', 'known'], `during${i}`, {});
+    proxy.restore();
+    // Events of `fresh` before the subscribe cannot be told apart from later ones: its subscriber
+    // is told to resume, and the resume from the position it was given says recovered: false.
+    assert.equal(await onFresh.waitClose(30_000), 4200);
+    assert.deepEqual(events(onFresh, 'fresh'), [], 'nothing partial was delivered');
+    const back = await client(c);
+    back.send({ event: 'pusher:subscribe', data: { channel: 'fresh', recover: freshOk } });
+    const ok = await back.waitFor((f) => f.event === 'pusher_internal:subscription_succeeded', T);
+    const answer = JSON.parse(ok.data as string);
+    assert.equal(answer.recovered, false);
+    assert.equal(answer.offset, 3);
+    // `known`: the newcomer gets every event after the position it was given, once, in order.
+    await sdk.trigger('known', 'after', {});
+    for (const cl of [keeper, onKnown]) await cl.waitFor((f) => f.event === 'after', T);
+    assert.deepEqual(
+      events(onKnown, 'known').map((f) => [f.event, f.offset]),
+      [
+        ['during1', 2],
+        ['during2', 3],
+        ['during3', 4],
+        ['after', 5],
+      ],
+    );
+    assert.equal(onKnown.closeCode, undefined);
   });
 
   test('past the recovery window the cut node tells its subscribers to reconnect (4200)', async () => {

@@ -8,19 +8,26 @@ import { decode, RawClient, type Frame } from '../helpers/raw-client.ts';
 import { appsFileEnv } from '../helpers/pusher-js.ts';
 import { trigger } from '../helpers/signed-fetch.ts';
 import { channelAuth } from '../../src/protocol/signatures.ts';
+import { ENTRY_OVERHEAD } from '../../src/cluster/streams.ts';
 
 let s: TestServer;
 let short: TestServer; // keeps 3 events per channel
 let off: TestServer; // recovery off
+let noEvents: TestServer; // recoveryMaxEvents: 0
+let tight: TestServer; // a process-wide cap of about four kept events
+/** What the byte cap counts for one kept event of the tight server's test: its frame plus bookkeeping. */
+const TIGHT_ENTRY = ENTRY_OVERHEAD + 80;
 const clients: RawClient[] = [];
 before(async () => {
   s = await startServer();
   short = await startServer({ env: appsFileEnv({ recoveryMaxEvents: 3, clientEvents: true }) });
   off = await startServer({ env: appsFileEnv({ recoveryWindowSeconds: 0 }) });
+  noEvents = await startServer({ env: appsFileEnv({ recoveryMaxEvents: 0 }) });
+  tight = await startServer({ env: { PUSHI_RECOVERY_MAX_BYTES: String(4.5 * TIGHT_ENTRY) } });
 });
 after(async () => {
   for (const c of clients) c.close();
-  await Promise.all([s.close(), short.close(), off.close()]);
+  await Promise.all([s, short, off, noEvents, tight].map((x) => x.close()));
 });
 
 async function client(server = s) {
@@ -180,15 +187,61 @@ test('past recoveryMaxEvents the gap is not served; within it, it is', async () 
   assert.deepEqual(late.ok, { recovered: false, epoch: from.epoch, offset: 5 });
 });
 
-test('with recovery off there are no positions, and a resume is answered recovered: false', async () => {
-  const c = await client(off);
-  const ok = decode(await c.subscribe('plain'));
-  assert.deepEqual(ok, {});
-  await send(off, 'plain', 1);
-  const e = await c.waitFor((f) => f.event === 'e1');
-  assert.deepEqual(e, { event: 'e1', channel: 'plain', data: '1' });
-  const r = await resume(await client(off), 'plain', { epoch: 'abcdefabcdef', offset: 0 });
-  assert.deepEqual(r.ok, { recovered: false });
+test('with recovery off (window or count 0) there are no positions, and a resume is answered recovered: false', async () => {
+  for (const server of [off, noEvents]) {
+    const c = await client(server);
+    const ok = decode(await c.subscribe('plain'));
+    assert.deepEqual(ok, {});
+    await send(server, 'plain', 1);
+    const e = await c.waitFor((f) => f.event === 'e1');
+    assert.deepEqual(e, { event: 'e1', channel: 'plain', data: '1' });
+    const r = await resume(await client(server), 'plain', { epoch: 'abcdefabcdef', offset: 0 });
+    assert.deepEqual(r.ok, { recovered: false });
+  }
+});
+
+test('PUSHI_RECOVERY_MAX_BYTES caps the history of all channels together: the oldest events go first', async () => {
+  const c = await client(tight);
+  await c.subscribe('bytes-a');
+  await c.subscribe('bytes-b');
+  await send(tight, 'bytes-a', 2, 'a'); // a1 a2
+  const a1 = position(await c.waitFor((f) => f.event === 'a1'));
+  await send(tight, 'bytes-b', 2, 'b'); // four kept: at the cap
+  const b0 = { epoch: (await c.waitFor((f) => f.event === 'b1')).epoch as string, offset: 0 };
+  const frame = c.raw[c.frames.indexOf(await c.waitFor((f) => f.event === 'b2'))];
+  assert.ok(Math.abs(Buffer.byteLength(frame) + ENTRY_OVERHEAD - TIGHT_ENTRY) < 10, `frames of about 80 B: ${frame}`);
+  const kept = async (channel: string, from: unknown) => {
+    const r = await resume(await client(tight), channel, from);
+    return r.ok.recovered ? r.replayed.map((f) => f.event) : false;
+  };
+  assert.deepEqual(await kept('bytes-a', { ...a1, offset: 0 }), ['a1', 'a2'], 'all four kept');
+  await send(tight, 'bytes-b', 1, 'c'); // a fifth: a1, the oldest of any channel, goes
+  await c.waitFor((f) => f.event === 'c1');
+  assert.equal(await kept('bytes-a', { ...a1, offset: 0 }), false, 'a resume below the evicted head');
+  assert.deepEqual(await kept('bytes-a', a1), ['a2']);
+  assert.deepEqual(await kept('bytes-b', b0), ['b1', 'b2', 'c1'], 'the newer channel keeps all of its events');
+});
+
+test('a restarted server serves a new epoch: a resume with the old one is not recovered', async () => {
+  const first = await startServer();
+  const c = await RawClient.established(first.wsUrl());
+  await c.subscribe('restarted');
+  await send(first, 'restarted', 1);
+  const before = position(await c.waitFor((f) => f.event === 'e1'));
+  c.close();
+  await first.close();
+  const again = await startServer({ dataDir: first.dataDir });
+  try {
+    const back = await RawClient.established(again.wsUrl());
+    clients.push(back);
+    const r = await resume(back, 'restarted', before);
+    assert.equal(r.ok.recovered, false);
+    assert.notEqual(r.ok.epoch, before.epoch);
+    assert.equal(r.ok.offset, 0);
+    assert.deepEqual(r.replayed, []);
+  } finally {
+    await again.close();
+  }
 });
 
 test('presence channels keep their member list next to the position', async () => {
@@ -201,4 +254,46 @@ test('presence channels keep their member list next to the position', async () =
   assert.deepEqual(ok.presence, { ids: ['p1'], hash: { p1: {} }, count: 1 });
   assert.equal(ok.recovered, false);
   assert.equal(ok.offset, 0);
+});
+
+test('cache channels: a recovered resume does not get the cached event again; any other subscribe gets it with its position', async () => {
+  const ch = 'cache-resume';
+  const c = await client();
+  await c.subscribe(ch);
+  await send(s, ch, 2);
+  const e2 = position(await c.waitFor((f) => f.channel === ch && f.event === 'e2'));
+  const e1 = position(c.frames.find((f) => f.channel === ch && f.event === 'e1')!);
+  /** Subscribes with `recover`, then triggers a barrier event: the frames between succeeded and it. */
+  const afterSucceeded = async (recover: unknown, barrier: string) => {
+    const fresh = await client();
+    const r = await resume(fresh, ch, recover);
+    await send(s, ch, 1, barrier);
+    const end = await fresh.waitFor((f) => f.event === `${barrier}1`);
+    const from = fresh.frames.findIndex((f) => f.event === 'pusher_internal:subscription_succeeded');
+    return { ...r, between: fresh.frames.slice(from + 1, fresh.frames.indexOf(end)) };
+  };
+  const upToDate = await afterSucceeded(e2, 'b');
+  assert.equal(upToDate.ok.recovered, true);
+  assert.deepEqual(upToDate.between, [], 'up to date: the cached event is not sent again');
+  const behind = await afterSucceeded(e1, 'c');
+  assert.equal(behind.ok.recovered, true);
+  assert.deepEqual(
+    behind.replayed.map((f) => [f.event, f.offset]),
+    [
+      ['e2', 2],
+      ['b1', 3],
+    ],
+  );
+  assert.deepEqual(behind.between, [], 'the replay covered it');
+  const lost = await afterSucceeded({ epoch: 'ffffffffffff', offset: 1 }, 'd');
+  assert.equal(lost.ok.recovered, false);
+  assert.deepEqual(
+    lost.between.map((f) => [f.event, f.epoch, f.offset]),
+    [['c1', e2.epoch, 4]],
+    'not recovered: the cached event, with its position',
+  );
+  const plain = await client();
+  await plain.subscribe(ch);
+  const cached = await plain.waitFor((f) => f.channel === ch && f.event === 'd1');
+  assert.deepEqual(position(cached), { epoch: e2.epoch, offset: 5 });
 });

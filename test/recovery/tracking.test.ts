@@ -200,6 +200,42 @@ for (const [name, make] of Object.entries(harnesses)) {
       }
     });
 
+    test("a cache channel's last event, sent again after subscription_succeeded, reaches the app unless recovered", async () => {
+      const s = await scriptedServer();
+      const h = make(s);
+      try {
+        h.subscribe('cache-a');
+        const first = await s.peer(1);
+        await first.subscribeData('cache-a');
+        first.succeed('cache-a', { epoch: 'e', offset: 5 });
+        first.event('cache-a', 'tick', { n: 5 }, 'e', 5); // the cached event, at the position just given
+        first.event('cache-a', 'tick', { n: 5 }, 'e', 5); // a duplicate
+        first.event('cache-a', 'tick', { n: 6 }, 'e', 6);
+        await waitUntil(() => h.received['cache-a'].includes('tick:6'), 'cache-a at 6');
+        first.ws.terminate();
+        const second = await s.peer(2);
+        assert.deepEqual((await second.subscribeData('cache-a')).recover, { epoch: 'e', offset: 6, socket_id: '1.1' });
+        second.succeed('cache-a', { recovered: true, epoch: 'e', offset: 6 });
+        second.event('cache-a', 'tick', { n: 6 }, 'e', 6); // recovered: it had it, a duplicate
+        second.event('cache-a', 'tick', { n: 7 }, 'e', 7);
+        await waitUntil(() => h.received['cache-a'].includes('tick:7'), 'cache-a at 7');
+        second.ws.terminate();
+        const third = await s.peer(3);
+        await third.subscribeData('cache-a');
+        third.succeed('cache-a', { recovered: false, epoch: 'e', offset: 9 });
+        third.event('cache-a', 'tick', { n: 8 }, 'e', 8); // not recovered: the cached event is for the app
+        third.event('cache-a', 'tick', { n: 10 }, 'e', 10);
+        await waitUntil(() => h.received['cache-a'].includes('tick:10'), 'cache-a at 10');
+        assert.deepEqual(h.received['cache-a'], ['tick:5', 'tick:6', 'tick:7', 'tick:8', 'tick:10']);
+        third.ws.terminate();
+        const fourth = await s.peer(4);
+        assert.deepEqual((await fourth.subscribeData('cache-a')).recover, { epoch: 'e', offset: 10, socket_id: '1.3' });
+      } finally {
+        h.close();
+        await s.close();
+      }
+    });
+
     test('a channel left and joined again starts fresh', async () => {
       const s = await scriptedServer();
       const h = make(s);

@@ -50,8 +50,11 @@ export class MemoryAdapter implements ClusterAdapter {
     this.reports.clear();
   }
 
-  /** Gives the event the channel's next offset, keeps it, and delivers it here. */
-  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string): void {
+  /**
+   * Gives the event the channel's next offset, keeps it, and delivers it here. A cache channel's
+   * event is remembered with its position, as every other node of a cluster would.
+   */
+  publish(appId: string, channel: string, frame: Buffer, exceptSocketId?: string, cacheTtlMs?: number): void {
     const limits = this.local.streamLimits(appId);
     if (limits && !channel.startsWith(USER_CHANNEL_PREFIX)) {
       const now = Date.now();
@@ -59,6 +62,7 @@ export class MemoryAdapter implements ClusterAdapter {
       const offset = s.offset + 1;
       frame = withPosition(frame, s.epoch, offset);
       this.streams.keep(s, offset, frame, exceptSocketId, now, limits);
+      if (cacheTtlMs) this.events.cacheEvent(appId, channel, frame, cacheTtlMs);
     }
     this.events.deliver(appId, channel, frame, exceptSocketId);
   }

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { USER_CHANNEL_PREFIX } from '../../protocol/channels.ts';
 import { randomHex } from '../../protocol/ids.ts';
-import type { Position, Since } from '../../protocol/positions.ts';
+import { type Position, type Since, withPosition } from '../../protocol/positions.ts';
 import type { ClusterEvents, LocalView, Recovery } from '../adapter.ts';
 import { channelKey, splitChannelKey } from '../channel-key.ts';
 import type { Names } from './bus.ts';
@@ -22,6 +22,12 @@ const CLOSE = 0x7d; // '}'
 const WAIT_MS = 10_000;
 /** Marker tokens of continuity reads start with this (presence's are plain numbers). */
 export const READ_TOKEN = 'r';
+/**
+ * The position given to a subscriber that joins a channel while Redis is away and the node has no
+ * position for it: no stream has this epoch (theirs are 12 hexadecimal characters), so a resume
+ * from it can only be answered `recovered: false`.
+ */
+export const UNKNOWN_EPOCH = 'unknown';
 const NOTHING: Recovery = Object.freeze({ frames: [] });
 const NOT_RECOVERED: Recovery = Object.freeze({ frames: [], recovered: false });
 
@@ -82,7 +88,14 @@ export class Continuity {
     const topic = names.topic(appId, channel);
     const keys: [string, string, string] = [names.key(topic, 'sm'), names.key(topic, 's'), names.key(topic, 'last')];
     const args = [randomHex(6), limits.maxEvents, limits.windowMs, headOpen, frameOpen, except ?? '', node];
-    link.send(() => scripts.append(keys, ...args, topic, link.pub, cacheTtlMs));
+    const appended = () => scripts.append(keys, ...args, topic, link.pub, cacheTtlMs);
+    if (!cacheTtlMs) link.send(appended);
+    else {
+      // The cache entry this node made before the event had a position takes it: the one every node has.
+      const cache = ([epoch, offset]: [string, number]) =>
+        this.ctx.events.cacheEvent(appId, channel, withPosition(frame, epoch, offset), cacheTtlMs);
+      link.send(() => appended().then(cache));
+    }
     return true;
   }
 
@@ -114,8 +127,9 @@ export class Continuity {
   /** The position for a new subscriber and, with `since`, what it missed (docs/protocol.md). */
   recover(appId: string, channel: string, since: Since | undefined): Recovery | Promise<Recovery> {
     const limits = this.ctx.local.streamLimits(appId);
-    if (!limits || channel.startsWith(USER_CHANNEL_PREFIX) || !this.ctx.link.up) return since ? NOT_RECOVERED : NOTHING;
+    if (!limits || channel.startsWith(USER_CHANNEL_PREFIX)) return since ? NOT_RECOVERED : NOTHING;
     const k = channelKey(appId, channel);
+    if (!this.ctx.link.up) return this.recoverCut(k, since !== undefined);
     const known = this.delivered.get(k);
     if (!since && known && !this.held?.has(k)) return { frames: [], position: { ...known } };
     // A channel still catching up after an outage: its position is not settled yet.
@@ -144,6 +158,19 @@ export class Continuity {
     );
   }
 
+  /**
+   * A subscribe while Redis is away: the channel is held for the catch-up from the last position
+   * delivered here (the subscriber gets every event after it), or from the unknown position when
+   * there is none, whose catch-up can only close the channel's subscribers with 4200.
+   */
+  private recoverCut(k: string, resume: boolean): Recovery {
+    let position = this.delivered.get(k);
+    if (!position) this.delivered.set(k, (position = { epoch: UNKNOWN_EPOCH, offset: 0 }));
+    this.held ??= new Map();
+    if (!this.held.has(k)) this.held.set(k, []);
+    return { frames: [], position: { ...position }, recovered: resume ? false : undefined };
+  }
+
   /** No local subscriber left on the channel. */
   dropped(appId: string, channel: string): void {
     this.delivered.delete(channelKey(appId, channel));
@@ -151,7 +178,10 @@ export class Continuity {
 
   /** Redis dropped: what the topics deliver for these channels from now on may follow a gap. */
   lost(): void {
-    this.held ??= new Map([...this.delivered.keys()].map((k) => [k, []]));
+    // A new map (keeping what waits already): a catch-up still running for the old one stops.
+    const held = new Map(this.held);
+    for (const k of this.delivered.keys()) if (!held.has(k)) held.set(k, []);
+    this.held = held;
     for (const fail of [...this.markers.values()]) fail(false); // markers will not come now
   }
 

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 
 // KEYS: :sm, :s, :last. ARGV: newEpoch, maxEvents, windowMs, busHeadOpen, frameOpen, except, node,
 // topic, pub, cacheTtlMs (0: not a cache channel). busHeadOpen is the bus header's JSON array
-// without its closing ']'; frameOpen the frame without its closing '}'. Returns the event's offset.
+// without its closing ']'; frameOpen the frame without its closing '}'. Returns {epoch, offset}.
 const APPEND = `
 local sm, sk = KEYS[1], KEYS[2]
 local epoch = redis.call('HGET', sm, 'e')
@@ -25,7 +25,7 @@ redis.call('PEXPIRE', sk, ARGV[3])
 redis.call('PEXPIRE', sm, ARGV[3])
 if tonumber(ARGV[10]) > 0 then redis.call('SET', KEYS[3], frame, 'PX', ARGV[10]) end
 redis.call(ARGV[9], ARGV[8], ARGV[4] .. ',"' .. epoch .. '",' .. offset .. ']\\n' .. frame)
-return offset
+return {epoch, offset}
 `;
 
 // KEYS: :sm, :s. ARGV: newEpoch, windowMs, sinceEpoch ('' = none), sinceOffset, node, token, topic,
@@ -74,7 +74,7 @@ return out
 type Arg = string | number | Buffer;
 
 export interface StreamScripts {
-  append(keys: [string, string, string], ...args: Arg[]): Promise<number>;
+  append(keys: [string, string, string], ...args: Arg[]): Promise<[string, number]>;
   recover(keys: [string, string], ...args: Arg[]): Promise<(string | number | Buffer)[]>;
 }
 
