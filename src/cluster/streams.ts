@@ -1,14 +1,18 @@
 // Recent history per channel, in memory: the memory adapter's record of what it published (scaled
-// out, the history is a stream per channel in Redis instead: redis/stream-scripts.ts). Bounded three ways: per channel by count
-// and by age (the app's StreamLimits), and per process by bytes (the oldest entries of any channel
-// go first). A stream forgotten when idle comes back with a new epoch, so an old position can
-// never be "recovered" from a history that is gone.
+// out, the history is a stream per channel in Redis instead: redis/stream-scripts.ts). Bounded three
+// ways: per channel by count and by age (the app's StreamLimits), and per process by bytes (the
+// oldest entries of any channel go first). A stream forgotten when idle comes back with a new
+// epoch, so an old position can never be "recovered" from a history that is gone.
 import { randomHex } from '../protocol/ids.ts';
 import type { Position, Since } from '../protocol/positions.ts';
 import type { StreamLimits } from './adapter.ts';
 
-/** Bookkeeping per kept entry beyond its frame's bytes: the entry, its Buffer object, queue slots (measured ~215 B). */
-export const ENTRY_OVERHEAD = 224;
+/**
+ * Bookkeeping per kept entry beyond its frame's bytes: the entry, its Buffer object, queue slots.
+ * Measured ~310 B (live heap per kept event minus its frame, `--scenarios recovery-memory`), so the
+ * byte cap tracks the memory the buffers really take.
+ */
+export const ENTRY_OVERHEAD = 310;
 
 interface Entry {
   offset: number;
