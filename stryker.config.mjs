@@ -1,12 +1,13 @@
-// Mutation testing of the pure protocol core (`npm run mutate`; too slow for CI). Node's own test
-// runner prints TAP when asked, so Stryker's TAP runner runs each unit test file through tsx.
+// Mutation testing of the protocol core and the hub (`npm run mutate`; too slow for CI). Node's own
+// test runner prints TAP when asked, so Stryker's TAP runner runs each unit test file through tsx.
+// The hub's tests drive it through its SocketLike seam (test/unit/hub-kit.ts): no network.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: ['src/protocol/**/*.ts'],
+  mutate: ['src/protocol/**/*.ts', 'src/hub/**/*.ts'],
   testRunner: 'tap',
   plugins: ['@stryker-mutator/tap-runner'],
   tap: {
-    // The unit tests that exercise src/protocol without starting servers.
+    // The unit tests that exercise src/protocol and src/hub without starting servers.
     testFiles: ['test/unit/**/*.test.ts', 'test/hardening/*-props.test.ts', 'test/core/ids.test.ts'],
     nodeArgs: ['--test-reporter=tap', '--import', 'tsx', '-r', '{{hookFile}}', '{{testFile}}'],
   },

@@ -2,8 +2,8 @@
 // prove "no crash, no unhandled rejection, no unexpected error". Used by the hardening tests and by
 // scripts/fuzz.mjs, soak.mjs and faults.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { distinctFreePorts } from '../helpers/ports.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,17 +42,6 @@ process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL'); // never leave a server behind on a shared machine
 });
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** The inherited environment without Pushi's own variables, then `env`. */
 function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
@@ -65,9 +54,7 @@ const BENIGN_STDERR = /^\s*$|--trace-warnings|ExperimentalWarning/;
 
 export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer> {
   for (let attempt = 1; ; attempt++) {
-    const wsPort = await freePort();
-    let httpPort = await freePort();
-    while (httpPort === wsPort) httpPort = await freePort();
+    const [wsPort, httpPort] = await distinctFreePorts(2);
     const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', 'src/cli.ts', 'serve'], {
       cwd: ROOT,
       env: cleanEnv({

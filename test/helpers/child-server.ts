@@ -1,9 +1,12 @@
 // Runs the real `pushi` command in a child process (`node --import tsx src/cli.ts …`), for tests
 // that must kill the server (SIGKILL) or run the CLI beside it on the same database.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Pusher from 'pusher';
+import { distinctFreePorts } from './ports.ts';
+
+// Kept importable from here for the tests that run the CLI beside a server.
+export { freePort } from './ports.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = 'src/cli.ts';
@@ -34,18 +37,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The inherited environment without Pushi's own variables (so the developer's shell cannot change
@@ -106,7 +97,7 @@ export async function startChildServer(
   timeoutMs = 60_000,
 ): Promise<ChildServer> {
   for (let attempt = 1; ; attempt++) {
-    const [httpPort, wsPort] = await distinctPorts();
+    const [httpPort, wsPort] = await distinctFreePorts(2);
     const spawned = spawnCli(['serve'], {
       SERVER_HOST: '127.0.0.1',
       SERVER_PORT: String(wsPort),
@@ -152,13 +143,6 @@ export async function startChildServer(
       output: spawned.output,
     };
   }
-}
-
-async function distinctPorts(): Promise<[number, number]> {
-  const a = await freePort();
-  let b = await freePort();
-  while (b === a) b = await freePort();
-  return [a, b];
 }
 
 /** true once /health answers 200; 'exited' if the process ended first; 'timeout' otherwise. */

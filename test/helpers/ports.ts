@@ -18,14 +18,20 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** `count` ports, all different, each free a moment ago. */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
 /** Runs `start` on `count` distinct free ports, with new ones whenever a port was taken meanwhile. */
 export async function onFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>, tries = 5): Promise<T> {
   for (let i = 1; ; i++) {
-    const ports: number[] = [];
-    while (ports.length < count) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
+    const ports = await distinctFreePorts(count);
     try {
       return await start(ports);
     } catch (err) {

@@ -2,9 +2,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// Kept importable from here for the TLS tests that name a port.
+export { freePort } from './ports.ts';
 
 export interface SelfSigned {
   dir: string;
@@ -38,18 +40,6 @@ export function selfSignedCert(): SelfSigned {
     { stdio: 'ignore' },
   );
   return { dir, keyPath, certPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** An HTTPS request that trusts the self-signed certificate. */
