@@ -7,7 +7,7 @@ import type { ChannelEventMap, LatestResult, Member } from './types.ts';
 export interface ChannelOwner {
   unsubscribe(name: string): void;
   sendChannel(event: string, data: unknown, channel: string, options?: { persist?: boolean }): boolean;
-  latest(channel: string, skip?: number, count?: number): Promise<LatestResult>;
+  latest(channel: string, skip?: number | { since: string }, count?: number): Promise<LatestResult>;
 }
 
 export class Channel extends Emitter<ChannelEventMap> {
@@ -26,6 +26,8 @@ export class Channel extends Emitter<ChannelEventMap> {
   position?: Position;
   /** The next event may be the cache channel's last one, sent again after subscription_succeeded. */
   awaitsCachedEvent = false;
+  /** The stored id (`mid`) of the last stored event received: where a refetch after recovery_failed starts. */
+  lastMid?: string;
 
   constructor(
     readonly name: string,
@@ -54,8 +56,8 @@ export class Channel extends Emitter<ChannelEventMap> {
     this.owner.unsubscribe(this.name);
   }
 
-  /** Stored events of this channel, newest first: resolves with `{events}`. */
-  latest(skip = 0, count = 10): Promise<LatestResult> {
+  /** Stored events of this channel, newest first, or with `{ since: mid }` those after it: `{events}`. */
+  latest(skip: number | { since: string } = 0, count = 10): Promise<LatestResult> {
     return this.owner.latest(this.name, skip, count);
   }
 

@@ -55,3 +55,8 @@ export function recoveredFlag(data: unknown): boolean | undefined {
   const recovered = data && typeof data === 'object' ? (data as { recovered?: unknown }).recovered : undefined;
   return typeof recovered === 'boolean' ? recovered : undefined;
 }
+
+/** What recovery_failed reports: the channel, and where a refetch of stored events starts when known. */
+export function failedAt(channel: string, lastMid: string | undefined): { channel: string; since?: string } {
+  return lastMid === undefined ? { channel } : { channel, since: lastMid };
+}

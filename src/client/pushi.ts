@@ -4,7 +4,7 @@ import { authorize, needsAuth } from './auth.ts';
 import { Channel } from './channel.ts';
 import { Connection, decodeSpecData, type Frame } from './connection.ts';
 import { Emitter, type EventMeta } from './emitter.ts';
-import { awaitsCachedEvent, isDuplicate, readPosition, recoveredFlag, recoverRequest } from './position.ts';
+import { awaitsCachedEvent, failedAt, isDuplicate, readPosition, recoveredFlag, recoverRequest } from './position.ts';
 import { webPush } from './push.ts';
 import type {
   ConnectionState,
@@ -139,10 +139,14 @@ export class Pushi extends Emitter<PushiEventMap> {
     return this.connection.send(frame);
   }
 
-  /** Stored events of a channel (skip newest `skip`, then up to `count`): resolves with `{events}`. */
-  latest(channel: string, skip = 0, count = 10): Promise<LatestResult> {
+  /**
+   * Stored events of a channel: the newest `count` after skipping the newest `skip`, or with
+   * `{ since: mid }` the `count` stored after that one, oldest first. Resolves with `{events}`.
+   */
+  latest(channel: string, skip: number | { since: string } = 0, count = 10): Promise<LatestResult> {
+    const from = typeof skip === 'number' ? { skip } : { since: skip.since };
     return new Promise((resolve, reject) => {
-      if (!this.connection.send({ event: 'pusher:latest', data: { channel, skip, count } })) {
+      if (!this.connection.send({ event: 'pusher:latest', data: { channel, ...from, count } })) {
         reject(new Error('Not connected'));
         return;
       }
@@ -259,6 +263,7 @@ export class Pushi extends Emitter<PushiEventMap> {
     if (frame.mid !== undefined) {
       meta.mid = frame.mid;
       meta.timestamp = frame.timestamp;
+      if (ch) ch.lastMid = frame.mid;
     }
     const data = decodeAppData(frame.data);
     ch?.emit(frame.event, data, meta, true);
@@ -291,8 +296,8 @@ export class Pushi extends Emitter<PushiEventMap> {
       for (const alias of aliases) this.addAlias(ch, alias);
     }
     this.channelEvent(ch, 'subscribe', data);
-    if (recovered !== undefined)
-      this.channelEvent(ch, recovered ? 'recovered' : 'recovery_failed', { channel: ch.name });
+    if (recovered) this.channelEvent(ch, 'recovered', { channel: ch.name });
+    else if (recovered === false) this.channelEvent(ch, 'recovery_failed', failedAt(ch.name, ch.lastMid));
   }
 
   private addAlias(personal: Channel, alias: string): void {

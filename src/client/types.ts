@@ -107,8 +107,11 @@ export interface ChannelEventMap {
   cache_miss: Record<string, never>;
   /** A re-subscribe got every event missed while disconnected (they were delivered just before). */
   recovered: { channel: string };
-  /** A re-subscribe could not get the missed events (too old, server restarted…): refetch the state. */
-  recovery_failed: { channel: string };
+  /**
+   * A re-subscribe could not get the missed events (too old, server restarted…): refetch the state.
+   * `since`: the `mid` of the last stored event received, for `latest({ since })` on a persisting app.
+   */
+  recovery_failed: { channel: string; since?: string };
 }
 
 /** Built-in events of the Pushi object; channel events are repeated here with meta.channel set. */

@@ -4,6 +4,7 @@
 import { decodeSpecData } from '../client/connection.ts';
 import {
   awaitsCachedEvent,
+  failedAt,
   isDuplicate,
   readPosition,
   recoveredFlag,
@@ -15,8 +16,11 @@ import { hookRawMessages, type PusherJs, type RawMessage, type Verdict } from '.
 export interface RecoveryEventMap {
   /** A re-subscribe got every missed event; they were delivered just before this. */
   recovered: { channel: string };
-  /** A re-subscribe could not get the missed events: the app should refetch that channel's state. */
-  recovery_failed: { channel: string };
+  /**
+   * A re-subscribe could not get the missed events: the app should refetch that channel's state.
+   * `since`: the `mid` of the last stored event received, for `GET …/events?since=` on a persisting app.
+   */
+  recovery_failed: { channel: string; since?: string };
   /** pusher-js's internals are not the expected ones: events still flow, but nothing is recovered. */
   error: { message: string };
 }
@@ -30,12 +34,15 @@ interface RawFrame {
   event?: unknown;
   channel?: unknown;
   data?: unknown;
+  mid?: unknown;
 }
 
 type Listener = (data: RecoveryEventMap[RecoveryEvent]) => void;
 
 export class Recovery {
   private readonly positions = new Map<string, Position>();
+  /** The stored id of each channel's last stored event (pusher-js drops `mid` when it decodes a frame). */
+  private readonly lastMids = new Map<string, string>();
   /** Cache channels whose next event may be their last one sent again after subscription_succeeded. */
   private readonly awaitingCache = new Set<string>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -128,6 +135,7 @@ export class Recovery {
     const unsubscribe = this.pusher.unsubscribe;
     this.pusher.unsubscribe = (channel: string): void => {
       this.positions.delete(channel);
+      this.lastMids.delete(channel);
       unsubscribe.call(this.pusher, channel);
     };
   }
@@ -151,6 +159,7 @@ export class Recovery {
     const cached = this.awaitingCache.delete(channel);
     if (isDuplicate(this.positions.get(channel), position)) return cached; // the cached event: delivered, position kept
     this.positions.set(channel, position);
+    if (typeof frame.mid === 'string') this.lastMids.set(channel, frame.mid);
     return true;
   }
 
@@ -164,9 +173,10 @@ export class Recovery {
     else this.awaitingCache.delete(channel);
     if (recovered === undefined) return true;
     const event = recovered ? 'recovered' : 'recovery_failed';
+    const report = recovered ? { channel } : failedAt(channel, this.lastMids.get(channel));
     return () => {
-      this.pusher.channel(channel)?.emit(CHANNEL_EVENT_PREFIX + event, { channel });
-      this.emit(event, { channel });
+      this.pusher.channel(channel)?.emit(CHANNEL_EVENT_PREFIX + event, report);
+      this.emit(event, report);
     };
   }
 }

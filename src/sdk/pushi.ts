@@ -91,12 +91,13 @@ export class Pushi {
     return res.users;
   }
 
-  /** Stored events of a channel, newest first. */
+  /** Stored events of a channel, newest first; with `since` (a stored event's mid) those after it, oldest first. */
   latest(
     channel: string,
-    params: { skip?: number; count?: number } = {},
-  ): Promise<{ channel: string; skip: number; count: number; events: StoredEvent[] }> {
+    params: { skip?: number; count?: number; since?: string } = {},
+  ): Promise<{ channel: string; skip?: number; since?: string; count: number; events: StoredEvent[] }> {
     const query: Record<string, string> = {};
+    if (params.since !== undefined) query.since = params.since;
     if (params.skip !== undefined) query.skip = String(params.skip);
     if (params.count !== undefined) query.count = String(params.count);
     return this.request('GET', `/apps/${this.appId}/channels/${encodeURIComponent(channel)}/events`, query);
