@@ -244,6 +244,22 @@ test('while one message is handled asynchronously: pings answer at once, the nex
   assert.deepEqual(socket.take(), [error('refused', 4301)]);
 });
 
+test('while one message waits, its own failure and a frame that cannot be decoded are both reported', async () => {
+  const { hub, connect, send } = kit();
+  const { conn, socket } = connect();
+  socket.take();
+  let fail = (_e: Error) => {};
+  hub.extension = {
+    handle: (_c, msg) => (msg.event === 'pusher:wait' ? new Promise<void>((_ok, no) => (fail = no)) : undefined),
+  };
+  send(conn, { event: 'pusher:wait', data: {} });
+  send(conn, 'not json');
+  assert.deepEqual(socket.take(), [error('Invalid JSON: message must be a JSON object', null)]);
+  fail(new PusherError('refused', 4301));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(socket.take(), [error('refused', 4301)]);
+});
+
 test('more than 100 messages waiting behind a pending one: 4100', async () => {
   const { hub, connect, send } = kit();
   const { conn, socket } = connect();

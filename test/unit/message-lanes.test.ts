@@ -3,7 +3,7 @@
 // test names; each is released by hand, and `ran` records the order the hub was given them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageLanes } from '../../src/hub/message-lanes.ts';
+import { laneOf, MessageLanes } from '../../src/hub/message-lanes.ts';
 import type { Connection } from '../../src/hub/connection.ts';
 import type { InboundMessage } from '../../src/protocol/messages.ts';
 
@@ -51,7 +51,7 @@ function harness(maxChannelsPerConnection = 0) {
     lanes.started(m, new Promise<void>((resolve) => waiting.set(label(m), resolve)));
   };
   const send = (event: string, channel?: string) => lanes.arrive(msg(event, channel).text);
-  return { conn, ran, slow, release, start, send, idle: () => idle };
+  return { conn, lanes, msg, ran, slow, release, start, send, idle: () => idle };
 }
 
 test('a waiting subscribe holds its own channel, not pings or other channels', async () => {
@@ -144,4 +144,107 @@ test('a closed connection drops what was waiting', async () => {
   await h.release('pusher:subscribe a');
   assert.deepEqual(h.ran, ['pusher:subscribe a']);
   assert.equal(h.idle(), 1);
+});
+
+test('laneOf: the lane of each kind of message', () => {
+  const { conn, msg } = harness();
+  const raw = (o: object): InboundMessage => ({ ...(o as InboundMessage), text: JSON.stringify(o) });
+  assert.equal(laneOf(conn, msg('pusher:ping'), 0), null);
+  assert.equal(laneOf(conn, msg('pusher:pong'), 0), null);
+  assert.equal(laneOf(conn, msg('pusher:subscribe', 'a'), 0), 'a');
+  assert.equal(laneOf(conn, msg('pusher:unsubscribe', 'a'), 0), 'a');
+  assert.equal(laneOf(conn, msg('client-x', 'b'), 0), 'b');
+  // Anything that does not name one channel is ordered against everything.
+  assert.equal(laneOf(conn, raw({ event: 'pusher:subscribe', data: null }), 0), '');
+  assert.equal(laneOf(conn, raw({ event: 'pusher:subscribe', data: { channel: 7 } }), 0), '');
+  assert.equal(laneOf(conn, raw({ event: 'pusher:subscribe', data: { channel: '' } }), 0), '');
+  assert.equal(laneOf(conn, raw({ event: 'client-x', data: {} }), 0), '');
+  assert.equal(laneOf(conn, msg('pusher:signin'), 0), '');
+  assert.equal(laneOf(conn, msg('pusher:latest', 'a'), 0), '');
+  assert.equal(laneOf(conn, msg('pusher:subscribe', 'personal-alice'), 0), '');
+  assert.equal(laneOf(conn, msg('client-x', 'personal-alice'), 0), '');
+  // A peer channel goes with the presence channel that joins and leaves it; a malformed one alone.
+  assert.equal(laneOf(conn, msg('client-x', 'peer-chat:alice&bob'), 0), 'presence-chat');
+  assert.equal(laneOf(conn, msg('client-x', 'peer-chat'), 0), 'peer-chat');
+});
+
+test('laneOf: at the channel cap only a subscribe to a new channel is ordered against everything', () => {
+  const { conn, msg } = harness(3);
+  conn.channels.set('joined', {} as never);
+  assert.equal(laneOf(conn, msg('pusher:subscribe', 'new'), 1), 'new', '1 joined + 1 in flight < 3');
+  assert.equal(laneOf(conn, msg('pusher:subscribe', 'new'), 2), '', '1 joined + 2 in flight may reach 3');
+  assert.equal(laneOf(conn, msg('pusher:subscribe', 'joined'), 2), 'joined', 'already joined: no new slot');
+  assert.equal(laneOf(conn, msg('pusher:unsubscribe', 'new'), 2), 'new');
+  assert.equal(laneOf(conn, msg('client-x', 'new'), 2), 'new');
+  const uncapped = harness(0);
+  assert.equal(laneOf(uncapped.conn, uncapped.msg('pusher:subscribe', 'new'), 99), 'new');
+});
+
+test('queued counts the messages waiting, in lanes and held, and falls back to 0', async () => {
+  const h = harness();
+  h.slow.add('pusher:subscribe b');
+  h.start('pusher:subscribe', 'a');
+  h.send('client-x', 'a');
+  h.send('client-y', 'a');
+  assert.equal(h.lanes.queued, 2);
+  h.send('pusher:subscribe', 'b'); // runs, and waits: a second lane
+  h.send('client-z', 'b');
+  assert.equal(h.lanes.queued, 3);
+  h.send('pusher:signin'); // held until both lanes are done
+  h.send('client-w', 'c'); // behind the held one
+  assert.equal(h.lanes.queued, 5);
+  await h.release('pusher:subscribe a');
+  assert.deepEqual(h.ran.slice(2), ['client-x a', 'client-y a']);
+  assert.equal(h.lanes.queued, 3, 'the held two and client-z');
+  await h.release('pusher:subscribe b');
+  assert.deepEqual(h.ran.slice(4), ['client-z b', 'pusher:signin', 'client-w c']);
+  assert.equal(h.lanes.queued, 0);
+  assert.equal(h.idle(), 1);
+});
+
+test('a lane whose next message waits again keeps the rest behind it, counted', async () => {
+  const h = harness();
+  h.slow.add('pusher:unsubscribe a');
+  h.start('pusher:subscribe', 'a');
+  h.send('pusher:unsubscribe', 'a');
+  h.send('client-x', 'a');
+  h.send('client-y', 'a');
+  await h.release('pusher:subscribe a');
+  assert.deepEqual(h.ran, ['pusher:subscribe a', 'pusher:unsubscribe a']);
+  assert.equal(h.lanes.queued, 2);
+  await h.release('pusher:unsubscribe a');
+  assert.deepEqual(h.ran.slice(2), ['client-x a', 'client-y a']);
+  assert.equal(h.lanes.queued, 0);
+});
+
+test('a closed connection forgets what was held for all lanes', async () => {
+  const h = harness();
+  h.start('pusher:subscribe', 'a');
+  h.send('pusher:signin');
+  h.send('client-x', 'b');
+  assert.equal(h.lanes.queued, 2);
+  (h.conn as { closed: boolean }).closed = true;
+  await h.release('pusher:subscribe a');
+  assert.deepEqual(h.ran, ['pusher:subscribe a']);
+  assert.equal(h.lanes.queued, 0);
+});
+
+test('an event other than a client event is ordered against everything even if it names a channel', () => {
+  const { conn } = harness();
+  const text = JSON.stringify({ event: 'pusher:latest', channel: 'a', data: { channel: 'a' } });
+  assert.equal(laneOf(conn, { ...(JSON.parse(text) as InboundMessage), text }, 0), '');
+});
+
+test('after a message ordered against everything, what waited behind it finds its own lane again', async () => {
+  const h = harness();
+  h.slow.add('pusher:subscribe a');
+  h.start('pusher:signin');
+  h.send('pusher:subscribe', 'a');
+  h.send('pusher:subscribe', 'b');
+  assert.deepEqual(h.ran, ['pusher:signin']);
+  await h.release('pusher:signin');
+  // a waits on its lane; b is on another and does not wait for it.
+  assert.deepEqual(h.ran, ['pusher:signin', 'pusher:subscribe a', 'pusher:subscribe b']);
+  await h.release('pusher:subscribe a');
+  assert.equal(h.lanes.queued, 0);
 });
